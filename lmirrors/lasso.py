@@ -1,0 +1,213 @@
+r"""The convex side: Lasso with an unpenalised intercept, and its certificates.
+
+$$ P(z, \xi) = \tfrac12\|Az + \xi\mathbf 1 - y\|_2^2 + \beta\|z\|_1 $$
+
+Its dual is $\max_\nu\ \nu^\top y - \tfrac12\|\nu\|_2^2$ subject to
+$\|A^\top\nu\|_\infty \le \beta$ and $\mathbf 1^\top\nu = 0$. Scaling the residual
+$r = y - Az - \xi\mathbf 1$ into that set gives a feasible $\nu$, so
+$P - D(\nu) \ge P - P^\star \ge 0$ certifies how far a solution is from optimal.
+
+The minimum-norm limit $\beta \to 0$ is solved exactly as the linear programme
+$\min \|z\|_1$ s.t. $Az + \xi\mathbf 1 = y$ (HiGHS), with the LP dual as certificate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cvxpy as cp
+import numpy as np
+from scipy.optimize import linprog
+
+from .validation import check_beta
+
+
+class SolverError(RuntimeError):
+    """A solver did not reach an optimal, certified solution."""
+
+
+@dataclass(frozen=True)
+class LassoSolution:
+    r"""A solution with its certificate.
+
+    ``objective`` is $P(z, \xi)$, or $\|z\|_1$ when ``beta == 0`` (minimum norm);
+    ``gap`` is the duality gap $P - D(\nu) \ge 0$ (absolute).
+    """
+
+    z: np.ndarray
+    xi: float
+    beta: float
+    objective: float
+    gap: float
+    method: str
+
+    @property
+    def relative_gap(self) -> float:
+        return self.gap / max(abs(self.objective), 1e-300)
+
+    @property
+    def support(self) -> np.ndarray:
+        """Indices of the nonzero coefficients."""
+        return np.flatnonzero(self.z)
+
+
+def lasso_objective(A: np.ndarray, y: np.ndarray, z: np.ndarray, xi: float, beta: float) -> float:
+    r"""$\tfrac12\|Az + \xi\mathbf 1 - y\|^2 + \beta\|z\|_1$."""
+    r = A @ z + xi - y
+    return float(0.5 * r @ r + beta * np.abs(z).sum())
+
+
+def beta_max(A: np.ndarray, y: np.ndarray) -> float:
+    r"""Smallest $\beta$ with $z = 0$ optimal: $\|A_c^\top (y - \bar y)\|_\infty$ ($A_c$ column-centred)."""
+    return float(np.abs((A - A.mean(axis=0)).T @ (y - y.mean())).max())
+
+
+def duality_gap(A: np.ndarray, y: np.ndarray, z: np.ndarray, xi: float, beta: float) -> float:
+    r"""$P - D(\nu)$ at $\nu = \theta r$, $\theta = \min(1, \beta/\|A^\top r\|_\infty)$.
+
+    $r$ is the centred residual.
+    Written as $\tfrac12(1-\theta)^2\|r\|^2 + \beta\|z\|_1 - \theta\, r^\top A z$ plus the
+    intercept's excess $\tfrac n2(\bar r)^2$, which avoids cancelling large terms.
+    """
+    residual = y - A @ z - xi
+    offset = residual.mean()
+    r = residual - offset
+    correlation = np.abs(A.T @ r).max(initial=0.0)
+    theta = min(1.0, beta / correlation) if correlation > 0 else 1.0
+    gap = 0.5 * (1 - theta) ** 2 * (r @ r) + beta * np.abs(z).sum() - theta * (r @ (A @ z))
+    return max(float(gap + 0.5 * y.size * offset**2), 0.0)
+
+
+def _intercept(A: np.ndarray, y: np.ndarray, z: np.ndarray) -> float:
+    return float(np.mean(y - A @ z))
+
+
+def _reduce_to_vertex(Ac: np.ndarray, z: np.ndarray) -> np.ndarray:
+    r"""Move along null directions of the support until its columns are independent.
+
+    If $A_{c,S} d = 0$ the fit is unchanged along $z_S + t d$ and, at an optimum, so is
+    $\|z\|_1$ while no sign flips; stepping to the first coordinate that reaches zero
+    removes it. Repeats until $A_{c,S}$ has full column rank (a sparse, basic solution).
+    """
+    z = z.copy()
+    while True:
+        support = np.flatnonzero(z)
+        if support.size == 0:
+            return z
+        _, sv, vt = np.linalg.svd(Ac[:, support], full_matrices=True)
+        rank = int(np.sum(sv > 1e-10 * max(sv[0], 1e-300)))
+        if rank == support.size:
+            return z
+        d = vt[rank]
+        if np.sign(z[support]) @ d > 0:
+            d = -d
+        shrinking = z[support] * d < 0
+        if not shrinking.any():
+            d, shrinking = -d, z[support] * -d < 0
+        steps = -z[support][shrinking] / d[shrinking]
+        k = np.argmin(steps)
+        z[support] += steps[k] * d
+        z[support[np.flatnonzero(shrinking)[k]]] = 0.0
+
+
+def _polish(A: np.ndarray, y: np.ndarray, z: np.ndarray, beta: float) -> np.ndarray:
+    r"""Exact Lasso solution on the support of an approximate one.
+
+    Drops entries below $10^{-6}\|z\|_\infty$, reduces to independent columns, then solves
+    the KKT equations $A_{c,S}^\top A_{c,S} z_S = A_{c,S}^\top y_c - \beta s$ with signs $s$,
+    dropping coordinates whose sign flips until the signs agree. The caller keeps
+    whichever of the input and the result has the smaller duality gap.
+    """
+    Ac = A - A.mean(axis=0)
+    z = np.where(np.abs(z) > 1e-6 * np.abs(z).max(initial=0.0), z, 0.0)
+    z = _reduce_to_vertex(Ac, z)
+    support = np.flatnonzero(z)
+    yc = y - y.mean()
+    while support.size:
+        As = Ac[:, support]
+        signs = np.sign(z[support])
+        exact = np.linalg.solve(As.T @ As, As.T @ yc - beta * signs)
+        flipped = np.sign(exact) != signs
+        if not flipped.any():
+            break
+        support = support[~flipped]
+    polished = np.zeros_like(z)
+    if support.size:
+        polished[support] = exact
+    return polished
+
+
+def solve(A: np.ndarray, y: np.ndarray, beta: float, polish: bool = True) -> LassoSolution:
+    r"""Solve the Lasso with CLARABEL (via cvxpy), then polish and certify.
+
+    ``beta = 0`` is delegated to :func:`min_norm`. Raises :class:`SolverError` when the
+    solver fails or the duality gap stays above ``1e-6`` relative.
+    """
+    beta = check_beta(beta)
+    A = np.asarray(A, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if beta == 0:
+        return min_norm(A, y)
+    if beta >= beta_max(A, y):
+        return _certified(A, y, np.zeros(A.shape[1]), beta, "closed-form")
+    Ac = A - A.mean(axis=0)
+    yc = y - y.mean()
+    z = cp.Variable(A.shape[1])
+    problem = cp.Problem(cp.Minimize(0.5 * cp.sum_squares(Ac @ z - yc) + beta * cp.norm1(z)))
+    try:
+        problem.solve(solver=cp.CLARABEL)
+    except cp.error.SolverError as exc:
+        raise SolverError(f"CLARABEL failed on the Lasso ({exc}); check the data scale") from exc
+    if problem.status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE) or z.value is None:
+        raise SolverError(f"CLARABEL returned status {problem.status!r} on the Lasso")
+    zhat = np.asarray(z.value, dtype=float)
+    if polish:
+        candidate = _polish(A, y, zhat, beta)
+        if duality_gap(A, y, candidate, _intercept(A, y, candidate), beta) <= duality_gap(
+            A, y, zhat, _intercept(A, y, zhat), beta
+        ):
+            zhat = candidate
+    return _certified(A, y, zhat, beta, "clarabel")
+
+
+def _certified(A: np.ndarray, y: np.ndarray, z: np.ndarray, beta: float, method: str) -> LassoSolution:
+    xi = _intercept(A, y, z)
+    objective = lasso_objective(A, y, z, xi, beta)
+    gap = duality_gap(A, y, z, xi, beta)
+    solution = LassoSolution(z, xi, beta, objective, gap, method)
+    if solution.relative_gap > 1e-6:
+        raise SolverError(
+            f"{method} stopped with relative duality gap {solution.relative_gap:.2e} > 1e-6; "
+            "rescale the data or try another solver"
+        )
+    return solution
+
+
+def min_norm(A: np.ndarray, y: np.ndarray) -> LassoSolution:
+    r"""Exact minimum-$\ell_1$ interpolation $\min\|z\|_1$ s.t. $Az + \xi\mathbf 1 = y$ (HiGHS LP).
+
+    ``objective`` is the optimal $\|z\|_1$ and ``gap`` is $\|z\|_1 - \nu^\top y$ for the LP's
+    dual $\nu$ (feasible: $\|A^\top\nu\|_\infty \le 1$, $\mathbf 1^\top\nu = 0$, up to round-off).
+    The optimal set need not be a single point; HiGHS returns a vertex (a sparse solution).
+    """
+    A = np.asarray(A, dtype=float)
+    y = np.asarray(y, dtype=float)
+    n, m = A.shape
+    cost = np.concatenate([np.ones(2 * m), [0.0]])
+    equality = np.hstack([A, -A, np.ones((n, 1))])
+    bounds = [(0, None)] * (2 * m) + [(None, None)]
+    res = linprog(cost, A_eq=equality, b_eq=y, bounds=bounds, method="highs")
+    if res.status != 0:
+        raise SolverError(
+            f"HiGHS could not solve the minimum-norm LP (status {res.status}: {res.message}); "
+            "the library cannot interpolate these data"
+        )
+    z = res.x[:m] - res.x[m : 2 * m]
+    nu = res.eqlin.marginals
+    norm = float(np.abs(z).sum())
+    return LassoSolution(z, float(res.x[-1]), 0.0, norm, max(norm - float(nu @ y), 0.0), "highs-lp")
+
+
+def path(A: np.ndarray, y: np.ndarray, betas) -> list[LassoSolution]:
+    """Solutions for each ``beta`` in ``betas`` (any order; 0 gives the minimum-norm solution)."""
+    return [solve(A, y, beta) for beta in betas]
