@@ -1,0 +1,61 @@
+# Reproducible build of the lmirrors package, its tests and the Jupyter Book.
+#
+#   make book   venv + node_modules, execute every chapter (full), build, check
+#   make test   venv + node_modules, pytest (chapters run with quick=True), build, check
+#   make lab    JupyterLab; jupytext opens chapters/*.md as notebooks
+#   make lint   ruff
+#   make clean  remove build outputs (keeps .venv and node_modules)
+#
+# Nothing needs activating: every tool is run as .venv/bin/python -m ...
+
+PYTHON_BASE ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+VENV_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+BOOK := $(PY) scripts/book.py
+
+.DEFAULT_GOAL := book
+.PHONY: book test lab lint clean distclean venv node
+
+venv: $(VENV_STAMP)
+node: $(NODE_STAMP)
+
+# Re-installed whenever the lock file or the package metadata change.
+$(VENV_STAMP): requirements.lock pyproject.toml
+	test -x $(PY) || $(PYTHON_BASE) -m venv $(VENV)
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+book: $(VENV_STAMP) $(NODE_STAMP)
+	$(BOOK) execute
+	$(BOOK) build
+
+# pytest executes each chapter with quick=True into executed/; the book is then
+# built from exactly those copies. A failing test or build fails the target.
+test: $(VENV_STAMP) $(NODE_STAMP)
+	$(PY) -m pytest -q
+	$(BOOK) build
+
+# jupytext's server extension (installed with jupytext) lets .md chapters run as
+# notebooks; the overrides (copied into the venv, not ~/.jupyter) make a double
+# click open them as notebooks rather than in the text editor.
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings
+lab: $(VENV_STAMP)
+	mkdir -p $(LAB_SETTINGS)
+	cp scripts/jupyterlab-overrides.json $(LAB_SETTINGS)/overrides.json
+	$(PY) -m jupyter lab --notebook-dir=.
+
+lint: $(VENV_STAMP)
+	$(PY) -m ruff check .
+
+clean:
+	rm -rf _build executed _vendor .pytest_cache .ruff_cache
+
+distclean: clean
+	rm -rf $(VENV) node_modules
