@@ -42,9 +42,7 @@ class Architecture:
             raise ValueError(f"depth must be an integer >= 2 (weight layers), got {self.depth!r}")
         if act.name not in SUPPORTED.get(self.depth, ()):
             offered = ", ".join(f"depth {d}: {', '.join(a)}" for d, a in SUPPORTED.items())
-            raise ValueError(
-                f"no library yet for depth {self.depth} with {act.name}; available: {offered}"
-            )
+            raise ValueError(f"no library yet for depth {self.depth} with {act.name}; available: {offered}")
 
     @property
     def name(self) -> str:

@@ -54,17 +54,25 @@ class Feature:
 
 
 def _num(t: float) -> str:
-    return f"{t:.4g}"
+    """A short number with a typographic minus sign."""
+    return f"{t:.4g}".replace("-", "−")
+
+
+def _x_minus(t: float) -> str:
+    """``x − t`` written without a double sign."""
+    if t == 0:
+        return "x"
+    return f"x + {_num(-t)}" if t < 0 else f"x − {_num(t)}"
 
 
 def ramp(t: float, direction: int, activation: Activation) -> Feature:
     r"""The two-layer feature $\sigma(d\,(x - t))$ with kink at $t$ and direction $d = \pm 1$."""
     if direction not in (1, -1):
         raise ValueError(f"direction must be +1 or -1, got {direction}")
-    inner = f"x − {_num(t)}" if direction == 1 else f"{_num(t)} − x"
+    inner = _x_minus(t) if direction == 1 else ("−x" if t == 0 else f"{_num(t)} − x")
     label = {
         "relu": f"ramp ({inner})₊",
         "leaky_relu": f"leaky ramp σ({inner})",
-        "abs": f"|x − {_num(t)}|",
+        "abs": f"|{_x_minus(t)}|",
     }[activation.name]
     return Feature(activation, (float(direction),), (-direction * float(t),), (float(t),), label)

@@ -72,8 +72,10 @@ class Fit:
     def summary(self) -> str:
         lines = [
             f"{self.library.summary()}",
-            f"beta = {self.beta:g}: Lasso objective {self.solution.objective:.10g} "
-            f"(duality gap {self.solution.gap:.1e}), network objective {self.network_objective:.10g}",
+            (
+                f"beta = {self.beta:g}: Lasso objective {self.solution.objective:.10g} "
+                f"(duality gap {self.solution.gap:.1e}), network objective {self.network_objective:.10g}"
+            ),
         ]
         lines += [f"  z = {s.z:+.6g}  {s.label}" for s in self.selected()]
         return "\n".join(lines)

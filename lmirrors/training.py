@@ -111,10 +111,7 @@ def train_adam(
         schedule.step()
         history[step] = float(objectives.detach().min())
     with torch.no_grad():
-        nets = [
-            ParallelNetwork(act, W[r].numpy().copy(), B[r].numpy().copy(), float(xi[r]))
-            for r in range(restarts)
-        ]
+        nets = [ParallelNetwork(act, W[r].numpy().copy(), B[r].numpy().copy(), float(xi[r])) for r in range(restarts)]
     finals = np.array([net.objective(x, y, beta) for net in nets])
     best = int(np.argmin(finals))
     return TrainingResult(nets[best], float(finals[best]), finals, history, time.perf_counter() - start)

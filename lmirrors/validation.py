@@ -24,8 +24,7 @@ def as_1d(values, name: str) -> np.ndarray:
     if bad.any():
         where = np.flatnonzero(bad)[:5].tolist()
         raise ValueError(
-            f"{name} contains {bad.sum()} NaN or infinite value(s) (positions {where}); "
-            "remove or impute them first"
+            f"{name} contains {bad.sum()} NaN or infinite value(s) (positions {where}); remove or impute them first"
         )
     return arr
 

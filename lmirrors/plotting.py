@@ -1,0 +1,125 @@
+"""Figures: feature galleries, fitted networks, regularisation paths and training curves."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.animation import FuncAnimation
+
+from .dictionaries import Library
+from .fitting import Fit, fit
+from .lasso import LassoSolution
+from .training import TrainingResult
+
+DATA_STYLE = {"color": "black", "zorder": 5, "s": 28, "label": "data"}
+
+
+def plotting_grid(x, margin: float = 0.15, n: int = 600) -> np.ndarray:
+    """Dense points covering the data range plus a margin on each side."""
+    lo, hi = float(np.min(x)), float(np.max(x))
+    pad = margin * (hi - lo)
+    return np.linspace(lo - pad, hi + pad, n)
+
+
+def plot_feature_gallery(library: Library, ncols: int = 6, size: float = 1.7) -> plt.Figure:
+    """Small multiples: every feature of the library over the data range, data x marked."""
+    k = library.size
+    nrows = int(np.ceil(k / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, 0.8 * size * nrows), squeeze=False)
+    grid = plotting_grid(library.x)
+    for ax, feature in zip(axes.flat, library.features, strict=False):
+        ax.plot(grid, feature(grid), color="C0")
+        ax.scatter(library.x, feature(library.x), color="black", s=8, zorder=5)
+        ax.set_title(feature.label, fontsize=8)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    for ax in list(axes.flat)[k:]:
+        ax.axis("off")
+    fig.suptitle(library.summary(), fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def plot_fit(result: Fit, ax: plt.Axes | None = None, contributions: bool = True) -> plt.Axes:
+    """Data, the reconstructed network, and each selected feature's contribution $z_k a_k(x)$."""
+    ax = ax or plt.subplots(figsize=(6, 3.6))[1]
+    grid = plotting_grid(result.x)
+    ax.plot(grid, result.predict(grid), color="C3", lw=2, label="network = Lasso model")
+    if contributions:
+        for i, chosen in enumerate(result.selected()):
+            ax.plot(
+                grid,
+                chosen.z * chosen.feature(grid),
+                ls="--",
+                lw=1,
+                color=f"C{i % 10}",
+                alpha=0.8,
+                label=f"{chosen.z:+.3g} · {chosen.label}",
+            )
+    ax.scatter(result.x, result.y, **DATA_STYLE)
+    beta = "minimum norm" if result.beta == 0 else f"β = {result.beta:g}"
+    ax.set_title(f"{result.architecture.name}, {beta}", fontsize=10)
+    ax.legend(fontsize=7, loc="best")
+    return ax
+
+
+def plot_coefficient_path(
+    library: Library, betas, solutions: list[LassoSolution], ax: plt.Axes | None = None, top: int = 8
+) -> plt.Axes:
+    """Coefficients $z_k(\\beta)$ against $\\beta$ (log scale), the ``top`` largest labelled."""
+    ax = ax or plt.subplots(figsize=(6, 3.6))[1]
+    Z = np.array([s.z for s in solutions])
+    order = np.argsort(-np.abs(Z).max(axis=0))
+    for rank, k in enumerate(order):
+        if not np.any(Z[:, k]):
+            continue
+        label = library.features[k].label if rank < top else None
+        ax.plot(betas, Z[:, k], lw=1.3 if label else 0.7, label=label)
+    ax.set_xscale("log")
+    ax.set_xlabel("β")
+    ax.set_ylabel("coefficient z")
+    ax.axhline(0, color="grey", lw=0.5)
+    ax.legend(fontsize=7, loc="best")
+    return ax
+
+
+def animate_path(x, y, betas, depth: int = 2, activation: str = "relu", **options) -> FuncAnimation:
+    """An animation of the optimal network as β sweeps ``betas`` (``.to_jshtml()`` for HTML)."""
+    fits = [fit(x, y, depth=depth, activation=activation, beta=b, **options) for b in betas]
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    grid = plotting_grid(fits[0].x)
+    values = [f.predict(grid) for f in fits]
+    lo = min(np.min(v) for v in values + [fits[0].y])
+    hi = max(np.max(v) for v in values + [fits[0].y])
+
+    def draw(frame: int) -> None:
+        ax.clear()
+        result = fits[frame]
+        ax.plot(grid, values[frame], color="C3", lw=2)
+        ax.scatter(result.x, result.y, **DATA_STYLE)
+        for chosen in result.selected():
+            for t in chosen.feature.breakpoints:
+                ax.axvline(t, color="C0", lw=0.6, alpha=0.6)
+        ax.set_ylim(lo - 0.1 * (hi - lo), hi + 0.1 * (hi - lo))
+        ax.set_title(
+            f"{result.architecture.name}, β = {result.beta:.3g}: "
+            f"{len(result.selected())} features, objective {result.solution.objective:.4g}",
+            fontsize=9,
+        )
+
+    animation = FuncAnimation(fig, draw, frames=len(fits), interval=250)
+    plt.close(fig)
+    return animation
+
+
+def plot_training(result: TrainingResult, optimum: float, ax: plt.Axes | None = None) -> plt.Axes:
+    """Best Adam objective minus the convex optimum, per step (log scale)."""
+    ax = ax or plt.subplots(figsize=(6, 3.2))[1]
+    excess = np.maximum(result.history - optimum, 1e-16)
+    ax.semilogy(excess, color="C1")
+    ax.set_xlabel("Adam step")
+    ax.set_ylabel("J(θ) − Lasso optimum")
+    ax.set_title(
+        f"best of {result.restart_objectives.size} restarts: final excess {result.objective - optimum:.2e}", fontsize=9
+    )
+    return ax
