@@ -89,7 +89,12 @@ def fit(x, y, depth: int = 2, activation: str = "relu", beta: float = 1e-3, **op
     for ``leaky_relu``). Raises ``ValueError`` on bad input.
     """
     x, y = check_data(x, y)
+    return fit_library(Architecture(depth, activation, **options).library(x), y, beta)
+
+
+def fit_library(library: Library, y, beta: float) -> Fit:
+    """Like :func:`fit` on a library already built for ``library.x`` (reuse it across β or y)."""
+    x, y = check_data(library.x, y)
     beta = check_beta(beta)
-    library = Architecture(depth, activation, **options).library(x)
     solution = solve(library.A, y, beta)
     return Fit(x, y, beta, library, solution, ParallelNetwork.from_lasso(library, solution))
