@@ -57,10 +57,15 @@ class Architecture:
         directions = (1,) if self.activation.name == "abs" else (1, -1)
         return [ramp(t, d, self.activation) for d in directions for t in breakpoints]
 
-    def library(self, x) -> Library:
-        """The finite library on data ``x`` (any order; repeats allowed)."""
+    def library(self, x, breakpoints=None) -> Library:
+        """The finite library on data ``x`` (any order; repeats allowed).
+
+        ``breakpoints`` replaces the data points as kink locations, e.g. a dense grid for an
+        "oracle" library of realisable units against which the theorem can be checked.
+        """
         x = as_1d(x, "x")
-        candidates = self.candidates(np.unique(x))
+        kinks = np.unique(x) if breakpoints is None else np.unique(as_1d(breakpoints, "breakpoints"))
+        candidates = self.candidates(kinks)
         A = np.column_stack([f(x) for f in candidates])
         keep = distinct_columns(A)
         return Library(self, x, [candidates[k] for k in keep], A[:, keep], len(candidates))

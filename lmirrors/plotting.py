@@ -8,7 +8,6 @@ from matplotlib.animation import FuncAnimation
 
 from .dictionaries import Library
 from .fitting import Fit, fit
-from .lasso import LassoSolution
 from .training import TrainingResult
 
 DATA_STYLE = {"color": "black", "zorder": 5, "s": 28, "label": "data"}
@@ -63,23 +62,33 @@ def plot_fit(result: Fit, ax: plt.Axes | None = None, contributions: bool = True
     return ax
 
 
-def plot_coefficient_path(
-    library: Library, betas, solutions: list[LassoSolution], ax: plt.Axes | None = None, top: int = 8
-) -> plt.Axes:
-    """Coefficients $z_k(\\beta)$ against $\\beta$ (log scale), the ``top`` largest labelled."""
+def slope_changes(result: Fit, points) -> np.ndarray:
+    r"""$f'(t^+) - f'(t^-)$ of the fitted network at each point $t$ (one-sided differences)."""
+    points = np.asarray(points, dtype=float)
+    h = 1e-7 * max(float(np.ptp(result.x)), 1.0)
+    centre = result.predict(points)
+    return (result.predict(points + h) - 2 * centre + result.predict(points - h)) / h
+
+
+def plot_kink_path(fits: list[Fit], ax: plt.Axes | None = None, top: int = 8) -> plt.Axes:
+    r"""Slope change of the optimal network at every data point, against $\beta$ (log scale).
+
+    Unlike the coefficients $z$, which need not be unique (e.g. $(x-t)_+ - (t-x)_+$ is
+    linear), the fitted values of a Lasso are unique, and so are these kinks.
+    """
     ax = ax or plt.subplots(figsize=(6, 3.6))[1]
-    Z = np.array([s.z for s in solutions])
-    order = np.argsort(-np.abs(Z).max(axis=0))
-    for rank, k in enumerate(order):
-        if not np.any(Z[:, k]):
-            continue
-        label = library.features[k].label if rank < top else None
-        ax.plot(betas, Z[:, k], lw=1.3 if label else 0.7, label=label)
+    betas = np.array([f.beta for f in fits])
+    points = np.unique(fits[0].x)
+    kinks = np.array([slope_changes(f, points) for f in fits])
+    order = np.argsort(-np.abs(kinks).max(axis=0))
+    for rank, n in enumerate(order):
+        labelled = rank < top
+        ax.plot(betas, kinks[:, n], lw=1.4 if labelled else 0.7, label=f"x = {points[n]:.3g}" if labelled else None)
     ax.set_xscale("log")
     ax.set_xlabel("β")
-    ax.set_ylabel("coefficient z")
+    ax.set_ylabel("slope change at the data point")
     ax.axhline(0, color="grey", lw=0.5)
-    ax.legend(fontsize=7, loc="best")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="kink at", title_fontsize=7)
     return ax
 
 

@@ -99,10 +99,10 @@ def execute_chapter(path: str | Path, quick: bool = False) -> Path:
     }
     _tag_parameter_cells(nb)
 
-    # The kernel inherits this process' environment: a headless matplotlib,
+    # The kernel inherits this process' environment: inline matplotlib figures,
     # and the venv's bin/ first so "python" in a kernel spec is the venv's.
     env_overrides = {
-        "MPLBACKEND": "Agg",
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p),
     }

@@ -25,9 +25,33 @@ def check_intro(glued: dict) -> None:
     assert versions["torch"].startswith("2.13"), versions["torch"]
 
 
+def check_two_layer_ramps(glued: dict) -> None:
+    # The three-way check of DESIGN.md section 6, as the chapter recorded it.
+    assert glued["ch1_reconstruction_error"] < 1e-8, "reconstructed network J differs from the Lasso optimum"
+    assert glued["ch1_max_gap"] < 1e-8, "a Lasso solution in the table is not certified optimal"
+    lasso, adam = glued["ch1_lasso_objectives"], glued["ch1_adam_objectives"]
+    assert len(lasso) == len(adam) == 9
+    for convex, trained in zip(lasso, adam, strict=True):
+        assert trained >= convex - 1e-9 * max(1.0, convex), f"Adam {trained} beat the convex optimum {convex}"
+    assert glued["ch1_min_adam_excess"] >= -1e-9
+    # Paper Figure 3 data: the minimum norm is 2 (ramps at 5, 7, 10 with 1, -2/3, -1/3: 1 + 2/3 + 1/3),
+    # reached by the finite library and by the oracle grid alike, and the network interpolates.
+    assert abs(glued["ch1_fig3_min_norm"] - 2.0) < 1e-9
+    assert abs(glued["ch1_fig3_network_norm"] - 2.0) < 1e-9
+    assert glued["ch1_fig3_interpolation_error"] < 1e-9
+    for library_norm, oracle_norm in glued["ch1_min_norm_library_vs_oracle"]:
+        assert oracle_norm >= library_norm - 1e-9 * library_norm, "the oracle beat the finite library"
+        assert abs(oracle_norm - library_norm) < 1e-7 * library_norm, "the oracle grid misses the data points"
+    # Non-uniqueness on Figure 3 data: a capped ramp 5->8 has the same norm, so the band is wide.
+    assert glued["ch1_fig3_band"] > 0.5
+    assert glued["ch1_path_objectives_monotone"] is True
+    assert glued["ch1_path_first_is_constant"] is True
+
+
 # chapter stem -> function(glued values dict); raise AssertionError on failure.
 CHECKS = {
     "00_introduction": check_intro,
+    "01_two_layer_ramps": check_two_layer_ramps,
 }
 
 
