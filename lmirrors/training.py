@@ -73,7 +73,7 @@ def train_adam(
     width: int | None = None,
     restarts: int = 8,
     steps: int = 5000,
-    lr: float = 1e-2,
+    lr: float = 0.05,
     seed: int = 0,
     progress: bool = True,
 ) -> TrainingResult:
