@@ -60,6 +60,8 @@ def check_data(x, y) -> tuple[np.ndarray, np.ndarray]:
 
 def check_beta(beta) -> float:
     """A finite, non-negative regularisation strength."""
+    if isinstance(beta, (str, bytes)):
+        raise ValueError(f"beta must be a number, got the string {beta!r}; pass float(beta)")
     try:
         beta = float(beta)
     except (TypeError, ValueError) as exc:
