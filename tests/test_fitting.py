@@ -1,0 +1,133 @@
+"""The public entry point fit(): the Fit API, prediction, selected features, minimum norm, repeats."""
+
+import itertools
+
+import cvxpy as cp
+import numpy as np
+import pytest
+from helpers import make_data, relative, two_layer_objective
+
+from lmirrors import Architecture, Fit, fit
+from lmirrors.fitting import fit_library
+
+
+@pytest.fixture(scope="module")
+def relu_fit():
+    x, y = make_data("uniform", 9, 21)
+    return fit(x, y, activation="relu", beta=0.02)
+
+
+def test_fit_api(relu_fit):
+    f = relu_fit
+    assert isinstance(f, Fit)
+    assert f.beta == 0.02 and f.architecture.name == "2-layer relu"
+    assert f.library.A.shape == (9, f.library.size)
+    assert f.solution.relative_gap <= 1e-8
+    assert relative(f.network_objective, f.solution.objective) < 1e-9
+    J = two_layer_objective(f.network.W, f.network.B, f.network.xi, f.x, f.y, f.beta, "relu")
+    assert relative(J, f.solution.objective) < 1e-9
+    assert "Lasso objective" in f.summary()
+
+
+def test_predict_at_the_data_is_the_lasso_fit(relu_fit):
+    f = relu_fit
+    np.testing.assert_allclose(
+        f.predict(f.x), f.library.A @ f.solution.z + f.solution.xi, rtol=1e-12, atol=1e-12
+    )
+
+
+def test_predict_on_new_points_is_piecewise_linear_with_kinks_at_data(relu_fit):
+    """All kinks sit on data points, so between consecutive data points (and beyond the ends)
+    the prediction is affine: the value at a convex combination is the same combination."""
+    f = relu_fit
+    xs = np.sort(f.x)
+    for a, b in itertools.pairwise(xs):
+        lam = np.array([0.1, 0.5, 0.77])
+        inside = f.predict(a + lam * (b - a))
+        np.testing.assert_allclose(
+            inside, (1 - lam) * f.predict([a])[0] + lam * f.predict([b])[0], atol=1e-10
+        )
+    # beyond the right end the slope is that of the last gap: (x - x_N)_+ is zero on the data,
+    # so it is dropped from the library and no kink appears at x_N
+    far = f.predict([xs[-1] + 1.0, xs[-1] + 2.0])
+    near = f.predict([xs[-2], xs[-1]])
+    assert np.isclose(far[1] - far[0], (near[1] - near[0]) / (xs[-1] - xs[-2]), rtol=1e-9)
+    # predict accepts a column vector and a scalar
+    assert f.predict(np.array([[0.1], [0.2]])).shape == (2,)
+    assert f.predict(0.3).shape == (1,)
+
+
+def test_selected_sorted_by_magnitude_with_labels(relu_fit):
+    f = relu_fit
+    chosen = f.selected()
+    assert len(chosen) == f.solution.support.size > 1
+    magnitudes = [abs(s.z) for s in chosen]
+    assert magnitudes == sorted(magnitudes, reverse=True)
+    by_label = {feat.label: f.solution.z[k] for k, feat in enumerate(f.library.features)}
+    for s in chosen:
+        assert s.label == s.feature.label and s.label in by_label
+        assert s.z == by_label[s.label] != 0
+
+
+def test_column_vector_input_gives_the_same_fit():
+    x, y = make_data("uniform", 7, 22)
+    a = fit(x, y, beta=0.05)
+    b = fit(x[:, None], y[:, None], beta=0.05)
+    assert b.x.shape == (7,)
+    assert a.solution.objective == b.solution.objective
+    np.testing.assert_array_equal(a.solution.z, b.solution.z)
+
+
+def test_order_of_the_data_does_not_matter():
+    x, y = make_data("clustered", 9, 23)
+    order = np.argsort(x)
+    a, b = fit(x, y, activation="abs", beta=0.1), fit(x[order], y[order], activation="abs", beta=0.1)
+    assert relative(a.solution.objective, b.solution.objective) < 1e-9
+
+
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu", "abs"])
+@pytest.mark.parametrize(
+    "layout, n, seed", [("uniform", 8, 0), ("clustered", 10, 1), ("outlier", 6, 2), ("duplicates", 7, 3)]
+)
+def test_beta_zero_interpolates(activation, layout, n, seed):
+    x, y = make_data(layout, n, seed)
+    f = fit(x, y, activation=activation, beta=0)
+    assert f.solution.method == "highs-lp"
+    assert f.max_interpolation_error < 1e-9
+    assert np.abs(f.predict(x) - y).max() < 1e-9
+    # at beta = 0 the network objective is its weight penalty, equal to ||z||_1
+    assert relative(f.network_objective, np.abs(f.solution.z).sum()) < 1e-12
+    assert relative(f.network_objective, f.solution.objective) < 1e-12
+
+
+def test_slope_option_reaches_the_library():
+    x, y = make_data("uniform", 8, 24)
+    a = fit(x, y, activation="leaky_relu", beta=0.05, slope=0.1)
+    b = fit(x, y, activation="leaky_relu", beta=0.05, slope=0.4)
+    assert a.architecture.activation.slope == 0.1 and b.architecture.activation.slope == 0.4
+    assert a.solution.objective != b.solution.objective
+
+
+def test_repeated_points_with_agreeing_labels_count_twice():
+    x = np.array([0.0, 1.0, 2.0, 3.0, 1.0])
+    y = np.array([0.0, 1.0, -1.0, 0.5, 1.0])
+    beta = 0.3
+    f = fit(x, y, beta=beta)
+    # independent formulation on all five rows (the repeat counted twice), explicit intercept
+    A = np.maximum(np.concatenate([x[:, None] - x[None, :4], x[None, :4] - x[:, None]], axis=1), 0)
+    z, xi = cp.Variable(8), cp.Variable()
+    ref = cp.Problem(cp.Minimize(0.5 * cp.sum_squares(A @ z + xi - y) + beta * cp.norm1(z)))
+    ref.solve(solver=cp.CLARABEL)
+    assert relative(f.solution.objective, ref.value) < 1e-6
+    assert relative(f.network_objective, f.solution.objective) < 1e-9
+    # and it is a different problem from the one without the repeat
+    once = fit(x[:4], y[:4], beta=beta)
+    assert abs(once.solution.objective - f.solution.objective) > 1e-3
+
+
+def test_fit_library_reuses_a_library():
+    x, y = make_data("uniform", 7, 25)
+    lib = Architecture(2, "abs").library(x)
+    a, b = fit_library(lib, y, 0.07), fit(x, y, activation="abs", beta=0.07)
+    assert a.library is lib
+    assert relative(a.solution.objective, b.solution.objective) < 1e-12

@@ -1,0 +1,146 @@
+"""The Adam baseline: reproducibility, restarts trained as one batch, progress, consistency, errors."""
+
+import numpy as np
+import pytest
+import torch
+from helpers import make_data, relative, two_layer_objective
+
+from lmirrors import Activation, ParallelNetwork, fit, train_adam
+from lmirrors.training import batched_forward, batched_objective
+
+X, Y = make_data("uniform", 6, 11)
+FAST = {"steps": 300, "restarts": 3, "lr": 0.02, "progress": False}
+
+
+@pytest.fixture(scope="module")
+def run():
+    return train_adam(X, Y, activation="relu", beta=0.05, seed=3, **FAST)
+
+
+def test_same_seed_same_result(run):
+    again = train_adam(X, Y, activation="relu", beta=0.05, seed=3, **FAST)
+    np.testing.assert_array_equal(again.restart_objectives, run.restart_objectives)
+    np.testing.assert_array_equal(again.network.W, run.network.W)
+    np.testing.assert_array_equal(again.network.B, run.network.B)
+    np.testing.assert_array_equal(again.history, run.history)
+
+
+def test_other_seed_other_result(run):
+    other = train_adam(X, Y, activation="relu", beta=0.05, seed=4, **FAST)
+    assert not np.array_equal(other.restart_objectives, run.restart_objectives)
+
+
+def test_objective_decreases_and_history_has_one_entry_per_step(run):
+    assert run.history.shape == (FAST["steps"],)
+    assert run.history[-1] < run.history[0]
+    assert run.history[-1] < 0.5 * run.history[0]
+
+
+def test_result_is_consistent(run):
+    assert run.restart_objectives.shape == (FAST["restarts"],)
+    assert run.objective == run.restart_objectives.min()
+    assert isinstance(run.network, ParallelNetwork)
+    assert run.network.W.shape == (2 * X.size, 2)  # default width 2N
+    assert run.network.B.shape == (2 * X.size, 1)
+    # the reported J is the best network's J, also when evaluated from its raw weights
+    assert relative(run.network.objective(X, Y, 0.05), run.objective) < 1e-12
+    assert (
+        relative(
+            two_layer_objective(run.network.W, run.network.B, run.network.xi, X, Y, 0.05, "relu"),
+            run.objective,
+        )
+        < 1e-12
+    )
+    assert run.seconds > 0
+
+
+def test_training_never_beats_the_lasso(run):
+    lasso = fit(X, Y, activation="relu", beta=0.05).solution.objective
+    assert run.restart_objectives.min() >= lasso * (1 - 1e-9)
+
+
+def test_width_and_leaky_activation_object():
+    result = train_adam(
+        X,
+        Y,
+        activation=Activation("leaky_relu", 0.2),
+        beta=0.1,
+        width=4,
+        seed=0,
+        steps=50,
+        restarts=2,
+        progress=False,
+    )
+    assert result.network.width == 4
+    assert result.network.activation.slope == 0.2
+    assert (
+        relative(
+            two_layer_objective(
+                result.network.W, result.network.B, result.network.xi, X, Y, 0.1, "leaky_relu", 0.2
+            ),
+            result.objective,
+        )
+        < 1e-12
+    )
+
+
+def test_batched_forward_matches_numpy_networks():
+    rng = np.random.default_rng(0)
+    act = Activation("abs")
+    W, B, xi = rng.standard_normal((3, 5, 2)), rng.standard_normal((3, 5, 1)), rng.standard_normal(3)
+    t = np.linspace(-2, 2, 9)
+    out = batched_forward(
+        torch.as_tensor(W), torch.as_tensor(B), torch.as_tensor(xi), torch.as_tensor(t), act
+    )
+    for r in range(3):
+        np.testing.assert_allclose(out[r].numpy(), ParallelNetwork(act, W[r], B[r], xi[r])(t), rtol=1e-14)
+
+
+def _adam(W, B, xi, steps, beta, act):
+    """Adam + cosine schedule on the summed batch objective, as train_adam runs it."""
+    params = [p.clone().requires_grad_() for p in (W, B, xi)]
+    optimiser = torch.optim.Adam(params, lr=0.02)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, steps, eta_min=0.0002)
+    x, y = torch.as_tensor(X), torch.as_tensor(Y)
+    for _ in range(steps):
+        optimiser.zero_grad()
+        batched_objective(*params, x, y, beta, act).sum().backward()
+        optimiser.step()
+        schedule.step()
+    return [p.detach() for p in params]
+
+
+def test_restarts_in_one_batch_follow_their_own_trajectories():
+    """Training restarts as a batch (summed loss) equals training each restart alone from the same
+    initial weights: the summed loss separates and Adam's update is per coordinate."""
+    torch.set_num_threads(1)
+    gen = torch.Generator().manual_seed(0)
+    act = Activation("relu")
+    W = torch.randn((3, 8, 2), generator=gen, dtype=torch.float64)
+    B = torch.randn((3, 8, 1), generator=gen, dtype=torch.float64)
+    xi = torch.zeros(3, dtype=torch.float64)
+    batch = _adam(W, B, xi, 150, 0.05, act)
+    for r in range(3):
+        alone = _adam(W[r : r + 1], B[r : r + 1], xi[r : r + 1], 150, 0.05, act)
+        for joint, single in zip(batch, alone, strict=True):
+            np.testing.assert_allclose(joint[r].numpy(), single[0].numpy(), rtol=1e-10, atol=1e-12)
+    # the restarts really differ from each other (otherwise the check above would be vacuous)
+    assert not torch.allclose(batch[0][0], batch[0][1])
+
+
+def test_sign_activation_cannot_be_trained():
+    with pytest.raises(ValueError, match="sign"):
+        train_adam(X, Y, activation="sign", steps=2, restarts=1, progress=False)
+
+
+@pytest.mark.parametrize(
+    "x, y, beta, match",
+    [
+        ([0.0, np.nan, 1.0], [0.0, 1.0, 2.0], 0.1, "NaN or infinite"),
+        ([0.0, 1.0, 2.0], [0.0, 1.0], 0.1, "same length"),
+        ([0.0, 1.0, 2.0], [0.0, 1.0, 2.0], -1.0, "beta must be"),
+    ],
+)
+def test_bad_input(x, y, beta, match):
+    with pytest.raises(ValueError, match=match):
+        train_adam(x, y, beta=beta, steps=2, restarts=1, progress=False)

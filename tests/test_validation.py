@@ -1,0 +1,105 @@
+"""Bad input: every public entry point raises ValueError with a message that says what is wrong."""
+
+import numpy as np
+import pytest
+
+from lmirrors import Architecture, fit
+from lmirrors.validation import as_1d, check_beta, check_data
+
+X = [0.0, 1.0, 2.5, 4.0]
+Y = [0.0, 1.0, -1.0, 2.0]
+
+
+@pytest.mark.parametrize(
+    "x, y, match",
+    [
+        ([0.0, np.nan, 2.5, 4.0], Y, r"x contains 1 NaN or infinite value\(s\) \(positions \[1\]\)"),
+        ([0.0, 1.0, np.inf, 4.0], Y, r"x contains 1 NaN or infinite"),
+        ([-np.inf, 1.0, 2.5, 4.0], Y, r"x contains 1 NaN or infinite"),
+        (X, [0.0, np.nan, np.nan, 2.0], r"y contains 2 NaN or infinite value\(s\) \(positions \[1, 2\]\)"),
+        (X, [0.0, 1.0, 2.0, np.inf], r"y contains 1 NaN or infinite"),
+        (np.column_stack([X, X]), Y, r"x must be one-dimensional .* got shape \(4, 2\)"),
+        (X, np.ones((4, 2)), r"y must be one-dimensional"),
+        (np.ones((2, 2, 1)), Y, r"x must be one-dimensional"),
+        (3.0, 1.0, r"x must be one-dimensional .* got shape \(\)"),
+        ([1.0, 1.0, 1.0], [2.0, 2.0, 2.0], r"need at least 2 distinct x values, got 1"),
+        ([5.0], [1.0], r"need at least 2 distinct x values, got 1"),
+        ([], [], r"need at least 2 distinct x values, got 0"),
+        ([0.0, 1.0, 1.0, 2.0], [0.0, 1.0, 3.0, 2.0], r"x = 1 appears more than once with different labels"),
+        ([1.0, 0.0, 2.0, 1.0], [1.0, 0.0, 2.0, 1.5], r"x = 1 appears more than once with different labels"),
+        (X, Y[:3], r"x and y must have the same length, got 4 and 3"),
+        (X[:2], Y, r"x and y must have the same length, got 2 and 4"),
+        (["a", "b", "c", "d"], Y, r"x must be numeric"),
+        (X, ["zero", "one", "two", "three"], r"y must be numeric"),
+        ([0.0, "1.0x", 2.0, 3.0], Y, r"x must be numeric"),
+        ([0.0, 1.0 + 2.0j, 2.0, 3.0], Y, r"x must be numeric"),
+    ],
+)
+def test_bad_data(x, y, match):
+    with pytest.raises(ValueError, match=match):
+        fit(x, y, beta=0.1)
+    with pytest.raises(ValueError, match=match):
+        check_data(x, y)
+
+
+@pytest.mark.parametrize(
+    "beta, match",
+    [
+        (-1.0, r"beta must be finite and >= 0 .*got -1"),
+        (-1e-12, r"beta must be finite and >= 0"),
+        (np.nan, r"beta must be finite and >= 0 .*got nan"),
+        (np.inf, r"beta must be finite and >= 0 .*got inf"),
+        ("large", r"beta must be a number"),
+        ("0.1", r"beta must be a number, got the string '0.1'"),
+        (None, r"beta must be a number, got None"),
+        ([0.1, 0.2], r"beta must be a number"),
+    ],
+)
+def test_bad_beta(beta, match):
+    with pytest.raises(ValueError, match=match):
+        fit(X, Y, beta=beta)
+    with pytest.raises(ValueError, match=match):
+        check_beta(beta)
+
+
+@pytest.mark.parametrize("beta", [0, 0.0, 1, np.float32(0.5), np.int64(2), 1e-300])
+def test_good_beta(beta):
+    assert check_beta(beta) == float(beta)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "softplus", "gelu"])
+def test_unknown_activation(activation):
+    with pytest.raises(ValueError, match=f"unknown activation '{activation}'; choose one of relu"):
+        fit(X, Y, activation=activation)
+
+
+def test_unsupported_depth_and_activation():
+    with pytest.raises(ValueError, match="no library yet for depth 5"):
+        fit(X, Y, depth=5)
+    with pytest.raises(ValueError, match="no library yet for depth 2 with sign"):
+        fit(X, Y, activation="sign")
+    with pytest.raises(ValueError, match="slope in"):
+        fit(X, Y, activation="leaky_relu", slope=1.5)
+
+
+def test_repeated_points_with_agreeing_labels_are_accepted():
+    x, y = check_data([0.0, 1.0, 1.0, 2.0], [0.0, 1.0, 1.0, 2.0])
+    assert x.size == y.size == 4
+    f = fit([0.0, 1.0, 1.0, 2.0, 3.0], [0.0, 1.0, 1.0, -2.0, 0.0], beta=0.1)
+    assert f.x.size == 5 and f.library.n_candidates == 8
+
+
+def test_as_1d_accepts_lists_columns_and_integer_arrays():
+    np.testing.assert_array_equal(as_1d([1, 2, 3], "x"), [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(as_1d(np.arange(3)[:, None], "x"), [0.0, 1.0, 2.0])
+    assert as_1d(np.arange(3), "x").dtype == float
+
+
+def test_error_names_the_argument():
+    with pytest.raises(ValueError, match="breakpoints contains"):
+        as_1d([np.nan], "breakpoints")
+
+
+def test_library_rejects_bad_x():
+    with pytest.raises(ValueError, match="x contains 1 NaN"):
+        Architecture(2, "relu").library([0.0, np.nan, 1.0])
