@@ -1,7 +1,7 @@
 # Reproducible build of the lmirrors package, its tests and the Jupyter Book.
 #
 #   make book   venv + node_modules, execute every chapter (full), build, check
-#   make test   venv + node_modules, pytest (chapters run with quick=True), build, check
+#   make test   venv + node_modules, ruff, pytest (chapters run with quick=True), build, check
 #   make lab    JupyterLab; jupytext opens chapters/*.md as notebooks
 #   make lint   ruff
 #   make clean  remove build outputs (keeps .venv and node_modules)
@@ -39,6 +39,7 @@ book: $(VENV_STAMP) $(NODE_STAMP)
 # pytest executes each chapter with quick=True into executed/; the book is then
 # built from exactly those copies. A failing test or build fails the target.
 test: $(VENV_STAMP) $(NODE_STAMP)
+	$(PY) -m ruff check .
 	$(PY) -m pytest -q
 	$(BOOK) build
 

@@ -76,16 +76,18 @@ def train_adam(
     lr: float = 0.05,
     seed: int = 0,
     progress: bool = True,
+    slope: float = 0.01,
 ) -> TrainingResult:
     r"""Minimise $J$ with Adam from ``restarts`` random initialisations.
 
     ``width`` defaults to $2N$ units (at least the $N-1$ that always suffice). First-layer
     kinks start uniformly over the data range; the learning rate decays from ``lr`` to
-    ``lr/100`` (cosine). Returns the restart with the lowest final $J$.
+    ``lr/100`` (cosine). Returns the restart with the lowest final $J$. ``slope`` is the
+    leaky ReLU's $\gamma$ (as in :class:`~lmirrors.dictionaries.Architecture`).
     """
     x, y = check_data(x, y)
     beta = check_beta(beta)
-    act = get_activation(activation)
+    act = get_activation(activation, slope)
     width = width or 2 * x.size
     torch.set_num_threads(1)
     gen = torch.Generator().manual_seed(seed)
