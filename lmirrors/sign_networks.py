@@ -346,6 +346,8 @@ def fit_sign(
         raise ValueError(f"unknown option(s) for sign networks: {', '.join(unknown)}; use m1, widths or method")
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    if not isinstance(depth, (int, np.integer)) or depth < 2:
+        raise ValueError(f"depth must be an integer >= 2 (weight layers), got {depth!r}")
     if m1 is not None and widths is not None:
         raise ValueError("give either m1 or widths, not both")
     if m1 is not None:
