@@ -69,11 +69,26 @@ def check_sign_networks(glued: dict) -> None:
     assert glued["ch3_range_two_layer_excess"] > 0
 
 
+def check_square_wave(glued: dict) -> None:
+    # Closed forms (DESIGN.md section 3) equal the certified solver everywhere they were compared.
+    assert glued["ch4_curve_error"] < 1e-7
+    assert glued["ch4_boundary_max_error"] < 1e-7
+    assert glued["ch4_boundary_max_objective_error"] < 1e-7
+    assert glued["ch4_n_checks"] >= 20
+    # 5% past a boundary the other regime's formula is off by about 0.04 or more: the boundaries are sharp.
+    assert glued["ch4_min_neighbour_error"] > 0.035
+    assert glued["ch4_first_regime_value_error"] < 1e-8
+    # N_B = 6, T = 2, beta = 1: end block -(1 - 1/4), interior 1 - 1/2: the ends are fit better.
+    end, interior = glued["ch4_end_vs_interior"]
+    assert abs(end + 0.75) < 1e-9 and abs(interior - 0.5) < 1e-9
+
+
 # chapter stem -> function(glued values dict); raise AssertionError on failure.
 CHECKS = {
     "00_introduction": check_intro,
     "01_two_layer_ramps": check_two_layer_ramps,
     "03_sign_networks": check_sign_networks,
+    "04_square_wave": check_square_wave,
 }
 
 
