@@ -38,11 +38,12 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from . import column_generation
+from .dictionaries import Library
 from .fitting import Fit
 from .lasso import LassoSolution, min_norm, solve
 from .validation import check_beta, check_data
@@ -247,25 +248,13 @@ def best_pattern(r: np.ndarray, max_switches: int) -> tuple[float, np.ndarray]:
 
 
 @dataclass
-class SignLibrary:
+class SignLibrary(Library):
     """Switching features and their matrix; ``n_candidates`` is the size of the full library.
 
     A column-generation fit keeps only the generated columns (``complete`` is then False).
     """
 
-    architecture: SignArchitecture
-    x: np.ndarray
-    features: list[SignPattern]
-    A: np.ndarray = field(repr=False)
-    n_candidates: int
     complete: bool = True
-
-    @property
-    def size(self) -> int:
-        return len(self.features)
-
-    def __len__(self) -> int:
-        return self.size
 
     def summary(self) -> str:
         n = np.unique(self.x).size
