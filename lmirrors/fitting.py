@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .activations import get_activation
 from .dictionaries import Architecture, Library
 from .features import Feature
 from .lasso import LassoSolution, solve
@@ -86,8 +87,14 @@ def fit(x, y, depth: int = 2, activation: str = "relu", beta: float = 1e-3, **op
 
     Solves the equivalent Lasso exactly (``beta = 0``: minimum-$\ell_1$ interpolation) and
     reconstructs balanced weights. ``options`` go to :class:`Architecture` (e.g. ``slope``
-    for ``leaky_relu``). Raises ``ValueError`` on bad input.
+    for ``leaky_relu``); ``activation="sign"`` goes to
+    :func:`lmirrors.sign_networks.fit_sign` (options ``m1``, ``widths``, ``method``).
+    Raises ``ValueError`` on bad input.
     """
+    if get_activation(activation).name == "sign":
+        from .sign_networks import fit_sign
+
+        return fit_sign(x, y, depth, beta, **options)
     x, y = check_data(x, y)
     return fit_library(Architecture(depth, activation, **options).library(x), y, beta)
 

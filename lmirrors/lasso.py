@@ -62,17 +62,22 @@ def beta_max(A: np.ndarray, y: np.ndarray) -> float:
     return float(np.abs((A - A.mean(axis=0)).T @ (y - y.mean())).max())
 
 
-def duality_gap(A: np.ndarray, y: np.ndarray, z: np.ndarray, xi: float, beta: float) -> float:
+def duality_gap(
+    A: np.ndarray, y: np.ndarray, z: np.ndarray, xi: float, beta: float, correlation: float | None = None
+) -> float:
     r"""$P - D(\nu)$ at $\nu = \theta r$, $\theta = \min(1, \beta/\|A^\top r\|_\infty)$.
 
-    $r$ is the centred residual.
+    $r$ is the centred residual. ``correlation`` replaces $\|A^\top r\|_\infty$ when the
+    columns of ``A`` are only part of a larger library (column generation): pass the
+    library-wide maximum to certify the solution against the whole library.
     Written as $\tfrac12(1-\theta)^2\|r\|^2 + \beta\|z\|_1 - \theta\, r^\top A z$ plus the
     intercept's excess $\tfrac n2(\bar r)^2$, which avoids cancelling large terms.
     """
     residual = y - A @ z - xi
     offset = residual.mean()
     r = residual - offset
-    correlation = np.abs(A.T @ r).max(initial=0.0)
+    if correlation is None:
+        correlation = np.abs(A.T @ r).max(initial=0.0)
     theta = min(1.0, beta / correlation) if correlation > 0 else 1.0
     gap = 0.5 * (1 - theta) ** 2 * (r @ r) + beta * np.abs(z).sum() - theta * (r @ (A @ z))
     return max(float(gap + 0.5 * y.size * offset**2), 0.0)
@@ -195,6 +200,11 @@ def min_norm(A: np.ndarray, y: np.ndarray) -> LassoSolution:
     dual $\nu$ (feasible: $\|A^\top\nu\|_\infty \le 1$, $\mathbf 1^\top\nu = 0$, up to round-off).
     The optimal set need not be a single point; HiGHS returns a vertex (a sparse solution).
     """
+    return min_norm_with_dual(A, y)[0]
+
+
+def min_norm_with_dual(A: np.ndarray, y: np.ndarray) -> tuple[LassoSolution, np.ndarray]:
+    r""":func:`min_norm` and the LP's dual $\nu$ ($\|A^\top\nu\|_\infty \le 1$, $\mathbf 1^\top\nu = 0$)."""
     A = np.asarray(A, dtype=float)
     y = np.asarray(y, dtype=float)
     n, m = A.shape
@@ -210,7 +220,7 @@ def min_norm(A: np.ndarray, y: np.ndarray) -> LassoSolution:
     z = res.x[:m] - res.x[m : 2 * m]
     nu = res.eqlin.marginals
     norm = float(np.abs(z).sum())
-    return LassoSolution(z, float(res.x[-1]), 0.0, norm, max(norm - float(nu @ y), 0.0), "highs-lp")
+    return LassoSolution(z, float(res.x[-1]), 0.0, norm, max(norm - float(nu @ y), 0.0), "highs-lp"), nu
 
 
 def path(A: np.ndarray, y: np.ndarray, betas) -> list[LassoSolution]:

@@ -10,6 +10,7 @@ strings, or lists/dicts of those; anything else arrives as its repr string.
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from scripts.book import CHAPTERS, execute_chapter, glued_values
@@ -48,10 +49,46 @@ def check_two_layer_ramps(glued: dict) -> None:
     assert glued["ch1_path_first_is_constant"] is True
 
 
+def check_sign_networks(glued: dict) -> None:
+    # Only the order of the data matters: identical matrices, identical optima.
+    assert glued["ch3_same_matrix"] is True
+    assert glued["ch3_order_value_difference"] < 1e-10
+    assert glued["ch3_order_fitted_difference"] < 1e-8
+    # Library sizes are sums of binomials C(11, t), t <= m1 (m1 = 1, 2, 3, 5, 11 on N = 12).
+    assert glued["ch3_sizes"] == glued["ch3_size_formula"] == [11, 66, 231, 1023, 2047]
+    values = glued["ch3_m1_objectives"]
+    assert all(np.diff(values) <= 1e-10), "nested libraries cannot do worse"
+    assert values[0] > values[-1] + 0.1
+    assert glued["ch3_reconstruction_error"] < 1e-8
+    assert glued["ch3_cg_error"] < 1e-8
+    assert glued["ch3_max_gap"] < 1e-8
+    assert glued["ch3_large_gap"] < 1e-8 and glued["ch3_large_reconstruction_error"] < 1e-8
+    assert glued["ch3_large_generated"] < 200
+    # m1 >= N - 1: minimum norm = (max y - min y)/2; two layers pay strictly more.
+    assert glued["ch3_range_error"] < 1e-8 and glued["ch3_range_network_error"] < 1e-8
+    assert glued["ch3_range_two_layer_excess"] > 0
+
+
+def check_square_wave(glued: dict) -> None:
+    # Closed forms (DESIGN.md section 3) equal the certified solver everywhere they were compared.
+    assert glued["ch4_curve_error"] < 1e-7
+    assert glued["ch4_boundary_max_error"] < 1e-7
+    assert glued["ch4_boundary_max_objective_error"] < 1e-7
+    assert glued["ch4_n_checks"] >= 20
+    # 5% past a boundary the other regime's formula is off by about 0.04 or more: the boundaries are sharp.
+    assert glued["ch4_min_neighbour_error"] > 0.035
+    assert glued["ch4_first_regime_value_error"] < 1e-8
+    # N_B = 6, T = 2, beta = 1: end block -(1 - 1/4), interior 1 - 1/2: the ends are fit better.
+    end, interior = glued["ch4_end_vs_interior"]
+    assert abs(end + 0.75) < 1e-9 and abs(interior - 0.5) < 1e-9
+
+
 # chapter stem -> function(glued values dict); raise AssertionError on failure.
 CHECKS = {
     "00_introduction": check_intro,
     "01_two_layer_ramps": check_two_layer_ramps,
+    "03_sign_networks": check_sign_networks,
+    "04_square_wave": check_square_wave,
 }
 
 

@@ -1,0 +1,132 @@
+r"""Closed-form optimal sign networks on the square wave (DESIGN.md section 3).
+
+Data: $x_n = n$ ($n = 1..N$), $N = N_B T$, and $y$ made of $N_B$ alternating blocks of length
+$T$ starting with $-1$. Write $y_b = \pm1$ for block $b$'s label and $\bar y$ for the mean
+($0$ for even $N_B$, $-1/N_B$ for odd).
+
+**Two layers = total-variation denoising.** The library is $h_j$ ($-1$ up to $x_j$, $+1$ after),
+$j = 1..N-1$. With $u = \sum_j z_j h_j + \xi\mathbf 1$ the increments are
+$u_{j+1} - u_j = 2 z_j$ and $u_1 + u_N = 2\xi$, so $\|z\|_1 = \tfrac12 \mathrm{TV}(u)$ and the
+Lasso is $\min_u \tfrac12\|u - y\|^2 + \tfrac\beta2 \mathrm{TV}(u)$.
+
+An optimum constant on each block with values $v_b$ satisfies, for each maximal run of equal
+values, (run length) $\times$ (value $-$ mean of $y$ on the run) $= -\tfrac\beta2 \times$
+(number of neighbours below minus number above). Hence:
+
+* *Regime 1* ($\beta \le T$, and $\beta \le 4T/3$ if $N_B = 3$): every block is its own run.
+  An interior block is an extremum with two neighbours: $T(v_b - y_b) = -\beta y_b$, so
+  $v_b = (1 - \beta/T) y_b$; an end block has one: $v_b = (1 - \beta/(2T)) y_b$. The ends are
+  fit better than the interior. Objective (misfit $\tfrac{\beta^2}{2T}$ per interior block,
+  $\tfrac{\beta^2}{8T}$ per end, TV $2(N_B - 1) - \beta(2N_B - 3)/T$):
+  $\beta(N_B - 1) - \beta^2(2N_B - 3)/(4T)$.
+* *Even* $N_B$, $T \le \beta \le 2T$: the interior (sum zero) is one run at $0$, a monotone
+  step between the ends $\mp(1 - \beta/(2T))$; beyond $2T$ everything is $0 = \bar y$.
+* *Odd* $N_B \ge 5$, $T \le \beta \le 2T(N - T)/N$: both end blocks are $-1$, so the merged
+  interior (length $N - 2T$, label sum $T$) is a maximum: $(N - 2T) c - T = -\beta$,
+  $c = (T - \beta)/(N - 2T)$; the ends stay $-(1 - \beta/(2T))$. They meet $c$ at
+  $\beta = 2T(N - T)/N$, where all equal $\bar y = -T/N$; beyond, $u = \bar y$.
+  ($N_B = 3$: the interior is one block and regime 1 lasts until $4T/3$.)
+
+**Three layers with $m_1 \ge N_B - 1$**: $y$ itself is a feature. With the single column
+$y$, $z = (1 - \beta/S)_+$, $S = \|y - \bar y\|^2 = N(1 - \bar y^2)$, and the residual is
+$\min(1, \beta/S)(y - \bar y)$. Every $\pm1$ pattern $h$ has
+$|h^\top (y - \bar y)| \le \sum_n |y_n - \bar y| = y^\top(y - \bar y) = S$ because
+$\operatorname{sign}(y_n - \bar y) = y_n$ when $|\bar y| < 1$; so the dual constraint holds for
+the whole library and $u = \bar y + (1 - \beta/S)_+ (y - \bar y)$: one feature, every point
+shrunk by the same factor. Objective $\beta - \beta^2/(2S)$ for $\beta \le S$, else $S/2$.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .validation import check_beta
+
+
+def square_wave(n_blocks: int, block_length: int) -> tuple[np.ndarray, np.ndarray]:
+    """$x_n = n$ and $N_B$ alternating blocks of $T$ labels, starting with $-1$."""
+    for name, value, least in (("n_blocks", n_blocks, 2), ("block_length", block_length, 1)):
+        if not isinstance(value, (int, np.integer)) or value < least:
+            raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
+    x = np.arange(1, n_blocks * block_length + 1, dtype=float)
+    y = np.repeat((-1.0) ** np.arange(1, n_blocks + 1), block_length)
+    return x, y
+
+
+@dataclass(frozen=True)
+class SquareWaveFit:
+    """Fitted values ``u`` on the data, the network's objective, and the regime used (1, 2 or 3)."""
+
+    u: np.ndarray
+    objective: float
+    regime: int
+
+
+def two_layer_boundaries(n_blocks: int, block_length: int) -> tuple[float, float]:
+    r"""The $\beta$ where regime 1 ends and where regime 3 (constant $\bar y$) begins."""
+    T, N = block_length, n_blocks * block_length
+    if n_blocks == 2:
+        return 2.0 * T, 2.0 * T
+    if n_blocks == 3:
+        return 4 * T / 3, 4 * T / 3
+    if n_blocks % 2 == 0:
+        return float(T), 2.0 * T
+    return float(T), 2 * T * (N - T) / N
+
+
+def two_layer_regime(n_blocks: int, block_length: int, beta: float) -> int:
+    """Which regime ``beta`` lies in (boundaries belong to the lower regime)."""
+    first, last = two_layer_boundaries(n_blocks, block_length)
+    return 1 if beta <= first else 2 if beta <= last else 3
+
+
+def two_layer_sign(n_blocks: int, block_length: int, beta: float, regime: int | None = None) -> SquareWaveFit:
+    r"""Optimal 2-layer sign network on the square wave (TV denoising, module docstring).
+
+    ``regime`` forces one regime's formula (to show it fails outside its range).
+    """
+    beta = check_beta(beta)
+    x, y = square_wave(n_blocks, block_length)
+    T, N = block_length, x.size
+    regime = two_layer_regime(n_blocks, block_length, beta) if regime is None else regime
+    if regime not in (1, 2, 3):
+        raise ValueError(f"regime must be 1, 2 or 3, got {regime!r}")
+    blocks = np.repeat(np.arange(n_blocks), T)
+    ends = (blocks == 0) | (blocks == n_blocks - 1)
+    if regime == 1:
+        u = np.where(ends, 1 - beta / (2 * T), 1 - beta / T) * y
+    elif regime == 2:
+        interior = 0.0 if n_blocks % 2 == 0 else (T - beta) / (N - 2 * T)
+        u = np.where(ends, (1 - beta / (2 * T)) * y, interior)
+    else:
+        u = np.full(N, y.mean())
+    objective = 0.5 * np.sum((u - y) ** 2) + beta / 2 * np.abs(np.diff(u)).sum()
+    return SquareWaveFit(u, float(objective), regime)
+
+
+def two_layer_first_regime_objective(n_blocks: int, block_length: int, beta: float) -> float:
+    r"""$\beta(N_B - 1) - \beta^2(2N_B - 3)/(4T)$, the optimal value in regime 1."""
+    return beta * (n_blocks - 1) - beta**2 * (2 * n_blocks - 3) / (4 * block_length)
+
+
+def two_layer_lasso_coefficients(u: np.ndarray) -> tuple[np.ndarray, float]:
+    r"""$z_j = (u_{j+1} - u_j)/2$ on the one-switch features and $\xi = (u_1 + u_N)/2$."""
+    return np.diff(u) / 2, float((u[0] + u[-1]) / 2)
+
+
+def three_layer_sign(n_blocks: int, block_length: int, beta: float, m1: int) -> SquareWaveFit:
+    r"""Optimal 3-layer sign network with $m_1 \ge N_B - 1$: $u = \bar y + (1 - \beta/S)_+(y - \bar y)$."""
+    beta = check_beta(beta)
+    if not isinstance(m1, (int, np.integer)) or m1 < n_blocks - 1:
+        raise ValueError(
+            f"the closed form needs m1 >= n_blocks - 1 = {n_blocks - 1} (y itself a feature), got m1 = {m1!r}"
+        )
+    x, y = square_wave(n_blocks, block_length)
+    mean = y.mean()
+    S = x.size * (1 - mean**2)
+    shrink = max(0.0, 1 - beta / S)
+    u = mean + shrink * (y - mean)
+    objective = beta - beta**2 / (2 * S) if beta <= S else S / 2
+    return SquareWaveFit(u, float(objective), 1 if beta <= S else 3)

@@ -1,0 +1,102 @@
+"""Square-wave closed forms (DESIGN.md section 3) against the solver, at and around every boundary."""
+
+import numpy as np
+import pytest
+
+import lmirrors
+from lmirrors import closed_form as cf
+
+GRID = [(nb, t) for nb in (2, 3, 4, 5, 6, 7, 9) for t in (1, 2, 3)]
+
+
+def solver_values(nb, t, beta, depth=2):
+    x, y = cf.square_wave(nb, t)
+    options = {"m1": nb - 1} if depth == 3 else {}
+    result = lmirrors.fit(x, y, depth=depth, activation="sign", beta=beta, **options)
+    assert result.network_objective == pytest.approx(result.solution.objective, rel=1e-9, abs=1e-12)
+    return result.predict(x), result.solution.objective
+
+
+def test_square_wave_data():
+    x, y = cf.square_wave(3, 2)
+    np.testing.assert_array_equal(x, [1, 2, 3, 4, 5, 6])
+    np.testing.assert_array_equal(y, [-1, -1, 1, 1, -1, -1])
+    with pytest.raises(ValueError, match="n_blocks"):
+        cf.square_wave(1, 3)
+    with pytest.raises(ValueError, match="block_length"):
+        cf.square_wave(3, 0)
+
+
+def betas_around(nb, t):
+    first, last = cf.two_layer_boundaries(nb, t)
+    out = {0.2 * t, 0.7 * t}
+    for b in (first, last):
+        out |= {b, b / 1.05, b * 1.05, b * (1 - 1e-3), b * (1 + 1e-3)}
+    return sorted(out | {2 * last})
+
+
+@pytest.mark.parametrize(("nb", "t"), GRID)
+def test_two_layer_closed_form_matches_solver(nb, t):
+    for beta in betas_around(nb, t):
+        u, objective = solver_values(nb, t, beta)
+        closed = cf.two_layer_sign(nb, t, beta)
+        np.testing.assert_allclose(u, closed.u, atol=1e-7, err_msg=f"beta={beta}")
+        assert objective == pytest.approx(closed.objective, rel=1e-8)
+        if closed.regime == 1:
+            assert objective == pytest.approx(cf.two_layer_first_regime_objective(nb, t, beta), rel=1e-8)
+            # the ends are fit better than the interior
+            if nb >= 3:
+                assert abs(closed.u[0] - (-1)) < abs(closed.u[t] - 1) or beta == 0
+
+
+@pytest.mark.parametrize(("nb", "t"), GRID)
+def test_two_layer_boundaries_are_sharp(nb, t):
+    """5% beyond a boundary the formula of the regime left behind is off by about 0.04 or more."""
+    first, last = cf.two_layer_boundaries(nb, t)
+    # N_B = 2, 3 have no separate middle regime: regime 1 meets regime 3
+    crossings = [(first, 1, 3)] if first == last else [(first, 1, 2), (last, 2, 3)]
+    for boundary, below, above in crossings:
+        u, _ = solver_values(nb, t, boundary * 1.05)
+        assert np.abs(u - cf.two_layer_sign(nb, t, boundary * 1.05, regime=below).u).max() > 0.039
+        u, _ = solver_values(nb, t, boundary / 1.05)
+        assert np.abs(u - cf.two_layer_sign(nb, t, boundary / 1.05, regime=above).u).max() > 0.035
+
+
+@pytest.mark.parametrize(("nb", "t"), GRID)
+def test_two_layer_lasso_coefficients(nb, t):
+    x, y = cf.square_wave(nb, t)
+    beta = 0.5 * t
+    result = lmirrors.fit(x, y, depth=2, activation="sign", beta=beta)
+    z, xi = cf.two_layer_lasso_coefficients(cf.two_layer_sign(nb, t, beta).u)
+    assert xi == pytest.approx(result.solution.xi, abs=1e-8)
+    # library order: one-switch pattern after x_j, starting at +1 = -(the -1-then-+1 feature)
+    np.testing.assert_allclose(-result.solution.z, z, atol=1e-8)
+
+
+@pytest.mark.parametrize(("nb", "t"), GRID)
+def test_three_layer_closed_form_matches_solver(nb, t):
+    x, y = cf.square_wave(nb, t)
+    S = x.size * (1 - y.mean() ** 2)
+    for beta in (0.3, S / 1.05, S * (1 - 1e-3), S, S * (1 + 1e-3), S * 1.05, 2 * S):
+        u, objective = solver_values(nb, t, beta, depth=3)
+        closed = cf.three_layer_sign(nb, t, beta, m1=nb - 1)
+        np.testing.assert_allclose(u, closed.u, atol=1e-7, err_msg=f"beta={beta}")
+        assert objective == pytest.approx(closed.objective, rel=1e-8)
+    # one feature: the shrinkage is the same at every point
+    result = lmirrors.fit(x, y, depth=3, activation="sign", beta=0.5 * S, m1=nb - 1)
+    assert len(result.selected()) == 1
+    ratio = (result.predict(x) - y.mean()) / (y - y.mean())
+    np.testing.assert_allclose(ratio, 0.5, atol=1e-8)
+
+
+def test_three_layer_needs_enough_neurons_and_fewer_do_worse():
+    with pytest.raises(ValueError, match="m1 >= n_blocks - 1"):
+        cf.three_layer_sign(5, 2, 0.5, m1=3)
+    x, y = cf.square_wave(5, 2)
+    short = lmirrors.fit(x, y, depth=3, activation="sign", beta=0.5, m1=3)
+    assert short.solution.objective > cf.three_layer_sign(5, 2, 0.5, m1=4).objective + 1e-3
+
+
+def test_forced_regime_is_validated():
+    with pytest.raises(ValueError, match="regime must be"):
+        cf.two_layer_sign(4, 2, 0.5, regime=4)
