@@ -100,7 +100,7 @@ class Explorer:
 class ExplorerView:
     """The widgets of :func:`explore` and their callbacks (drive them from code in tests).
 
-    Controls: ``depth`` and ``activation`` menus (what :data:`SUPPORTED` offers), ``beta``
+    Controls: ``depth`` and ``activation`` menus (what :data:`~lmirrors.dictionaries.SUPPORTED` offers), ``beta``
     (log slider), one slider per label, and ``labels_text`` to type every label at once.
     ``status`` shows the certificate and the solve time, or what was wrong with an edit.
     """

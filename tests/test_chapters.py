@@ -48,10 +48,31 @@ def check_two_layer_ramps(glued: dict) -> None:
     assert glued["ch1_path_first_is_constant"] is True
 
 
+def check_your_data(glued: dict) -> None:
+    # The command line succeeded, and a bad column is a one-line error with a non-zero status.
+    assert glued["ch6_cli_exit"] == 0
+    assert glued["ch6_bad_exit"] == 1 and glued["ch6_bad_lines"] == 1
+    # Certified optimum; the CLI's printed objective, the estimator's network J and the JSON agree with it.
+    assert glued["ch6_relative_gap"] < 1e-8
+    assert glued["ch6_reconstruction_error"] < 1e-8
+    assert glued["ch6_cli_vs_estimator"] < 1e-8
+    assert abs(glued["ch6_json_objective"] - glued["ch6_lasso_objective"]) < 1e-9 * glued["ch6_lasso_objective"]
+    assert glued["ch6_json_difference"] < 1e-10
+    assert glued["ch6_torch_difference"] < 1e-10
+    # No Adam run beats the convex optimum.
+    assert glued["ch6_adam_excess"] >= -1e-9 * glued["ch6_lasso_objective"]
+    # GridSearchCV's choice and scores equal a hand-written cross-validation loop.
+    assert glued["ch6_best_beta"] == glued["ch6_best_beta_manual"]
+    for auto, manual in zip(glued["ch6_cv_scores"], glued["ch6_cv_scores_manual"], strict=True):
+        assert abs(auto - manual) < 1e-8
+    assert glued["ch6_best_score"] == max(glued["ch6_cv_scores"])
+
+
 # chapter stem -> function(glued values dict); raise AssertionError on failure.
 CHECKS = {
     "00_introduction": check_intro,
     "01_two_layer_ramps": check_two_layer_ramps,
+    "06_your_data": check_your_data,
 }
 
 
