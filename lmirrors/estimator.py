@@ -31,8 +31,14 @@ class MirrorRegressor(RegressorMixin, BaseEstimator):
     options
         Extra keyword arguments for :func:`lmirrors.fit` (e.g. ``{"slope": 0.1}``).
 
-    After ``fit``: ``fit_`` (the certified :class:`~lmirrors.Fit`), ``network_`` (its
-    :class:`~lmirrors.ParallelNetwork`), ``n_features_in_`` (always 1).
+    Attributes
+    ----------
+    fit_ : Fit
+        The certified optimum (library, Lasso solution, network), set by ``fit``.
+    network_ : ParallelNetwork
+        The reconstructed network, ``fit_.network``.
+    n_features_in_ : int
+        Always 1.
     """
 
     def __init__(self, depth: int = 2, activation: str = "relu", beta: float = 1e-3, options: dict | None = None):

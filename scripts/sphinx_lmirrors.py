@@ -20,7 +20,8 @@ from sphinx.util.nodes import make_refnode
 
 ROOT = Path(__file__).resolve().parent.parent
 DISPLAY = re.compile(r"^(?P<indent>[ \t]*)\$\$(?P<body>.+?)\$\$[ \t]*$", re.MULTILINE | re.DOTALL)
-INLINE = re.compile(r"(?<![\\$`])\$(?!\$)(?P<body>[^$\n]+?)(?<!\\)\$(?!\$)")
+# Inline maths may wrap onto the next line of the paragraph, never across a blank line.
+INLINE = re.compile(r"(?<![\\$`])\$(?!\$)(?P<body>(?:[^$\n]|\n(?![ \t]*\n))+?)(?<!\\)\$(?!\$)")
 
 
 def dollars_to_rst(text: str) -> str:
@@ -35,7 +36,8 @@ def dollars_to_rst(text: str) -> str:
         # reST roles must be delimited: "$z$feature" needs an escaped space ("\ ") around the role.
         before = "\\ " if match.start() and text[match.start() - 1].isalnum() else ""
         after = "\\ " if match.end() < len(text) and text[match.end()].isalnum() else ""
-        return f"{before}:math:`{match['body']}`{after}"
+        body = " ".join(match["body"].split())
+        return f"{before}:math:`{body}`{after}"
 
     text = DISPLAY.sub(display, text)
     return INLINE.sub(inline, text)
