@@ -2,28 +2,36 @@
 
 from __future__ import annotations
 
+import time
+from collections import OrderedDict
+
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .dictionaries import Architecture, Library
+from .dictionaries import SUPPORTED, Architecture, Library
 from .fitting import Fit, fit_library
 from .plotting import plot_fit
-from .validation import check_data
-
-ACTIVATIONS = ("relu", "leaky_relu", "abs")
+from .validation import as_1d, check_data
 
 
 class Explorer:
     """Callback logic of the explorer, usable without a browser.
 
     Libraries depend only on ``x`` and the architecture, so they are built once and cached;
-    moving β or a label only re-solves the Lasso.
+    moving β or a label only re-solves the Lasso. Solutions are cached too (the last
+    ``max_cached_fits`` settings), so returning to a setting is instant. The interior-point
+    solver (CLARABEL) cannot be warm-started, so a new setting is a fresh, certified solve.
     """
+
+    max_cached_fits = 128
 
     def __init__(self, x, y) -> None:
         self.x, self.y = check_data(x, y)
         self._libraries: dict[tuple[int, str], Library] = {}
+        self._fits: OrderedDict[tuple, Fit] = OrderedDict()
+        self.last_seconds = 0.0
+        self.last_cached = False
 
     def library(self, depth: int, activation: str) -> Library:
         key = (depth, activation)
@@ -32,47 +40,165 @@ class Explorer:
         return self._libraries[key]
 
     def solve(self, depth: int, activation: str, beta: float, y=None) -> Fit:
-        """The certified optimum for the current settings (``y`` replaces the labels if given)."""
+        """The certified optimum for the current settings (``y`` replaces the labels if given).
+
+        Sets ``last_seconds`` (wall time of this call) and ``last_cached`` (answer reused).
+        """
+        start = time.perf_counter()
         if y is not None:
             self.y = check_data(self.x, y)[1]
-        return fit_library(self.library(depth, activation), self.y, beta)
+        key = (depth, activation, float(beta), self.y.tobytes())
+        self.last_cached = key in self._fits
+        if self.last_cached:
+            self._fits.move_to_end(key)
+        else:
+            self._fits[key] = fit_library(self.library(depth, activation), self.y, beta)
+            while len(self._fits) > self.max_cached_fits:
+                self._fits.popitem(last=False)
+        self.last_seconds = time.perf_counter() - start
+        return self._fits[key]
+
+    @staticmethod
+    def depths() -> list[int]:
+        """Depths with a library (from :data:`lmirrors.dictionaries.SUPPORTED`)."""
+        return sorted(SUPPORTED)
+
+    @staticmethod
+    def activations(depth: int) -> tuple[str, ...]:
+        """Activations with a library at ``depth``."""
+        if depth not in SUPPORTED:
+            raise ValueError(f"no library for depth {depth}; available depths: {sorted(SUPPORTED)}")
+        return tuple(SUPPORTED[depth])
+
+    def parse_labels(self, text: str) -> np.ndarray:
+        """Labels typed as text (commas, spaces or newlines between numbers) for the points in
+        increasing ``x``; returned in the order of ``x``.
+
+        Raises ``ValueError`` unless there is one finite number per data point.
+        """
+        tokens = text.replace(",", " ").split()
+        try:
+            values = [float(t) for t in tokens]
+        except ValueError as exc:
+            raise ValueError(f"labels must be numbers separated by commas or spaces ({exc})") from exc
+        if len(values) != self.x.size:
+            raise ValueError(f"expected {self.x.size} labels (one per data point), got {len(values)}")
+        labels = np.empty_like(self.x)
+        labels[np.argsort(self.x)] = as_1d(values, "y")
+        return check_data(self.x, labels)[1]
+
+    def status(self, result: Fit) -> str:
+        """One line: the certificate and how long the last solve took."""
+        how = "cached" if self.last_cached else "solved"
+        return (
+            f"{result.library.size} features; Lasso objective {result.solution.objective:.6g} = network objective "
+            f"{result.network_objective:.6g} (duality gap {result.solution.gap:.1e}); "
+            f"{how} in {1000 * self.last_seconds:.0f} ms"
+        )
+
+
+class ExplorerView:
+    """The widgets of :func:`explore` and their callbacks (drive them from code in tests).
+
+    Controls: ``depth`` and ``activation`` menus (what :data:`~lmirrors.dictionaries.SUPPORTED` offers), ``beta``
+    (log slider), one slider per label, and ``labels_text`` to type every label at once.
+    ``status`` shows the certificate and the solve time, or what was wrong with an edit.
+    """
+
+    def __init__(self, x, y, depth: int = 2, activation: str = "relu", beta: float = 0.1) -> None:
+        self.explorer = Explorer(x, y)
+        self.order = np.argsort(self.explorer.x)
+        y0 = self.explorer.y
+        span = float(np.ptp(y0)) or 1.0
+        self.depth = widgets.Dropdown(options=Explorer.depths(), value=depth, description="depth")
+        self.activation = widgets.Dropdown(
+            options=Explorer.activations(depth), value=activation, description="activation"
+        )
+        self.beta = widgets.FloatLogSlider(value=beta, base=10, min=-4, max=1, step=0.05, description="β")
+        self.label_sliders = [
+            widgets.FloatSlider(
+                value=float(y0[i]),
+                min=float(y0.min() - span),
+                max=float(y0.max() + span),
+                step=span / 100,
+                description=f"y at {self.explorer.x[i]:.3g}",
+                continuous_update=False,
+            )
+            for i in self.order
+        ]
+        self.labels_text = widgets.Text(value=self._labels_as_text(y0), description="labels", continuous_update=False)
+        self.status = widgets.HTML()
+        self.output = widgets.Output()
+        self.result: Fit | None = None
+        self._holding = False
+        self.depth.observe(self._on_depth, names="value")
+        for control in [self.activation, self.beta, *self.label_sliders]:
+            control.observe(self.redraw, names="value")
+        self.labels_text.observe(self._on_labels_text, names="value")
+        self.redraw()
+        controls = widgets.VBox([self.depth, self.activation, self.beta, self.labels_text, *self.label_sliders])
+        self.widget = widgets.HBox([controls, widgets.VBox([self.output, self.status])])
+
+    def _labels_as_text(self, y: np.ndarray) -> str:
+        return ", ".join(f"{v:.4g}" for v in y[self.order])
+
+    def _slider_labels(self) -> np.ndarray:
+        labels = np.empty_like(self.explorer.y)
+        labels[self.order] = [s.value for s in self.label_sliders]
+        return labels
+
+    def _on_depth(self, change) -> None:
+        """New depth: offer its activations (keep the current one if it is offered)."""
+        options = Explorer.activations(change["new"])
+        keep = self.activation.value if self.activation.value in options else options[0]
+        self._holding = True
+        try:
+            self.activation.options = options
+            self.activation.value = keep
+        finally:
+            self._holding = False
+        self.redraw()
+
+    def _on_labels_text(self, change) -> None:
+        """Typed labels: validate, move the sliders (one redraw, not one per slider)."""
+        if self._holding:
+            return
+        try:
+            labels = self.explorer.parse_labels(change["new"])
+        except ValueError as exc:
+            self.status.value = f"<b>labels not applied:</b> {exc}"
+            return
+        self._holding = True
+        try:
+            for slider, value in zip(self.label_sliders, labels[self.order], strict=True):
+                slider.min, slider.max = min(slider.min, value), max(slider.max, value)
+                slider.value = value
+        finally:
+            self._holding = False
+        self.redraw()
+
+    def redraw(self, _=None) -> None:
+        """Solve for the current controls and redraw (no-op while controls are being synchronised)."""
+        if self._holding:
+            return
+        self.result = self.explorer.solve(
+            self.depth.value, self.activation.value, self.beta.value, self._slider_labels()
+        )
+        self.status.value = self.explorer.status(self.result)
+        self._holding = True
+        try:
+            self.labels_text.value = self._labels_as_text(self.explorer.y)
+        finally:
+            self._holding = False
+        with self.output:
+            self.output.clear_output(wait=True)
+            figure, ax = plt.subplots(figsize=(6.5, 3.8))
+            plot_fit(self.result, ax)
+            plt.show()
+            plt.close(figure)
 
 
 def explore(x, y, depth: int = 2, activation: str = "relu", beta: float = 0.1) -> widgets.Widget:
-    """Sliders for β and every label, a menu for the activation; redraws the optimal network."""
-    explorer = Explorer(x, y)
-    order = np.argsort(explorer.x)
-    span = float(np.ptp(explorer.y)) or 1.0
-    beta_slider = widgets.FloatLogSlider(value=beta, base=10, min=-4, max=1, step=0.05, description="β")
-    menu = widgets.Dropdown(options=ACTIVATIONS, value=activation, description="activation")
-    label_sliders = [
-        widgets.FloatSlider(
-            value=float(explorer.y[i]),
-            min=float(explorer.y.min() - span),
-            max=float(explorer.y.max() + span),
-            step=span / 100,
-            description=f"y at {explorer.x[i]:.3g}",
-            continuous_update=False,
-        )
-        for i in order
-    ]
-    output = widgets.Output()
-
-    def redraw(_=None) -> None:
-        labels = np.empty_like(explorer.y)
-        labels[order] = [s.value for s in label_sliders]
-        result = explorer.solve(depth, menu.value, beta_slider.value, labels)
-        with output:
-            output.clear_output(wait=True)
-            plot_fit(result, plt.subplots(figsize=(6.5, 3.8))[1])
-            plt.show()
-            print(
-                f"Lasso objective {result.solution.objective:.6g} = network objective "
-                f"{result.network_objective:.6g} (duality gap {result.solution.gap:.1e})"
-            )
-
-    for control in [beta_slider, menu, *label_sliders]:
-        control.observe(redraw, names="value")
-    redraw()
-    controls = widgets.VBox([beta_slider, menu, *label_sliders])
-    return widgets.HBox([controls, output])
+    """Menus for depth and activation, sliders for β and every label, a box to type the labels;
+    redraws the optimal network and reports the certificate and the solve time."""
+    return ExplorerView(x, y, depth, activation, beta).widget

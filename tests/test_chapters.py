@@ -81,6 +81,24 @@ def check_square_wave(glued: dict) -> None:
     # N_B = 6, T = 2, beta = 1: end block -(1 - 1/4), interior 1 - 1/2: the ends are fit better.
     end, interior = glued["ch4_end_vs_interior"]
     assert abs(end + 0.75) < 1e-9 and abs(interior - 0.5) < 1e-9
+def check_your_data(glued: dict) -> None:
+    # The command line succeeded, and a bad column is a one-line error with a non-zero status.
+    assert glued["ch6_cli_exit"] == 0
+    assert glued["ch6_bad_exit"] == 1 and glued["ch6_bad_lines"] == 1
+    # Certified optimum; the CLI's printed objective, the estimator's network J and the JSON agree with it.
+    assert glued["ch6_relative_gap"] < 1e-8
+    assert glued["ch6_reconstruction_error"] < 1e-8
+    assert glued["ch6_cli_vs_estimator"] < 1e-8
+    assert abs(glued["ch6_json_objective"] - glued["ch6_lasso_objective"]) < 1e-9 * glued["ch6_lasso_objective"]
+    assert glued["ch6_json_difference"] < 1e-10
+    assert glued["ch6_torch_difference"] < 1e-10
+    # No Adam run beats the convex optimum.
+    assert glued["ch6_adam_excess"] >= -1e-9 * glued["ch6_lasso_objective"]
+    # GridSearchCV's choice and scores equal a hand-written cross-validation loop.
+    assert glued["ch6_best_beta"] == glued["ch6_best_beta_manual"]
+    for auto, manual in zip(glued["ch6_cv_scores"], glued["ch6_cv_scores_manual"], strict=True):
+        assert abs(auto - manual) < 1e-8
+    assert glued["ch6_best_score"] == max(glued["ch6_cv_scores"])
 
 
 # chapter stem -> function(glued values dict); raise AssertionError on failure.
@@ -89,6 +107,7 @@ CHECKS = {
     "01_two_layer_ramps": check_two_layer_ramps,
     "03_sign_networks": check_sign_networks,
     "04_square_wave": check_square_wave,
+    "06_your_data": check_your_data,
 }
 
 

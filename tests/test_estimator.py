@@ -1,0 +1,276 @@
+"""MirrorRegressor: scikit-learn's estimator checks, and the same properties on 1-D data.
+
+Most of scikit-learn's generic checks feed multi-feature ``X`` (iris, ``make_regression``
+with 10 features, random ``(n, 3)`` arrays). A 1-D model must reject those, so those checks
+are expected to fail -- and ``test_skipped_checks_fail_only_for_multi_feature_x`` runs each
+of them and asserts the failure is exactly the "X must have shape (n, 1)" error. The
+properties they test (pickling, idempotence, order invariance, dtypes, NaN, pipelines, ...)
+are re-checked below on one-feature data.
+"""
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LinearRegression
+from sklearn.model_selection import GridSearchCV, KFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import check_estimator, parametrize_with_checks
+
+import lmirrors
+from lmirrors.dictionaries import SUPPORTED
+from lmirrors.estimator import MirrorRegressor
+
+REASON = "feeds multi-feature X; MirrorRegressor fits functions of one input (re-checked on 1-D data below)"
+MULTI_FEATURE_CHECKS = {
+    name: REASON
+    for name in [
+        "check_fit_score_takes_y",
+        "check_estimators_overwrite_params",
+        "check_dont_overwrite_parameters",
+        "check_estimators_fit_returns_self",
+        "check_readonly_memmap_input",
+        "check_n_features_in_after_fitting",
+        "check_positive_only_tag_during_fit",
+        "check_estimators_dtypes",
+        "check_dtype_object",
+        "check_pipeline_consistency",
+        "check_estimators_nan_inf",
+        "check_estimators_pickle",
+        "check_f_contiguous_array_estimator",
+        "check_regressors_train",
+        "check_regressor_data_not_an_array",
+        "check_regressors_no_decision_function",
+        "check_supervised_y_2d",
+        "check_regressors_int",
+        "check_methods_sample_order_invariance",
+        "check_methods_subset_invariance",
+        "check_fit2d_1sample",
+        "check_dict_unchanged",
+        "check_fit_idempotent",
+        "check_fit_check_is_fitted",
+        "check_n_features_in",
+        "check_fit2d_predict1d",
+    ]
+}
+ESTIMATORS = [MirrorRegressor(beta=0.05), MirrorRegressor(activation="abs", beta=0.05)]
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=lambda est: MULTI_FEATURE_CHECKS)
+def test_sklearn_checks(estimator, check):
+    check(estimator)
+
+
+def test_skipped_checks_fail_only_for_multi_feature_x():
+    """Every skipped check runs, and fails with the one-input error and nothing else."""
+    results = check_estimator(MirrorRegressor(beta=0.05), on_fail=None)
+    failures = {}
+    for result in results:
+        if result["status"] == "failed":
+            failures.setdefault(result["check_name"], []).append(str(result["exception"]))
+    assert set(failures) == set(MULTI_FEATURE_CHECKS), "the skip list does not match the failing checks"
+    for name, messages in failures.items():
+        for message in messages:
+            one_input = "X must have shape (n, 1)" in message
+            positive_only = name == "check_positive_only_tag_during_fit"  # sklearn rewords the error (iris, 4 features)
+            assert one_input or positive_only, f"{name} failed for another reason: {message}"
+
+
+def data(n=12, seed=0):
+    rng = np.random.default_rng(seed)
+    x = np.sort(rng.uniform(-2, 2, n))
+    return x[:, None], np.sin(2 * x) + 0.1 * rng.standard_normal(n)
+
+
+def test_fit_is_lmirrors_fit():
+    X, y = data()
+    model = MirrorRegressor(depth=2, activation="relu", beta=0.05)
+    assert model.fit(X, y) is model
+    reference = lmirrors.fit(X[:, 0], y, depth=2, activation="relu", beta=0.05)
+    grid = np.linspace(-3, 3, 50)
+    np.testing.assert_allclose(model.predict(grid[:, None]), reference.predict(grid), atol=1e-8)
+    assert model.network_ is model.fit_.network
+    assert model.n_features_in_ == 1
+    # The estimator's network attains the certified Lasso optimum.
+    rel = (
+        abs(model.network_.objective(X[:, 0], y, 0.05) - model.fit_.solution.objective) / model.fit_.solution.objective
+    )
+    assert rel < 1e-8
+
+
+@pytest.mark.parametrize(("depth", "activation"), [(d, a) for d, acts in SUPPORTED.items() for a in acts])
+def test_every_supported_architecture(depth, activation):
+    X, y = data(n=6, seed=1)
+    model = MirrorRegressor(depth=depth, activation=activation, beta=0.02).fit(X, y)
+    assert model.fit_.architecture.depth == depth
+    assert model.fit_.architecture.activation.name == activation
+    assert model.fit_.solution.relative_gap < 1e-6
+
+
+def test_parameters_go_straight_to_fit(monkeypatch):
+    seen = {}
+
+    def fake_fit(x, y, **kwargs):
+        seen.update(kwargs)
+        return lmirrors.fit(x, y, depth=2, activation="relu", beta=0.1)
+
+    monkeypatch.setattr("lmirrors.estimator.fit", fake_fit)
+    X, y = data()
+    MirrorRegressor(depth=4, activation="abs", beta=0.3, options={"width": 5}).fit(X, y)
+    assert seen == {"depth": 4, "activation": "abs", "beta": 0.3, "width": 5}
+
+
+def test_options_reach_the_architecture():
+    X, y = data()
+    model = MirrorRegressor(activation="leaky_relu", options={"slope": 0.2}).fit(X, y)
+    assert model.fit_.architecture.activation.slope == 0.2
+    with pytest.raises(ValueError, match="options must be a dict"):
+        MirrorRegressor(options=[("slope", 0.2)]).fit(X, y)
+
+
+def test_minimum_norm_interpolates():
+    X, y = data(n=8)
+    model = MirrorRegressor(beta=0).fit(X, y)
+    np.testing.assert_allclose(model.predict(X), y, atol=1e-8)
+    assert model.score(X, y) == pytest.approx(1.0, abs=1e-12)
+
+
+def test_score_is_r2():
+    X, y = data()
+    model = MirrorRegressor(beta=0.5).fit(X, y)
+    prediction = model.predict(X)
+    r2 = 1 - np.sum((y - prediction) ** 2) / np.sum((y - y.mean()) ** 2)
+    assert model.score(X, y) == pytest.approx(r2)
+
+
+def test_to_torch_has_the_same_outputs():
+    X, y = data()
+    model = MirrorRegressor(activation="abs", beta=0.05).fit(X, y)
+    grid = np.linspace(-3, 3, 40)
+    module = model.to_torch()
+    assert isinstance(module, torch.nn.Module)
+    with torch.no_grad():
+        out = module(torch.tensor(grid)).numpy()
+    np.testing.assert_allclose(out, model.predict(grid[:, None]), atol=1e-12)
+
+
+def test_clone_get_set_params():
+    model = MirrorRegressor(depth=2, activation="abs", beta=0.3, options={"slope": 0.1})
+    assert model.get_params() == {"depth": 2, "activation": "abs", "beta": 0.3, "options": {"slope": 0.1}}
+    copy = clone(model)
+    assert copy.get_params() == model.get_params() and copy is not model
+    assert model.set_params(beta=0.7) is model and model.beta == 0.7
+    assert "beta=0.7" in repr(model)
+
+
+def test_not_fitted():
+    with pytest.raises(NotFittedError):
+        MirrorRegressor().predict([[0.0]])
+    with pytest.raises(NotFittedError):
+        _ = MirrorRegressor().network_
+
+
+# The properties of the multi-feature checks, on one-feature data.
+
+
+def test_pickle_and_idempotent_fit():
+    X, y = data()
+    model = MirrorRegressor(beta=0.05).fit(X, y)
+    first = model.predict(X)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(model)).predict(X), first)
+    np.testing.assert_allclose(model.fit(X, y).predict(X), first, atol=1e-10)
+
+
+def test_order_and_subset_invariance():
+    X, y = data()
+    model = MirrorRegressor(beta=0.05).fit(X, y)
+    full = model.predict(X)
+    perm = np.random.default_rng(3).permutation(len(X))
+    np.testing.assert_allclose(model.predict(X[perm]), full[perm])
+    np.testing.assert_allclose(model.predict(X[:5]), full[:5])
+    # Fitting on shuffled rows gives the same function.
+    shuffled = MirrorRegressor(beta=0.05).fit(X[perm], y[perm])
+    np.testing.assert_allclose(shuffled.predict(X), full, atol=1e-7)
+
+
+def test_dtypes_lists_and_readonly_input():
+    X, y = data()
+    reference = MirrorRegressor(beta=0.05).fit(X, y).predict(X)
+    for X_in in (X.astype(np.float32), X.tolist(), np.asfortranarray(X)):
+        np.testing.assert_allclose(MirrorRegressor(beta=0.05).fit(X_in, y).predict(X), reference, atol=1e-5)
+    ints = np.arange(8)[:, None]
+    assert MirrorRegressor(beta=0).fit(ints, ints[:, 0] ** 2).predict(ints).dtype == np.float64
+    frozen_X, frozen_y = X.copy(), y.copy()
+    frozen_X.flags.writeable = frozen_y.flags.writeable = False
+    np.testing.assert_allclose(MirrorRegressor(beta=0.05).fit(frozen_X, frozen_y).predict(X), reference)
+
+
+def test_fit_does_not_change_parameters_or_input():
+    X, y = data()
+    options = {"slope": 0.1}
+    model = MirrorRegressor(activation="leaky_relu", beta=0.05, options=options)
+    before = (X.copy(), y.copy(), dict(model.get_params()))
+    model.fit(X, y)
+    np.testing.assert_array_equal(X, before[0])
+    np.testing.assert_array_equal(y, before[1])
+    assert model.get_params() == before[2] and model.options is options
+    public = {k for k in vars(model) if not k.startswith("_")}
+    assert public == {"depth", "activation", "beta", "options", "fit_", "n_features_in_"}
+
+
+@pytest.mark.parametrize(
+    ("X", "y", "message"),
+    [
+        (np.array([[0.0], [np.nan], [2.0]]), [0, 1, 2], "NaN"),
+        (np.array([[0.0], [1.0], [2.0]]), [0, np.inf, 2], "infinity|NaN"),
+        (np.zeros((3, 2)), [0, 1, 2], r"shape \(n, 1\)"),
+        (np.array([0.0, 1.0, 2.0]), [0, 1, 2], "2D array"),
+        (np.array([[0.0], [0.0], [1.0]]), [0, 1, 2], "different labels"),
+        (np.array([[0.0], [1.0]]), [0, 1, 2], "inconsistent numbers of samples"),
+    ],
+)
+def test_bad_input(X, y, message):
+    with pytest.raises(ValueError, match=message):
+        MirrorRegressor().fit(X, y)
+
+
+def test_bad_parameters_raise_at_fit():
+    X, y = data()
+    with pytest.raises(ValueError, match="beta must be finite"):
+        MirrorRegressor(beta=-1).fit(X, y)
+    with pytest.raises(ValueError, match="unknown activation"):
+        MirrorRegressor(activation="tanh").fit(X, y)
+
+
+def test_predict_checks_the_number_of_features():
+    X, y = data()
+    model = MirrorRegressor().fit(X, y)
+    with pytest.raises(ValueError, match="features"):
+        model.predict(np.zeros((3, 2)))
+
+
+def test_pipeline_and_grid_search_over_beta():
+    X, y = data(n=20, seed=5)
+    betas = [1e-3, 1e-2, 0.1, 1.0]
+    cv = KFold(4, shuffle=True, random_state=0)
+    search = GridSearchCV(MirrorRegressor(), {"beta": betas}, cv=cv).fit(X, y)
+    # The winner is the beta with the best mean held-out R^2, recomputed by hand.
+    means = []
+    for beta in betas:
+        scores = [
+            MirrorRegressor(beta=beta).fit(X[train], y[train]).score(X[test], y[test]) for train, test in cv.split(X)
+        ]
+        means.append(np.mean(scores))
+    assert search.best_params_["beta"] == betas[int(np.argmax(means))]
+    np.testing.assert_allclose(search.cv_results_["mean_test_score"], means, atol=1e-8)
+    # Refit on all data equals a direct fit.
+    direct = MirrorRegressor(beta=search.best_params_["beta"]).fit(X, y)
+    np.testing.assert_allclose(search.predict(X), direct.predict(X), atol=1e-8)
+    # The regularised net beats a straight line out of sample on this sine data.
+    assert max(means) > GridSearchCV(LinearRegression(), {}, cv=cv).fit(X, y).best_score_
+    pipe = make_pipeline(StandardScaler(), MirrorRegressor(beta=0.05)).fit(X, y)
+    assert pipe.score(X, y) > 0.9

@@ -1,0 +1,132 @@
+"""The explorer's callback logic, driven from code (no browser, no kernel)."""
+
+import matplotlib
+import numpy as np
+import pytest
+
+import lmirrors
+from lmirrors.dictionaries import SUPPORTED
+from lmirrors.widgets import Explorer, ExplorerView, explore
+
+matplotlib.use("Agg")
+
+X = np.array([3.0, 0.0, 1.0, 4.0, 2.0])  # deliberately unsorted
+Y = np.array([1.0, 0.0, 2.0, -1.0, 0.5])
+
+
+def assert_same_fit(result, x, y, depth, activation, beta):
+    reference = lmirrors.fit(x, y, depth=depth, activation=activation, beta=beta)
+    assert result.solution.objective == pytest.approx(reference.solution.objective, rel=1e-8)
+    grid = np.linspace(-1, 5, 25)
+    np.testing.assert_allclose(result.predict(grid), reference.predict(grid), atol=1e-7)
+
+
+def test_explorer_caches_libraries_and_solutions():
+    explorer = Explorer(X, Y)
+    first = explorer.solve(2, "relu", 0.1)
+    assert not explorer.last_cached and explorer.last_seconds > 0
+    assert explorer.library(2, "relu") is first.library
+    again = explorer.solve(2, "relu", 0.1)
+    assert explorer.last_cached and again is first
+    other = explorer.solve(2, "relu", 0.2)
+    assert not explorer.last_cached and other.library is first.library
+    assert_same_fit(other, X, Y, 2, "relu", 0.2)
+    # New labels are a new problem, never a stale cached answer.
+    changed = explorer.solve(2, "relu", 0.1, Y + 1.0)
+    assert not explorer.last_cached
+    assert_same_fit(changed, X, Y + 1.0, 2, "relu", 0.1)
+
+
+def test_solution_cache_is_bounded():
+    explorer = Explorer(X, Y)
+    explorer.max_cached_fits = 3
+    for beta in (0.1, 0.2, 0.3, 0.4):
+        explorer.solve(2, "abs", beta)
+    assert len(explorer._fits) == 3
+    explorer.solve(2, "abs", 0.1)
+    assert not explorer.last_cached, "the oldest setting should have been evicted"
+
+
+def test_depths_and_activations_come_from_supported():
+    assert Explorer.depths() == sorted(SUPPORTED)
+    for depth in SUPPORTED:
+        assert Explorer.activations(depth) == tuple(SUPPORTED[depth])
+    with pytest.raises(ValueError, match="available depths"):
+        Explorer.activations(99)
+
+
+def test_parse_labels():
+    explorer = Explorer(X, Y)
+    # Typed for x = 0, 1, 2, 3, 4; returned in the data's order x = 3, 0, 1, 4, 2.
+    np.testing.assert_array_equal(explorer.parse_labels("1, 2 3\n4,5"), [4, 1, 2, 5, 3])
+    with pytest.raises(ValueError, match="expected 5 labels"):
+        explorer.parse_labels("1, 2")
+    with pytest.raises(ValueError, match="must be numbers"):
+        explorer.parse_labels("1, 2, x, 4, 5")
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        explorer.parse_labels("1, 2, nan, 4, 5")
+
+
+def test_status_reports_certificate_and_time():
+    explorer = Explorer(X, Y)
+    result = explorer.solve(2, "relu", 0.1)
+    text = explorer.status(result)
+    assert f"{result.solution.objective:.6g}" in text and "duality gap" in text
+    assert text.endswith(" ms") and "solved in" in text
+    explorer.solve(2, "relu", 0.1)
+    assert "cached in" in explorer.status(result)
+
+
+def test_view_controls_drive_the_fit():
+    view = ExplorerView(X, Y, beta=0.1)
+    assert view.depth.options == tuple(sorted(SUPPORTED))
+    assert view.activation.options == tuple(SUPPORTED[2])
+    assert_same_fit(view.result, X, Y, 2, "relu", 0.1)
+    view.activation.value = "abs"
+    assert view.result.architecture.activation.name == "abs"
+    view.beta.value = 0.01
+    assert_same_fit(view.result, X, Y, 2, "abs", 0.01)
+    assert "duality gap" in view.status.value
+
+
+def test_view_label_sliders_follow_sorted_x():
+    view = ExplorerView(X, Y)
+    order = np.argsort(X)
+    assert [s.value for s in view.label_sliders] == list(Y[order])
+    view.label_sliders[0].value = 1.5  # the point with the smallest x (x = 0)
+    edited = Y.copy()
+    edited[np.argmin(X)] = 1.5
+    np.testing.assert_array_equal(view.result.y, edited)
+    assert view.labels_text.value.startswith("1.5, ")
+
+
+def test_view_typed_labels_resolve_once(monkeypatch):
+    view = ExplorerView(X, Y)
+    calls = []
+    original = view.explorer.solve
+    monkeypatch.setattr(view.explorer, "solve", lambda *a: calls.append(a) or original(*a))
+    view.labels_text.value = "0, 1, 0, 1, 9"  # in the order of sorted x; 9 is beyond the slider range
+    assert len(calls) == 1, "typing the labels should trigger one solve, not one per slider"
+    expected = np.empty(5)
+    expected[np.argsort(X)] = [0, 1, 0, 1, 9]
+    np.testing.assert_array_equal(view.result.y, expected)
+    assert view.label_sliders[-1].value == 9
+    before = view.result
+    view.labels_text.value = "1, 2"
+    assert "labels not applied" in view.status.value and "expected 5 labels" in view.status.value
+    assert view.result is before
+
+
+def test_view_depth_change_repopulates_activations(monkeypatch):
+    monkeypatch.setitem(SUPPORTED, 7, ("abs",))
+    view = ExplorerView(X, Y)
+    calls = []
+    monkeypatch.setattr(view, "redraw", lambda *_: calls.append(view.activation.value))
+    view._on_depth({"new": 7})
+    assert view.activation.options == ("abs",) and view.activation.value == "abs"
+    assert calls == ["abs"], "a depth change redraws once, after the activation menu is updated"
+
+
+def test_explore_returns_a_widget():
+    widget = explore(X, Y, activation="leaky_relu", beta=0.05)
+    assert widget.children and len(widget.children) == 2
