@@ -7,6 +7,7 @@ Neural Nets in Low Dimensions are Convex Lasso Models with Reflection Features*
 
 from .activations import Activation, get_activation
 from .dictionaries import Architecture, Library
+from .estimator import MirrorRegressor
 from .features import Feature
 from .fitting import Fit, fit
 from .lasso import LassoSolution, SolverError, min_norm, path, solve
@@ -20,6 +21,7 @@ __all__ = [
     "Fit",
     "LassoSolution",
     "Library",
+    "MirrorRegressor",
     "ParallelNetwork",
     "SolverError",
     "TrainingResult",
