@@ -9,7 +9,7 @@ from .activations import Activation, get_activation
 from .dictionaries import Architecture, Library
 from .estimator import MirrorRegressor
 from .features import Feature
-from .fitting import Fit, fit
+from .fitting import Fit, fit, fit_library
 from .lasso import LassoSolution, SolverError, min_norm, path, solve
 from .networks import ParallelNetwork
 from .training import TrainingResult, train_adam
@@ -26,6 +26,7 @@ __all__ = [
     "SolverError",
     "TrainingResult",
     "fit",
+    "fit_library",
     "get_activation",
     "min_norm",
     "path",
