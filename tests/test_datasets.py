@@ -1,0 +1,42 @@
+"""The Bitcoin series: read from the pinned package, verified against the manifest's checksum."""
+
+import json
+import sys
+
+import numpy as np
+import pytest
+
+from lmirrors.datasets import MANIFEST, load_bitcoin
+
+
+def test_bitcoin_series_matches_its_manifest():
+    meta = json.loads(MANIFEST.read_text())
+    series = load_bitcoin()
+    assert series.close.size == meta["rows"] == 156
+    assert series.dates[0] == np.datetime64("2012-01-31") and series.dates[-1] == np.datetime64("2024-12-31")
+    assert np.all(np.diff(series.dates) > np.timedelta64(0, "D")), "dates must increase"
+    assert np.all(series.close > 0)
+    np.testing.assert_allclose(np.exp(np.cumsum(series.log_returns)) * series.close[0], series.close[1:])
+
+
+def test_loading_does_not_import_the_plotting_stack():
+    load_bitcoin()
+    assert "backtesting" not in sys.modules and "bokeh" not in sys.modules
+
+
+def test_a_changed_file_is_rejected(tmp_path):
+    meta = json.loads(MANIFEST.read_text())
+    meta["sha256"] = "0" * 64
+    manifest = tmp_path / "bitcoin.json"
+    manifest.write_text(json.dumps(meta))
+    with pytest.raises(ValueError, match="SHA-256.*install the pinned version"):
+        load_bitcoin(manifest)
+
+
+def test_a_missing_package_is_explained(tmp_path):
+    meta = json.loads(MANIFEST.read_text())
+    meta["package"] = "no_such_package_here"
+    manifest = tmp_path / "bitcoin.json"
+    manifest.write_text(json.dumps(meta))
+    with pytest.raises(ValueError, match="not installed"):
+        load_bitcoin(manifest)
