@@ -36,6 +36,8 @@ NODE_MODULES = ROOT / "node_modules"
 VENDOR_STATIC = ROOT / "_vendor" / "static"
 
 KERNEL_NAME = "python3"
+QUICK_CELL_TIMEOUT = 600  # seconds per cell with quick=True (CI)
+FULL_CELL_TIMEOUT = 4 * 3600
 # Both papermill's `parameters` cell and the cell it injects are removed from
 # the rendered book; readers see the chapter, not the plumbing.
 HIDE_TAG = "remove-cell"
@@ -118,6 +120,8 @@ def execute_chapter(path: str | Path, quick: bool = False) -> Path:
             cwd=str(path.parent),
             progress_bar=False,
             log_output=False,
+            # A cell that runs this long is stuck, not slow: fail loudly instead of hanging CI.
+            execution_timeout=QUICK_CELL_TIMEOUT if quick else FULL_CELL_TIMEOUT,
         )
     finally:
         for key, value in saved.items():
