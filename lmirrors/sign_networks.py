@@ -277,7 +277,7 @@ class SignNetwork:
 
     @property
     def depth(self) -> int:
-        """Weight layers: the sign layers of a unit plus the output weight."""
+        """Number of weight layers (the sign layers of a unit plus the output weight)."""
         return 1 + max((g.layers for g in self.neurons), default=1)
 
     @property
