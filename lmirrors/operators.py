@@ -184,6 +184,11 @@ class RampDictionary(Dictionary):
         out[self.order] = self.xs * u0[left] - u1[left]
         return out
 
+    def dense(self) -> np.ndarray:
+        """The explicit matrix $A$ (rows in the order of ``x``); memory $N \times M$."""
+        ramps = np.maximum(self.x[:, None] - self.centre - self.kinks[None, :], 0.0)
+        return np.asarray((self.Wt @ ramps.T).T) + self.offsets
+
     # ----- Dictionary interface -----
     def matvec(self, z):
         z = np.asarray(z, dtype=float)
