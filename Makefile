@@ -2,6 +2,7 @@
 #
 #   make book   venv + node_modules, execute every chapter (full), build, check
 #   make test   venv + node_modules, ruff, pytest (chapters run with quick=True), build, check
+#   make bench  time our solver against cvxpy, scikit-learn and Adam (benchmarks/bench.py)
 #   make lab    JupyterLab; jupytext opens chapters/*.md as notebooks
 #   make lint   ruff
 #   make clean  remove build outputs (keeps .venv and node_modules)
@@ -16,7 +17,7 @@ NODE_STAMP := node_modules/.installed
 BOOK := $(PY) scripts/book.py
 
 .DEFAULT_GOAL := book
-.PHONY: book test lab lint clean distclean venv node
+.PHONY: book test bench lab lint clean distclean venv node
 
 venv: $(VENV_STAMP)
 node: $(NODE_STAMP)
@@ -42,6 +43,10 @@ test: $(VENV_STAMP) $(NODE_STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m pytest -q
 	$(BOOK) build
+
+# Up to 60 s per method and size; prints the table recorded in README.md.
+bench: $(VENV_STAMP)
+	$(PY) benchmarks/bench.py
 
 # jupytext's server extension (installed with jupytext) lets .md chapters run as
 # notebooks; the overrides (copied into the venv, not ~/.jupyter) make a double

@@ -19,7 +19,9 @@ import cvxpy as cp
 import numpy as np
 from scipy.optimize import linprog
 
+from .operators import DenseDictionary, Dictionary
 from .validation import check_beta
+from .working_set import gap_from_residual, solve_working_set
 
 
 class SolverError(RuntimeError):
@@ -52,39 +54,45 @@ class LassoSolution:
 
 
 def lasso_objective(A: np.ndarray, y: np.ndarray, z: np.ndarray, xi: float, beta: float) -> float:
-    r"""$\tfrac12\|Az + \xi\mathbf 1 - y\|^2 + \beta\|z\|_1$."""
-    r = A @ z + xi - y
+    r"""$\tfrac12\|Az + \xi\mathbf 1 - y\|^2 + \beta\|z\|_1$ (``A`` a matrix or a dictionary)."""
+    r = as_dictionary(A).matvec(z) + xi - y
     return float(0.5 * r @ r + beta * np.abs(z).sum())
 
 
-def beta_max(A: np.ndarray, y: np.ndarray) -> float:
-    r"""Smallest $\beta$ with $z = 0$ optimal: $\|A_c^\top (y - \bar y)\|_\infty$ ($A_c$ column-centred)."""
-    return float(np.abs((A - A.mean(axis=0)).T @ (y - y.mean())).max())
+def beta_max(A, y: np.ndarray) -> float:
+    r"""Smallest $\beta$ with $z = 0$ optimal: $\|A_c^\top (y - \bar y)\|_\infty = \|A^\top (y - \bar y)\|_\infty$."""
+    y = np.asarray(y, dtype=float)
+    return as_dictionary(A).price(y - y.mean()).max_abs
 
 
-def duality_gap(
-    A: np.ndarray, y: np.ndarray, z: np.ndarray, xi: float, beta: float, correlation: float | None = None
-) -> float:
+def duality_gap(A, y: np.ndarray, z: np.ndarray, xi: float, beta: float, correlation: float | None = None) -> float:
     r"""$P - D(\nu)$ at $\nu = \theta r$, $\theta = \min(1, \beta/\|A^\top r\|_\infty)$.
 
-    $r$ is the centred residual. ``correlation`` replaces $\|A^\top r\|_\infty$ when the
-    columns of ``A`` are only part of a larger library (column generation): pass the
-    library-wide maximum to certify the solution against the whole library.
+    $r$ is the centred residual; ``A`` is a matrix or a matrix-free
+    :class:`~lmirrors.operators.Dictionary`. ``correlation`` replaces $\|A^\top r\|_\infty$
+    when the columns of ``A`` are only part of a larger library (column generation): pass
+    the library-wide maximum to certify the solution against the whole library.
     Written as $\tfrac12(1-\theta)^2\|r\|^2 + \beta\|z\|_1 - \theta\, r^\top A z$ plus the
     intercept's excess $\tfrac n2(\bar r)^2$, which avoids cancelling large terms.
     """
-    residual = y - A @ z - xi
+    dictionary = as_dictionary(A)
+    fitted = dictionary.matvec(z)
+    residual = y - fitted - xi
     offset = residual.mean()
     r = residual - offset
     if correlation is None:
-        correlation = np.abs(A.T @ r).max(initial=0.0)
-    theta = min(1.0, beta / correlation) if correlation > 0 else 1.0
-    gap = 0.5 * (1 - theta) ** 2 * (r @ r) + beta * np.abs(z).sum() - theta * (r @ (A @ z))
+        correlation = dictionary.price(r).max_abs
+    gap = gap_from_residual(r, fitted, float(np.abs(z).sum()), correlation, beta)
     return max(float(gap + 0.5 * y.size * offset**2), 0.0)
 
 
-def _intercept(A: np.ndarray, y: np.ndarray, z: np.ndarray) -> float:
-    return float(np.mean(y - A @ z))
+def as_dictionary(A) -> Dictionary:
+    """``A`` itself if it is a :class:`~lmirrors.operators.Dictionary`, else a dense wrapper."""
+    return A if isinstance(A, Dictionary) else DenseDictionary(A)
+
+
+def _intercept(A, y: np.ndarray, z: np.ndarray) -> float:
+    return float(np.mean(y - as_dictionary(A).matvec(z)))
 
 
 def _reduce_to_vertex(Ac: np.ndarray, z: np.ndarray) -> np.ndarray:
@@ -92,27 +100,38 @@ def _reduce_to_vertex(Ac: np.ndarray, z: np.ndarray) -> np.ndarray:
 
     If $A_{c,S} d = 0$ the fit is unchanged along $z_S + t d$ and, at an optimum, so is
     $\|z\|_1$ while no sign flips; stepping to the first coordinate that reaches zero
-    removes it. Repeats until $A_{c,S}$ has full column rank (a sparse, basic solution).
+    removes it. One SVD gives a basis of the null space; after each removal the basis is
+    updated by eliminating the removed coordinate (its vectors stay null vectors of the
+    remaining columns), so many duplicate columns cost one SVD, not one each.
     """
     z = z.copy()
-    while True:
-        support = np.flatnonzero(z)
-        if support.size == 0:
-            return z
-        _, sv, vt = np.linalg.svd(Ac[:, support], full_matrices=True)
-        rank = int(np.sum(sv > 1e-10 * max(sv[0], 1e-300)))
-        if rank == support.size:
-            return z
-        d = vt[rank]
-        if np.sign(z[support]) @ d > 0:
+    support = np.flatnonzero(z)
+    if support.size == 0:
+        return z
+    _, sv, vt = np.linalg.svd(Ac[:, support], full_matrices=True)
+    rank = int(np.sum(sv > 1e-10 * max(sv[0], 1e-300)))
+    basis = vt[rank:].T  # columns: null vectors over the support
+    zs = z[support]
+    while basis.shape[1]:
+        d = basis[:, 0]
+        if np.sign(zs) @ d > 0:
             d = -d
-        shrinking = z[support] * d < 0
+        shrinking = (zs * d < 0) & (zs != 0)
         if not shrinking.any():
-            d, shrinking = -d, z[support] * -d < 0
-        steps = -z[support][shrinking] / d[shrinking]
-        k = np.argmin(steps)
-        z[support] += steps[k] * d
-        z[support[np.flatnonzero(shrinking)[k]]] = 0.0
+            d, shrinking = -d, (zs * -d < 0) & (zs != 0)
+        steps = -zs[shrinking] / d[shrinking]
+        k = np.flatnonzero(shrinking)[np.argmin(steps)]
+        zs = zs + steps.min() * d
+        zs[k] = 0.0
+        # eliminate coordinate k from the basis: pivot on the vector with the largest entry
+        pivot = np.argmax(np.abs(basis[k]))
+        basis = basis - np.outer(basis[:, pivot], basis[k] / basis[k, pivot])
+        basis = np.delete(basis, pivot, axis=1)
+        basis[k] = 0.0
+        if basis.shape[1]:
+            basis /= np.linalg.norm(basis, axis=0)
+    z[support] = zs
+    return z
 
 
 def _polish(A: np.ndarray, y: np.ndarray, z: np.ndarray, beta: float) -> np.ndarray:
@@ -142,19 +161,51 @@ def _polish(A: np.ndarray, y: np.ndarray, z: np.ndarray, beta: float) -> np.ndar
     return polished
 
 
-def solve(A: np.ndarray, y: np.ndarray, beta: float, polish: bool = True) -> LassoSolution:
-    r"""Solve the Lasso with CLARABEL (via cvxpy), then polish and certify.
+METHODS = ("auto", "working-set", "cvxpy")
 
-    ``beta = 0`` is delegated to :func:`min_norm`. Raises :class:`SolverError` when the
-    solver fails or the duality gap stays above ``1e-6`` relative.
+
+def solve(A, y: np.ndarray, beta: float, polish: bool = True, method: str = "auto", warm_start=None) -> LassoSolution:
+    r"""Solve the Lasso exactly and certify it.
+
+    ``A`` is a matrix or a matrix-free :class:`~lmirrors.operators.Dictionary` (e.g.
+    :func:`~lmirrors.operators.two_layer_dictionary` for large $N$). ``method``:
+
+    * ``"working-set"``: :func:`~lmirrors.working_set.solve_working_set`, an exact active-set
+      solver on a few columns with matrix-free pricing, to relative gap $10^{-9}$;
+      ``warm_start`` (a previous ``z``) seeds it;
+    * ``"cvxpy"``: CLARABEL on the dense problem, then ``polish`` to an exact vertex;
+    * ``"auto"``: the working-set solver, falling back to cvxpy for a dense ``A`` if it does
+      not certify.
+
+    ``beta = 0`` is delegated to :func:`min_norm` (dense ``A`` only). Raises
+    :class:`SolverError` when the duality gap stays above ``1e-6`` relative.
     """
     beta = check_beta(beta)
-    A = np.asarray(A, dtype=float)
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    dense = not isinstance(A, Dictionary)
+    if dense:
+        A = np.asarray(A, dtype=float)
     y = np.asarray(y, dtype=float)
+    if (beta == 0 or method == "cvxpy") and not dense:
+        raise ValueError(
+            "the minimum-norm LP and the cvxpy route need the dense matrix; pass library.A "
+            "(or use beta > 0 with method='working-set')"
+        )
     if beta == 0:
         return min_norm(A, y)
     if beta >= beta_max(A, y):
         return _certified(A, y, np.zeros(A.shape[1]), beta, "closed-form")
+    if method == "cvxpy":
+        return _solve_cvxpy(A, y, beta, polish)
+    z, relative_gap = solve_working_set(as_dictionary(A), y, beta, warm_start)
+    if relative_gap > 1e-9 and method == "auto" and dense:
+        return _solve_cvxpy(A, y, beta, polish)
+    return _certified(A, y, z, beta, "working-set")
+
+
+def _solve_cvxpy(A: np.ndarray, y: np.ndarray, beta: float, polish: bool) -> LassoSolution:
+    """CLARABEL via cvxpy on the centred problem, then the exact polish."""
     Ac = A - A.mean(axis=0)
     yc = y - y.mean()
     z = cp.Variable(A.shape[1])
@@ -223,9 +274,19 @@ def min_norm_with_dual(A: np.ndarray, y: np.ndarray) -> tuple[LassoSolution, np.
     return LassoSolution(z, float(res.x[-1]), 0.0, norm, max(norm - float(nu @ y), 0.0), "highs-lp"), nu
 
 
-def path(A: np.ndarray, y: np.ndarray, betas) -> list[LassoSolution]:
-    """Solutions for each ``beta`` in ``betas`` (any order; 0 gives the minimum-norm solution)."""
-    return [solve(A, y, beta) for beta in betas]
+def path(A, y: np.ndarray, betas, method: str = "auto") -> list[LassoSolution]:
+    """Solutions for each ``beta`` in ``betas`` (any order; 0 gives the minimum-norm solution).
+
+    Solved from the largest ``beta`` down, each warm-started from the previous solution.
+    """
+    betas = [check_beta(b) for b in betas]
+    solutions: list[LassoSolution | None] = [None] * len(betas)
+    previous = None
+    for i in sorted(range(len(betas)), key=lambda i: -betas[i]):
+        solutions[i] = solve(A, y, betas[i], method=method, warm_start=previous)
+        if betas[i] > 0:
+            previous = solutions[i].z
+    return solutions
 
 
 def min_norm_range(A: np.ndarray, y: np.ndarray, Q: np.ndarray, rtol: float = 1e-9) -> tuple[np.ndarray, np.ndarray]:

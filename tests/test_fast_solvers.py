@@ -1,0 +1,192 @@
+"""Matrix-free dictionaries and the working-set solver against dense matrices and cvxpy."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from helpers import make_data
+
+from lmirrors import Architecture
+from lmirrors.lasso import beta_max, duality_gap, lasso_objective, path, solve
+from lmirrors.operators import CappedRampDictionary, DenseDictionary, RampDictionary, two_layer_dictionary
+from lmirrors.working_set import active_set_lasso
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ACTIVATIONS = ["relu", "leaky_relu", "abs"]
+
+
+def capped_ramps_dense(x):
+    """Independent reference: clip(x, x_i, x_j) - x_i for i < j over sorted distinct data."""
+    xs = np.unique(x)
+    i, j = np.triu_indices(xs.size, 1)
+    return np.clip(x[:, None], xs[i], xs[j]) - xs[i]
+
+
+def noisy(n, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n) * rng.uniform(0.1, 10) + rng.uniform(-50, 50)
+    return x, np.sin(3 * (x - x.mean()) / x.std()) + 0.3 * rng.standard_normal(n)
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("seed", range(4))
+def test_two_layer_operator_equals_library_matrix(activation, seed):
+    x, _ = noisy(15, seed)
+    x[3] = x[7]  # a repeated point
+    A = Architecture(2, activation).library(x).A
+    D = two_layer_dictionary(x, activation)
+    rng = np.random.default_rng(seed)
+    z, r = rng.standard_normal(A.shape[1]), rng.standard_normal(x.size)
+    assert D.shape == A.shape
+    scale = np.abs(A).max()
+    assert np.abs(D.dense() - A).max() <= 1e-12 * scale
+    assert np.abs(D.matvec(z) - A @ z).max() <= 1e-11 * scale * np.abs(z).sum()
+    assert np.abs(D.rmatvec(r) - A.T @ r).max() <= 1e-11 * scale * np.abs(r).sum()
+    cols = rng.choice(A.shape[1], 6, replace=False)
+    Ac = A - A.mean(axis=0)
+    assert np.allclose(D.gram(cols), Ac[:, cols].T @ Ac[:, cols], rtol=1e-10, atol=1e-10 * scale**2)
+    assert np.allclose(D.correlations(r, cols), A[:, cols].T @ r, rtol=1e-10, atol=1e-10 * scale)
+
+
+def test_capped_ramp_operator_and_linear_time_pricing():
+    x, y = noisy(25, 3)
+    A = capped_ramps_dense(x)
+    D = CappedRampDictionary(x)
+    assert np.abs(D.dense() - A).max() < 1e-12 * np.abs(A).max()
+    r = y - y.mean()
+    dense_corr = A.T @ r
+    pricing = D.price(r, 5)
+    assert np.isclose(pricing.max_abs, np.abs(dense_corr).max(), rtol=1e-12)
+    # the best candidate is the global argmax, with its true correlation
+    assert np.isclose(abs(dense_corr[pricing.indices[0]]), pricing.max_abs, rtol=1e-12)
+    assert np.allclose(dense_corr[pricing.indices], pricing.values, rtol=1e-10)
+
+
+def test_from_matrix_expansion_is_exact_and_sparse():
+    x, _ = noisy(20, 5)
+    A = capped_ramps_dense(x)
+    R = RampDictionary.from_matrix(x, A)
+    assert np.abs(R.dense() - A).max() < 1e-10 * np.abs(A).max()
+    assert R.W.nnz <= 2 * A.shape[1]  # two slope changes per capped ramp
+    # a column that is not piecewise linear with few kinks is dense in ramps: no cheating
+    assert RampDictionary.from_matrix(x, np.sin(x)[:, None]).W.nnz >= x.size - 2
+
+
+def lasso_problems():
+    for seed in range(6):
+        for activation in ACTIVATIONS:
+            x, y = noisy(8 + 4 * seed, seed)
+            yield activation, x, y
+
+
+@pytest.mark.parametrize("fraction", [0.5, 0.05, 1e-3])
+def test_working_set_agrees_with_cvxpy(fraction):
+    for activation, x, y in lasso_problems():
+        A = Architecture(2, activation).library(x).A
+        beta = fraction * beta_max(A, y)
+        reference = solve(A, y, beta, method="cvxpy")
+        for operand in (A, two_layer_dictionary(x, activation)):
+            sol = solve(operand, y, beta, method="working-set")
+            assert sol.method == "working-set"
+            assert abs(sol.objective - reference.objective) <= 1e-7 * reference.objective
+            assert sol.relative_gap <= 1e-9
+            # the certificate is the dense one, recomputed here independently of the solver
+            assert duality_gap(A, y, sol.z, sol.xi, beta) <= 1e-9 * sol.objective
+            assert np.isclose(lasso_objective(A, y, sol.z, sol.xi, beta), sol.objective, rtol=1e-12)
+
+
+def test_deep_relu_capped_ramps_agree_with_cvxpy():
+    for seed in range(4):
+        x, y = noisy(12 + 3 * seed, seed)
+        A = capped_ramps_dense(x)
+        for fraction in (0.2, 0.01):
+            beta = fraction * beta_max(A, y)
+            reference = solve(A, y, beta, method="cvxpy")
+            sol = solve(CappedRampDictionary(x), y, beta)
+            assert abs(sol.objective - reference.objective) <= 1e-7 * reference.objective
+            assert duality_gap(A, y, sol.z, sol.xi, beta) <= 1e-9 * sol.objective
+
+
+def test_solution_is_a_vertex_with_independent_columns():
+    x, y = make_data("uniform", 30, 2)
+    A = Architecture(2, "leaky_relu").library(x).A  # has exactly dependent column triples
+    sol = solve(A, y, 0.01 * beta_max(A, y))
+    As = A[:, sol.support] - A[:, sol.support].mean(axis=0)
+    assert np.linalg.matrix_rank(As) == sol.support.size
+
+
+def test_warm_started_path_equals_cold_solves():
+    x, y = noisy(40, 11)
+    D = two_layer_dictionary(x)
+    betas = list(beta_max(D, y) * np.array([0.3, 0.01, 0.1, 0.001, 0.03]))
+    warm = path(D, y, betas)
+    for beta, sol in zip(betas, warm, strict=True):
+        cold = solve(D, y, beta)
+        assert sol.beta == beta
+        assert abs(sol.objective - cold.objective) <= 1e-9 * cold.objective
+        assert np.allclose(D.matvec(sol.z) + sol.xi, D.matvec(cold.z) + cold.xi, atol=1e-7)
+
+
+def test_active_set_handles_duplicate_columns_exactly():
+    """Duplicated columns make the Gram matrix singular; the solution must still be optimal
+    and use one copy (a vertex)."""
+    x, y = noisy(15, 4)
+    A = Architecture(2, "relu").library(x).A
+    A2 = np.hstack([A, A[:, :5], -A[:, 3:4] + 1.0])  # copies, and one up to sign and constant
+    beta = 0.01 * beta_max(A, y)
+    single, double = solve(A, y, beta), solve(A2, y, beta, method="working-set")
+    assert abs(single.objective - double.objective) <= 1e-9 * single.objective
+    Ac = A2 - A2.mean(axis=0)
+    assert np.linalg.matrix_rank(Ac[:, double.support]) == double.support.size
+
+
+def test_active_set_kkt_on_random_gram():
+    rng = np.random.default_rng(0)
+    B = rng.standard_normal((30, 12))
+    G, b, beta = B.T @ B, B.T @ rng.standard_normal(30), 0.5
+    z = active_set_lasso(G, b, beta)
+    grad = G @ z - b
+    on = z != 0
+    assert np.allclose(grad[on], -beta * np.sign(z[on]), atol=1e-10)
+    assert np.all(np.abs(grad[~on]) <= beta + 1e-10)
+
+
+def test_method_keyword_and_bad_input():
+    x, y = noisy(10, 1)
+    D = two_layer_dictionary(x)
+    with pytest.raises(ValueError, match="method must be one of"):
+        solve(D.dense(), y, 0.1, method="fast")
+    with pytest.raises(ValueError, match="dense matrix"):
+        solve(D, y, 0.1, method="cvxpy")
+    with pytest.raises(ValueError, match="dense matrix"):
+        solve(D, y, 0.0)
+    with pytest.raises(ValueError, match="2-D"):
+        DenseDictionary(np.ones(3))
+
+
+def test_large_two_layer_problem_is_certified_quickly():
+    """N = 20,000: the dense matrix would be 6 GB; the matrix-free solve is certified."""
+    rng = np.random.default_rng(0)
+    x = np.sort(rng.uniform(-1, 1, 20_000))
+    y = np.sin(4 * x) + 0.3 * rng.standard_normal(x.size)
+    D = two_layer_dictionary(x)
+    sol = solve(D, y, 0.01 * beta_max(D, y))
+    assert sol.relative_gap <= 1e-9
+    assert 0 < sol.support.size < 200
+
+
+def test_benchmark_tiny_mode_runs():
+    out = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "benchmarks", "bench.py"), "--tiny"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    ).stdout
+    rows = [line.split() for line in out.splitlines() if line.startswith(("2-layer", "3-layer"))]
+    assert len(rows) == 12
+    # every method finished, and no method beat the certified optimum by more than round-off
+    for row in rows:
+        assert float(row[6]) >= -1e-8, row
