@@ -38,13 +38,17 @@ class Explorer:
         return fit_library(self.library(depth, activation), self.y, beta)
 
 
-def explore(x, y, depth: int = 2, activation: str = "relu", beta: float = 0.1) -> widgets.Widget:
-    """Sliders for β and every label, a menu for the activation; redraws the optimal network."""
+def explore(
+    x, y, depth: int = 2, activation: str = "relu", beta: float = 0.1, depths: tuple[int, ...] = ()
+) -> widgets.Widget:
+    """Sliders for β and every label, a menu for the activation (and for the depth, if ``depths``
+    offers several); redraws the optimal network. Unsupported combinations print why."""
     explorer = Explorer(x, y)
     order = np.argsort(explorer.x)
     span = float(np.ptp(explorer.y)) or 1.0
     beta_slider = widgets.FloatLogSlider(value=beta, base=10, min=-4, max=1, step=0.05, description="β")
     menu = widgets.Dropdown(options=ACTIVATIONS, value=activation, description="activation")
+    depth_menu = widgets.Dropdown(options=tuple(depths) or (depth,), value=depth, description="depth")
     label_sliders = [
         widgets.FloatSlider(
             value=float(explorer.y[i]),
@@ -61,9 +65,13 @@ def explore(x, y, depth: int = 2, activation: str = "relu", beta: float = 0.1) -
     def redraw(_=None) -> None:
         labels = np.empty_like(explorer.y)
         labels[order] = [s.value for s in label_sliders]
-        result = explorer.solve(depth, menu.value, beta_slider.value, labels)
         with output:
             output.clear_output(wait=True)
+            try:
+                result = explorer.solve(depth_menu.value, menu.value, beta_slider.value, labels)
+            except ValueError as exc:
+                print(exc)
+                return
             plot_fit(result, plt.subplots(figsize=(6.5, 3.8))[1])
             plt.show()
             print(
@@ -71,8 +79,9 @@ def explore(x, y, depth: int = 2, activation: str = "relu", beta: float = 0.1) -
                 f"{result.network_objective:.6g} (duality gap {result.solution.gap:.1e})"
             )
 
-    for control in [beta_slider, menu, *label_sliders]:
+    menus = [menu, depth_menu] if len(depth_menu.options) > 1 else [menu]
+    for control in [beta_slider, *menus, *label_sliders]:
         control.observe(redraw, names="value")
     redraw()
-    controls = widgets.VBox([beta_slider, menu, *label_sliders])
+    controls = widgets.VBox([beta_slider, *menus, *label_sliders])
     return widgets.HBox([controls, output])

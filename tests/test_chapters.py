@@ -48,10 +48,43 @@ def check_two_layer_ramps(glued: dict) -> None:
     assert glued["ch1_path_first_is_constant"] is True
 
 
+def check_deep_reflections(glued: dict) -> None:
+    # a capped ramp to the reflection 4 = 2*2 - 0 is half the data ramp 2->6 on the data
+    assert abs(glued["ch2_reflection_combination_norm"] - 0.5) < 1e-9
+    # z-shape minimum norm: 1.5 with ramps (L = 2), 0.75 with one capped ramp (L = 3, 4)
+    for got, want in zip(glued["ch2_z_min_norm"], [1.5, 0.75, 0.75], strict=True):
+        assert abs(got - want) < 1e-9, glued["ch2_z_min_norm"]
+    assert min(glued["ch2_depth_gain"]) > 1e-3, "depth 3 should fit strictly better at every beta shown"
+    assert glued["ch2_depth_reconstruction"] < 1e-8
+    # certified abs examples (DESIGN section 2): 10/9 -> 13/12 and 1.0625 -> 1.05909
+    without, full = glued["ch2_cert_without"], glued["ch2_cert_full"]
+    assert abs(without[0] - 10 / 9) < 1e-9 and abs(full[0] - 13 / 12) < 1e-9
+    assert abs(without[1] - 1.0625) < 1e-9 and abs(full[1] - 1.05909) < 1e-5
+    for network, lasso in zip(glued["ch2_cert_network"], full, strict=True):
+        assert abs(network - lasso) < 1e-8 * lasso
+    assert glued["ch2_cert_winner_kinks"] == [1.0, 3.0, 5.0] and "reflection" in glued["ch2_cert_winner"]
+    for n, name, formula, candidates, distinct in glued["ch2_sizes"]:
+        assert distinct <= candidates <= formula
+        if name in ("3-layer relu", "3-layer abs"):
+            assert candidates == formula, (n, name)
+    # Adam never beats the global optimum (Figure 2 data)
+    for adam, lasso in zip(glued["ch2_fig2_adam"], glued["ch2_fig2_lasso"], strict=True):
+        assert adam >= lasso - 1e-9 * max(1.0, lasso)
+    # Figure 3: min norms 2, 1, 1; the optimum is not unique; the paper's ramp 5->8 interpolates
+    for got, want in zip(glued["ch2_fig3_norms"], [2.0, 1.0, 1.0], strict=True):
+        assert abs(got - want) < 1e-9
+    assert max(glued["ch2_fig3_bands"]) > 0.5
+    assert glued["ch2_fig3_paper_l4_interpolates"] is True
+    toys = {(name, depth): value for name, depth, value in glued["ch2_toy_norms"]}
+    assert abs(toys["z-shape", 3] - 0.75) < 1e-9 and abs(toys["z-shape", 4] - 0.75) < 1e-9
+    assert abs(toys["bounce", 4] - 4.0) < 1e-9
+
+
 # chapter stem -> function(glued values dict); raise AssertionError on failure.
 CHECKS = {
     "00_introduction": check_intro,
     "01_two_layer_ramps": check_two_layer_ramps,
+    "02_deep_reflections": check_deep_reflections,
 }
 
 
