@@ -86,7 +86,7 @@ def primal_oracle(arch, key):
     depth, activation = ARCHS[arch]
     if activation == "relu":
         return relu3_oracle(x) if depth == 3 else clamp_oracle(x)
-    return abs_oracle(x, 3, 60) if depth == 3 else abs_oracle(x, 3, 30)
+    return abs_oracle(x, 3, 30)
 
 
 def unit_columns(arch, x, with_data=True):
