@@ -103,7 +103,6 @@ class Architecture:
         keep = distinct_columns(A)
         return Library(self, x, [candidates[k] for k in keep], A[:, keep], len(candidates))
 
-
     def _mirror_library(self, x: np.ndarray, kinks: np.ndarray) -> Library:
         """Deep abs: evaluate every pinning at once, build features only for distinct columns."""
         pinnings = pinned_parameters(kinks, self.depth)
