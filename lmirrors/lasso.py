@@ -94,11 +94,15 @@ def _reduce_to_vertex(Ac: np.ndarray, z: np.ndarray) -> np.ndarray:
         support = np.flatnonzero(z)
         if support.size == 0:
             return z
-        _, sv, vt = np.linalg.svd(Ac[:, support], full_matrices=True)
+        # More than n columns are always dependent: look for a null direction among the first
+        # n + 1 only (an SVD of the whole support costs O(k^3) for k columns).
+        columns = support[: Ac.shape[0] + 1]
+        _, sv, vt = np.linalg.svd(Ac[:, columns], full_matrices=True)
         rank = int(np.sum(sv > 1e-10 * max(sv[0], 1e-300)))
         if rank == support.size:
             return z
-        d = vt[rank]
+        d = np.zeros(support.size)
+        d[: columns.size] = vt[rank]
         if np.sign(z[support]) @ d > 0:
             d = -d
         shrinking = z[support] * d < 0
