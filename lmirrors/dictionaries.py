@@ -9,6 +9,13 @@ value as training the network (DESIGN.md section 2). Two-layer libraries:
 * leaky ReLU (slope $\gamma$): $\sigma_\gamma(x - x_n)$ and $\sigma_\gamma(x_n - x)$ ($2N$);
 * absolute value: $|x - x_n|$ ($N$).
 
+Deep narrow libraries ($L \ge 3$):
+
+* ReLU, any $L \ge 3$: capped ramps $\operatorname{clip}(x, x_i, x_j) - x_i$, $i < j$ ($N(N-1)/2$);
+* absolute value: $|\cdots||x - a_1| - a_2| \cdots - a_{L-1}|$ at every vertex of the kink
+  arrangement (:mod:`lmirrors.mirrors`): midpoints and reflections at $L = 3$
+  ($(3N^2 - N)/2$), reflections of reflections at $L = 4$.
+
 Columns equal up to an additive constant or a sign give the same Lasso (the
 unpenalised bias $\xi$ absorbs constants, $z$ carries signs), so the library keeps
 one of each and drops the columns that are constant on the data.
@@ -21,10 +28,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .activations import Activation, get_activation
-from .features import Feature, ramp
+from .features import Feature, capped_ramp, ramp
+from .mirrors import chain_values, pinned_parameters, pinning_count
 from .validation import as_1d
 
 SUPPORTED = {2: ("relu", "leaky_relu", "abs")}
+# Deep narrow units: capped ramps for ReLU at any depth; the abs vertex enumeration grows like
+# N^(L-1) times the number of pinnings (3, 30, 1014 for L = 3, 4, 5), so it stops at L = 5.
+MAX_ABS_DEPTH = 5
+DEEP_RELU_DEPTHS = range(3, 11)
+SUPPORTED.update({d: ("relu", "abs") if d <= MAX_ABS_DEPTH else ("relu",) for d in DEEP_RELU_DEPTHS})
 
 
 @dataclass(frozen=True)
@@ -49,11 +62,28 @@ class Architecture:
         return f"{self.depth}-layer {self.activation.name}"
 
     def size_formula(self, n: int) -> int:
-        """Number of candidate features the theorem lists for ``n`` distinct points."""
+        r"""Number of candidate features the theorem lists for ``n`` distinct points.
+
+        Deep abs: $(3n^2 - n)/2$ at $L = 3$ (midpoints $i \le j$, reflections $i \ne j$); for
+        $L \ge 4$ the number of pinnings, an upper bound (many pinnings coincide).
+        """
+        if self.depth >= 3:
+            if self.activation.name == "relu":
+                return n * (n - 1) // 2
+            return (3 * n * n - n) // 2 if self.depth == 3 else pinning_count(self.depth, n)
         return n if self.activation.name == "abs" else 2 * n
 
     def candidates(self, breakpoints: np.ndarray) -> list[Feature]:
         """The theorem's features with kinks at the given (sorted, distinct) points."""
+        if self.depth >= 3 and self.activation.name == "relu":
+            return [
+                capped_ramp(a, b, self.depth, self.activation)
+                for i, a in enumerate(breakpoints)
+                for b in breakpoints[i + 1 :]
+            ]
+        if self.depth >= 3:
+            pinnings = pinned_parameters(breakpoints, self.depth)
+            return [pinnings.feature(k, self.activation) for k in range(len(pinnings.a))]
         directions = (1,) if self.activation.name == "abs" else (1, -1)
         return [ramp(t, d, self.activation) for d in directions for t in breakpoints]
 
@@ -61,14 +91,25 @@ class Architecture:
         """The finite library on data ``x`` (any order; repeats allowed).
 
         ``breakpoints`` replaces the data points as kink locations, e.g. a dense grid for an
-        "oracle" library of realisable units against which the theorem can be checked.
+        "oracle" library of realisable units against which the theorem can be checked (deep abs:
+        the points where kink forms are pinned; the cost grows like ``len(breakpoints)**(L-1)``).
         """
         x = as_1d(x, "x")
         kinks = np.unique(x) if breakpoints is None else np.unique(as_1d(breakpoints, "breakpoints"))
+        if self.depth >= 3 and self.activation.name == "abs":
+            return self._mirror_library(x, kinks)
         candidates = self.candidates(kinks)
         A = np.column_stack([f(x) for f in candidates])
         keep = distinct_columns(A)
         return Library(self, x, [candidates[k] for k in keep], A[:, keep], len(candidates))
+
+    def _mirror_library(self, x: np.ndarray, kinks: np.ndarray) -> Library:
+        """Deep abs: evaluate every pinning at once, build features only for distinct columns."""
+        pinnings = pinned_parameters(kinks, self.depth)
+        A = chain_values(pinnings.a, x)
+        keep = distinct_columns(A)
+        features = [pinnings.feature(k, self.activation) for k in keep]
+        return Library(self, x, features, A[:, keep], len(pinnings.a))
 
 
 def distinct_columns(A: np.ndarray, decimals: int = 9) -> np.ndarray:

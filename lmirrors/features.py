@@ -76,3 +76,19 @@ def ramp(t: float, direction: int, activation: Activation) -> Feature:
         "abs": f"|{_x_minus(t)}|",
     }[activation.name]
     return Feature(activation, (float(direction),), (-direction * float(t),), (float(t),), label)
+
+
+def capped_ramp(a: float, b: float, depth: int, activation: Activation) -> Feature:
+    r"""The deep ReLU feature $\operatorname{clip}(x, a, b) - a$ ($a < b$) as a narrow chain.
+
+    $h_1 = (b - x)_+$, $h_2 = (b - a - h_1)_+$ equals $\operatorname{clip}(x, a, b) - a$;
+    further layers are $(h + 0)_+ = h$ (valid because $h \ge 0$).
+    """
+    if not a < b:
+        raise ValueError(f"a capped ramp needs a < b, got a = {a}, b = {b}")
+    if depth < 3:
+        raise ValueError(f"a capped ramp needs depth >= 3 (two hidden layers), got {depth}")
+    pad = depth - 3
+    signs = (-1.0, -1.0, *([1.0] * pad))
+    biases = (float(b), float(b - a), *([0.0] * pad))
+    return Feature(activation, signs, biases, (float(a), float(b)), f"capped ramp {_num(a)}→{_num(b)}")

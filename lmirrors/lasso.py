@@ -100,38 +100,31 @@ def _reduce_to_vertex(Ac: np.ndarray, z: np.ndarray) -> np.ndarray:
 
     If $A_{c,S} d = 0$ the fit is unchanged along $z_S + t d$ and, at an optimum, so is
     $\|z\|_1$ while no sign flips; stepping to the first coordinate that reaches zero
-    removes it. One SVD gives a basis of the null space; after each removal the basis is
-    updated by eliminating the removed coordinate (its vectors stay null vectors of the
-    remaining columns), so many duplicate columns cost one SVD, not one each.
+    removes it. Repeats until $A_{c,S}$ has full column rank (a sparse, basic solution).
     """
     z = z.copy()
-    support = np.flatnonzero(z)
-    if support.size == 0:
-        return z
-    _, sv, vt = np.linalg.svd(Ac[:, support], full_matrices=True)
-    rank = int(np.sum(sv > 1e-10 * max(sv[0], 1e-300)))
-    basis = vt[rank:].T  # columns: null vectors over the support
-    zs = z[support]
-    while basis.shape[1]:
-        d = basis[:, 0]
-        if np.sign(zs) @ d > 0:
+    while True:
+        support = np.flatnonzero(z)
+        if support.size == 0:
+            return z
+        # More than n columns are always dependent: look for a null direction among the first
+        # n + 1 only (an SVD of the whole support costs O(k^3) for k columns).
+        columns = support[: Ac.shape[0] + 1]
+        _, sv, vt = np.linalg.svd(Ac[:, columns], full_matrices=True)
+        rank = int(np.sum(sv > 1e-10 * max(sv[0], 1e-300)))
+        if rank == support.size:
+            return z
+        d = np.zeros(support.size)
+        d[: columns.size] = vt[rank]
+        if np.sign(z[support]) @ d > 0:
             d = -d
-        shrinking = (zs * d < 0) & (zs != 0)
+        shrinking = z[support] * d < 0
         if not shrinking.any():
-            d, shrinking = -d, (zs * -d < 0) & (zs != 0)
-        steps = -zs[shrinking] / d[shrinking]
-        k = np.flatnonzero(shrinking)[np.argmin(steps)]
-        zs = zs + steps.min() * d
-        zs[k] = 0.0
-        # eliminate coordinate k from the basis: pivot on the vector with the largest entry
-        pivot = np.argmax(np.abs(basis[k]))
-        basis = basis - np.outer(basis[:, pivot], basis[k] / basis[k, pivot])
-        basis = np.delete(basis, pivot, axis=1)
-        basis[k] = 0.0
-        if basis.shape[1]:
-            basis /= np.linalg.norm(basis, axis=0)
-    z[support] = zs
-    return z
+            d, shrinking = -d, z[support] * -d < 0
+        steps = -z[support][shrinking] / d[shrinking]
+        k = np.argmin(steps)
+        z[support] += steps[k] * d
+        z[support[np.flatnonzero(shrinking)[k]]] = 0.0
 
 
 def _polish(A: np.ndarray, y: np.ndarray, z: np.ndarray, beta: float) -> np.ndarray:

@@ -82,3 +82,24 @@ class ParallelNetwork:
         """Input locations $-b_1/w_1$ of the first layer's kinks (units with $w_1 \\ne 0$)."""
         live = self.W[:, 0] != 0
         return np.sort(-self.B[live, 0] / self.W[live, 0])
+
+
+def kinks(network: ParallelNetwork, lo: float, hi: float, resolution: int = 20001, tol: float = 1e-3):
+    r"""Where the network's slope changes on $[lo, hi]$, and by how much.
+
+    On a grid of ``resolution`` points a kink shows as a nonzero second difference in one or two
+    adjacent cells; each run of such cells is one kink, located at the slope-weighted mean of the
+    cells and reported with its total slope change $f'(t^+) - f'(t^-)$. Changes smaller than
+    ``tol`` times the largest are ignored.
+    """
+    t = np.linspace(lo, hi, resolution)
+    slopes = np.diff(network(t)) / np.diff(t)
+    change = np.diff(slopes)
+    big = np.abs(change) > tol * max(np.abs(change).max(initial=0.0), 1e-300)
+    locations, jumps = [], []
+    for run in np.split(np.flatnonzero(big), np.flatnonzero(np.diff(np.flatnonzero(big)) > 1) + 1):
+        if run.size:
+            weights = np.abs(change[run])
+            locations.append(float(np.sum(t[run + 1] * weights) / weights.sum()))
+            jumps.append(float(change[run].sum()))
+    return np.array(locations), np.array(jumps)

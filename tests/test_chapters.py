@@ -81,6 +81,8 @@ def check_square_wave(glued: dict) -> None:
     # N_B = 6, T = 2, beta = 1: end block -(1 - 1/4), interior 1 - 1/2: the ends are fit better.
     end, interior = glued["ch4_end_vs_interior"]
     assert abs(end + 0.75) < 1e-9 and abs(interior - 0.5) < 1e-9
+
+
 def check_your_data(glued: dict) -> None:
     # The command line succeeded, and a bad column is a one-line error with a non-zero status.
     assert glued["ch6_cli_exit"] == 0
@@ -101,6 +103,38 @@ def check_your_data(glued: dict) -> None:
     assert glued["ch6_best_score"] == max(glued["ch6_cv_scores"])
 
 
+def check_deep_reflections(glued: dict) -> None:
+    # a capped ramp to the reflection 4 = 2*2 - 0 is half the data ramp 2->6 on the data
+    assert abs(glued["ch2_reflection_combination_norm"] - 0.5) < 1e-9
+    # z-shape minimum norm: 1.5 with ramps (L = 2), 0.75 with one capped ramp (L = 3, 4)
+    for got, want in zip(glued["ch2_z_min_norm"], [1.5, 0.75, 0.75], strict=True):
+        assert abs(got - want) < 1e-9, glued["ch2_z_min_norm"]
+    assert min(glued["ch2_depth_gain"]) > 1e-3, "depth 3 should fit strictly better at every beta shown"
+    assert glued["ch2_depth_reconstruction"] < 1e-8
+    # certified abs examples (DESIGN section 2): 10/9 -> 13/12 and 1.0625 -> 1.05909
+    without, full = glued["ch2_cert_without"], glued["ch2_cert_full"]
+    assert abs(without[0] - 10 / 9) < 1e-9 and abs(full[0] - 13 / 12) < 1e-9
+    assert abs(without[1] - 1.0625) < 1e-9 and abs(full[1] - 1.05909) < 1e-5
+    for network, lasso in zip(glued["ch2_cert_network"], full, strict=True):
+        assert abs(network - lasso) < 1e-8 * lasso
+    assert glued["ch2_cert_winner_kinks"] == [1.0, 3.0, 5.0] and "reflection" in glued["ch2_cert_winner"]
+    for n, name, formula, candidates, distinct in glued["ch2_sizes"]:
+        assert distinct <= candidates <= formula
+        if name in ("3-layer relu", "3-layer abs"):
+            assert candidates == formula, (n, name)
+    # Adam never beats the global optimum (Figure 2 data)
+    for adam, lasso in zip(glued["ch2_fig2_adam"], glued["ch2_fig2_lasso"], strict=True):
+        assert adam >= lasso - 1e-9 * max(1.0, lasso)
+    # Figure 3: min norms 2, 1, 1; the optimum is not unique; the paper's ramp 5->8 interpolates
+    for got, want in zip(glued["ch2_fig3_norms"], [2.0, 1.0, 1.0], strict=True):
+        assert abs(got - want) < 1e-9
+    assert max(glued["ch2_fig3_bands"]) > 0.5
+    assert glued["ch2_fig3_paper_l4_interpolates"] is True
+    toys = {(name, depth): value for name, depth, value in glued["ch2_toy_norms"]}
+    assert abs(toys["z-shape", 3] - 0.75) < 1e-9 and abs(toys["z-shape", 4] - 0.75) < 1e-9
+    assert abs(toys["bounce", 4] - 4.0) < 1e-9
+
+
 # chapter stem -> function(glued values dict); raise AssertionError on failure.
 CHECKS = {
     "00_introduction": check_intro,
@@ -108,6 +142,7 @@ CHECKS = {
     "03_sign_networks": check_sign_networks,
     "04_square_wave": check_square_wave,
     "06_your_data": check_your_data,
+    "02_deep_reflections": check_deep_reflections,
 }
 
 

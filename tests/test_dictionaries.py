@@ -128,8 +128,8 @@ def test_distinct_columns_of_all_constant_matrix_is_empty():
 @pytest.mark.parametrize(
     "depth, activation, match",
     [
-        (3, "relu", "no library yet for depth 3"),
-        (4, "abs", "no library yet for depth 4"),
+        (3, "leaky_relu", "no library yet for depth 3 with leaky_relu"),
+        (6, "abs", "no library yet for depth 6 with abs"),
         (2, "sign", "no library yet for depth 2 with sign"),
         (1, "relu", "depth must be an integer >= 2"),
         (2.0, "relu", "depth must be an integer"),

@@ -1,0 +1,180 @@
+r"""Deep narrow absolute-value units and the vertex enumeration of their kinks.
+
+A normalised depth-$L$ unit of $|\cdot|$ units is (inner signs are absorbed by $|\cdot|$)
+
+$$ f_a(x) = \bigl|\cdots\bigl||x - a_1| - a_2\bigr| \cdots - a_{L-1}\bigr| . $$
+
+Its kinks lie among the *kink forms* $a_1,\ a_1 \pm a_2,\ a_1 \pm a_2 \pm a_3, \dots$
+($2^{L-1} - 1$ linear forms in $a$). On a cell of the arrangement
+$\{\text{form}(a) = x_n\}$ every pre-activation keeps its sign at every data point, so
+$a \mapsto f_a(X)$ is affine there and $|r^\top f_a(X)|$ peaks at a vertex: $L - 1$
+linearly independent forms pinned to data points (DESIGN.md section 1). Enumerating all
+such pinnings gives a finite library: at $L = 3$ the midpoint family
+$\operatorname{dist}(x, \{x_i, x_j\})$ and the reflection family
+$\operatorname{dist}(x, \{x_j, 2x_i - x_j\})$; at $L = 4$ reflections of reflections.
+
+Lower depths: for $l \ge 2$, $h_{l-1} \ge 0$, so $a_l \le 0$ gives $h_l = h_{l-1} + |a_l|$ and
+the unit is a depth-$(L-1)$ unit (bias $a_{l+1} - |a_l|$ next, or a constant at the end). So the
+depth-$L$ dictionary is the closed region $a_2, \dots, a_{L-1} > 0$ together with the depth-$(L-1)$
+dictionary; on that region the vertex lemma applies, and its vertices on a face $a_l = 0$ belong to
+the lower depth. The library is therefore the pinnings with every $a_l > 0$ ($l \ge 2$) at each
+depth $2, \dots, L$ (padded with identity layers $a_l = 0$). At $L = 3$ this is exactly the
+$N$ features $|x - x_i|$, $N(N-1)$ reflections and $N(N-1)/2$ midpoints.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import cache
+
+import numpy as np
+
+from .activations import Activation
+from .features import Feature, _num
+
+
+@cache
+def kink_forms(depth: int) -> np.ndarray:
+    r"""Rows $(1, \pm1, \dots, \pm1, 0, \dots, 0)$: the forms $a_1 \pm a_2 \pm \dots \pm a_l$, $l < L$."""
+    rows = []
+    for level in range(1, depth):
+        for signs in itertools.product((1.0, -1.0), repeat=level - 1):
+            rows.append([1.0, *signs, *([0.0] * (depth - 1 - level))])
+    return np.array(rows)
+
+
+@cache
+def independent_pinnings(depth: int) -> tuple[tuple[int, ...], ...]:
+    """Subsets of $L - 1$ kink forms that are linearly independent (they determine $a$)."""
+    forms = kink_forms(depth)
+    return tuple(
+        subset
+        for subset in itertools.combinations(range(len(forms)), depth - 1)
+        if np.linalg.matrix_rank(forms[list(subset)]) == depth - 1
+    )
+
+
+def pinning_count(depth: int, n: int) -> int:
+    r"""Number of pinnings for ``n`` points, summed over depths $2..L$: $\sum_d s_d\, n^{d-1}$ with
+    $s_d$ the number of independent form subsets (an upper bound on the library's candidates).
+
+    $L = 3$: 3 subsets; $L = 4$: 30 (of the 35 triples of the 7 forms, 5 are dependent,
+    e.g. $a_1 = \tfrac12[(a_1 + a_2 + a_3) + (a_1 - a_2 - a_3)]$); $L = 5$: see the chapter.
+    """
+    return sum(len(independent_pinnings(d)) * n ** (d - 1) for d in range(2, depth + 1))
+
+
+def chain_values(a: np.ndarray, x) -> np.ndarray:
+    r"""$f_{a_k}(x_n)$ for every parameter row $a_k$: shape ``(len(x), len(a))``."""
+    h = np.abs(np.asarray(x, dtype=float)[:, None] - a[None, :, 0])
+    for level in range(1, a.shape[1]):
+        h = np.abs(h - a[None, :, level])
+    return h
+
+
+@dataclass(frozen=True)
+class Pinnings:
+    """Distinct parameters ``a`` and, per row, the pinning that produced it (at depth ``depth``)."""
+
+    points: np.ndarray
+    a: np.ndarray
+    depth: np.ndarray
+    subset: np.ndarray
+    pins: np.ndarray
+
+    def feature(self, k: int, activation: Activation) -> Feature:
+        """Row ``k`` as a :class:`Feature`, labelled by how its kinks derive from the points."""
+        return mirror_feature(self, k, activation)
+
+
+def _pinned_at_depth(points: np.ndarray, depth: int, width: int, tol: float):
+    r"""Pinnings of one depth with every $a_l > 0$ ($l \ge 2$), padded to ``width`` parameters."""
+    forms = kink_forms(depth)
+    grid = np.array(list(itertools.product(range(points.size), repeat=depth - 1)), dtype=np.int64)
+    for s, subset in enumerate(independent_pinnings(depth)):
+        a = points[grid] @ np.linalg.inv(forms[list(subset)]).T
+        inside = np.all(a[:, 1:] > tol, axis=1)
+        padded = np.zeros((int(inside.sum()), width))
+        padded[:, : depth - 1] = a[inside]
+        pins = np.zeros((len(padded), width), dtype=np.int64)
+        pins[:, : depth - 1] = grid[inside]
+        yield padded, np.full(len(padded), depth), np.full(len(padded), s), pins
+
+
+def pinned_parameters(points, depth: int, decimals: int = 10) -> Pinnings:
+    r"""Every $a$ with independent kink forms pinned at ``points``, all $a_l > 0$ ($l \ge 2$), at
+    depths $2..L$ (module docstring); equal parameter vectors merged.
+
+    Cost: :func:`pinning_count` rows of $L - 1$ numbers before merging.
+    """
+    points = np.unique(np.asarray(points, dtype=float))
+    scale = max(1.0, float(np.abs(points).max()))
+    parts = [p for d in range(2, depth + 1) for p in _pinned_at_depth(points, d, depth - 1, 1e-12 * scale)]
+    a, depths, subsets, pins = (np.concatenate(column) for column in zip(*parts, strict=True))
+    _, first = np.unique(np.round(a / scale, decimals), axis=0, return_index=True)
+    first = np.sort(first)
+    return Pinnings(points, a[first], depths[first], subsets[first], pins[first])
+
+
+def _coefficients(pinnings: Pinnings, k: int) -> np.ndarray:
+    r"""Matrix $C$ with $a = C\,p$ for row ``k`` ($p$: its pinned points; padded layers are 0)."""
+    depth = int(pinnings.depth[k])
+    forms = kink_forms(depth)
+    C = np.zeros((pinnings.a.shape[1], pinnings.a.shape[1]))
+    C[: depth - 1, : depth - 1] = np.linalg.inv(forms[list(independent_pinnings(depth)[pinnings.subset[k]])])
+    return C
+
+
+def describe_point(coefficients: dict[int, Fraction], points: np.ndarray) -> str:
+    """A kink written from data points: data point, midpoint, reflection, or a longer mirror chain."""
+    value = sum(float(c) * points[i] for i, c in coefficients.items())
+    terms = sorted(coefficients.items(), key=lambda item: (-item[1], points[item[0]]))
+    weights = sorted(c for _, c in terms)
+    if weights == [1]:
+        return f"{_num(value)} (data)"
+    denominator = int(np.lcm.reduce([c.denominator for _, c in terms]))
+    written = ""
+    for i, c in terms:
+        n = int(c * denominator)
+        magnitude = "" if abs(n) == 1 else f"{abs(n)}·"
+        sign = ("−" if n < 0 else "") if not written else (" − " if n < 0 else " + ")
+        written += f"{sign}{magnitude}{_num(points[i])}"
+    if denominator > 1:
+        written = f"({written})/{denominator}"
+    kind = {
+        (Fraction(1, 2), Fraction(1, 2)): "midpoint",
+        (Fraction(-1), Fraction(2)): "reflection",
+    }.get(tuple(weights), "reflection of a reflection" if denominator == 1 else "mirror combination")
+    return f"{_num(value)} = {written} ({kind})"
+
+
+def mirror_feature(pinnings: Pinnings, k: int, activation: Activation) -> Feature:
+    """The normalised unit of row ``k``: label ``||x − a1| − a2|`` plus each kink's derivation."""
+    a = pinnings.a[k]
+    C = _coefficients(pinnings, k)
+    forms = kink_forms(a.size + 1)
+    values = forms @ a
+    spacing = np.diff(np.unique(values))
+    h = 0.25 * (spacing.min() if spacing.size else 1.0)
+    probes = chain_values(a[None, :], np.concatenate([values - h, values, values + h]))[:, 0].reshape(3, -1)
+    bends = np.abs(probes[2] - 2 * probes[1] + probes[0]) > 1e-9 * max(1.0, h)
+    described: dict[float, str] = {}
+    for form, t in zip(forms[bends], values[bends], strict=True):
+        key = round(float(t), 9)
+        if key in described:
+            continue
+        merged: dict[int, Fraction] = {}
+        for i, c in zip(pinnings.pins[k], form @ C, strict=True):
+            if c:
+                merged[int(i)] = merged.get(int(i), Fraction(0)) + Fraction(float(c)).limit_denominator(64)
+        described[key] = describe_point({i: c for i, c in merged.items() if c != 0}, pinnings.points)
+    formula = "x"
+    for level, offset in enumerate(a):
+        inner = f"{formula} − {_num(offset)}" if offset > 0 else (f"{formula} + {_num(-offset)}" if offset else formula)
+        formula = f"|{inner}|" if level == 0 or offset else formula
+    kinks = sorted(described)
+    label = f"{formula}; kinks " + ", ".join(described[t] for t in kinks)
+    signs = (1.0,) * a.size
+    return Feature(activation, signs, tuple(float(-v) for v in a), tuple(float(t) for t in kinks), label)
