@@ -135,12 +135,33 @@ def check_deep_reflections(glued: dict) -> None:
     assert abs(toys["bounce", 4] - 4.0) < 1e-9
 
 
+def check_bitcoin(glued: dict) -> None:
+    rmse = glued["ch5_test_rmse"]
+    assert rmse and all(np.isfinite(v) and v > 0 for v in rmse.values()), rmse
+    # Independent of the chapter's code: the random walk forecasts a zero return, so its test
+    # RMSE is the root mean square of the last test-block returns of the shipped series.
+    from lmirrors.datasets import load_bitcoin
+
+    returns = load_bitcoin().log_returns
+    months = glued["ch5_test_months"]
+    expected = float(np.sqrt(np.mean(returns[-months:] ** 2)))
+    assert abs(rmse["log return | random walk"] - expected) < 1e-12
+    convex, network, adam = (
+        glued[k] for k in ("ch5_convex_objectives", "ch5_network_objectives", "ch5_adam_objectives")
+    )
+    assert len(convex) == len(network) == len(adam) == 3
+    for c, n, a in zip(convex, network, adam, strict=True):
+        assert abs(n - c) <= 1e-8 * c, "reconstructed network J differs from the convex optimum"
+        assert a >= c - 1e-9 * c, f"Adam {a} went below the convex optimum {c}"
+
+
 # chapter stem -> function(glued values dict); raise AssertionError on failure.
 CHECKS = {
     "00_introduction": check_intro,
     "01_two_layer_ramps": check_two_layer_ramps,
     "03_sign_networks": check_sign_networks,
     "04_square_wave": check_square_wave,
+    "05_bitcoin": check_bitcoin,
     "06_your_data": check_your_data,
     "02_deep_reflections": check_deep_reflections,
 }
