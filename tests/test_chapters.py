@@ -167,6 +167,18 @@ CHECKS = {
 }
 
 
+def test_widget_cells_are_skipped_in_batch_runs():
+    # nbclient can wait forever on a cell that builds an ipywidgets Output (seen three times
+    # here, under ipykernel 6 and 7): interactive cells carry `skip-execution`, so papermill
+    # never runs them; tests/test_widgets.py drives the explorer's callbacks instead.
+    import jupytext
+
+    for path in CHAPTER_PATHS:
+        for cell in jupytext.read(path).cells:
+            if cell.cell_type == "code" and ("explore(" in cell.source or "widgets.interact" in cell.source):
+                assert "skip-execution" in cell.metadata.get("tags", []), f"{path.name}: {cell.source[:60]!r}"
+
+
 def test_chapters_found():
     assert CHAPTER_PATHS, f"no chapters in {CHAPTERS}"
 
