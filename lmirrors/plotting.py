@@ -58,7 +58,7 @@ def plot_fit(result: Fit, ax: plt.Axes | None = None, contributions: bool = True
     ax.scatter(result.x, result.y, **DATA_STYLE)
     beta = "minimum norm" if result.beta == 0 else f"β = {result.beta:g}"
     ax.set_title(f"{result.architecture.name}, {beta}", fontsize=10)
-    ax.legend(fontsize=7, loc="best")
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.1))
     return ax
 
 
