@@ -99,9 +99,13 @@ def fit(x, y, depth: int = 2, activation: str = "relu", beta: float = 1e-3, **op
     return fit_library(Architecture(depth, activation, **options).library(x), y, beta)
 
 
-def fit_library(library: Library, y, beta: float) -> Fit:
-    """Like :func:`fit` on a library already built for ``library.x`` (reuse it across β or y)."""
+def fit_library(library: Library, y, beta: float, warm_start=None) -> Fit:
+    """Like :func:`fit` on a library already built for ``library.x`` (reuse it across β or y).
+
+    ``warm_start``: coefficients of an earlier solution on the same library, which seed the
+    working-set solver (the answer is certified either way).
+    """
     x, y = check_data(library.x, y)
     beta = check_beta(beta)
-    solution = solve(library.A, y, beta)
+    solution = solve(library.A, y, beta, warm_start=warm_start)
     return Fit(x, y, beta, library, solution, ParallelNetwork.from_lasso(library, solution))

@@ -130,3 +130,17 @@ def test_view_depth_change_repopulates_activations(monkeypatch):
 def test_explore_returns_a_widget():
     widget = explore(X, Y, activation="leaky_relu", beta=0.05)
     assert widget.children and len(widget.children) == 2
+
+
+def test_moving_beta_is_warm_started_and_still_certified():
+    rng = np.random.default_rng(5)
+    x = np.sort(rng.uniform(-2, 2, 12))
+    y = np.sin(2 * x) + 0.1 * rng.normal(size=12)
+    explorer = Explorer(x, y)
+    explorer.solve(2, "relu", 0.3)
+    seed = explorer._last_z[2, "relu"].copy()
+    warm = explorer.solve(2, "relu", 0.05)
+    cold = lmirrors.fit(x, y, depth=2, activation="relu", beta=0.05)
+    assert not np.array_equal(seed, explorer._last_z[2, "relu"]), "the new solution becomes the next seed"
+    assert abs(warm.solution.objective - cold.solution.objective) <= 1e-9 * cold.solution.objective
+    assert warm.solution.relative_gap <= 1e-9
