@@ -173,7 +173,6 @@ def solve_working_set(
 def _solve_working_set(dictionary, y, beta, warm_start, rtol, max_rounds):
     y = np.asarray(y, dtype=float)
     yc = y - y.mean()
-    n_columns = dictionary.shape[1]
     if warm_start is not None and np.any(warm_start):
         work = np.flatnonzero(warm_start)
         z_work = np.asarray(warm_start, dtype=float)[work]
@@ -203,6 +202,6 @@ def _solve_working_set(dictionary, y, beta, warm_start, rtol, max_rounds):
             break
         work = np.concatenate([work[support], fresh])
         z_work = np.concatenate([z_work[support], np.zeros(fresh.size)])
-    z = np.zeros(n_columns)
+    z = np.zeros(dictionary.shape[1])  # read last: a generated dictionary grows while pricing
     z[work] = z_work
     return z, rel_gap
