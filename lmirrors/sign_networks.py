@@ -47,11 +47,15 @@ from .dictionaries import Library
 from .fitting import Fit
 from .lasso import LassoSolution, min_norm, solve
 from .validation import check_beta, check_data
+from .working_set import gap_from_residual
 
 MAX_MATERIALISED = 4096
 """Libraries with more columns are solved by column generation unless asked otherwise."""
 
-METHODS = ("auto", "library", "column_generation")
+MAX_LAYER_CAKE = 25_000_000
+"""Largest (points × units) matrix :func:`fit_sign` writes down for an every-pattern optimum."""
+
+METHODS = ("auto", "library", "column_generation", "clipping")
 
 
 def _sign(t) -> np.ndarray:
@@ -219,24 +223,43 @@ def pattern_from_values(points: np.ndarray, values: np.ndarray) -> SignPattern:
     return SignPattern(float(values[0]), tuple(float((points[j] + points[j + 1]) / 2) for j in switches))
 
 
-def best_pattern(r: np.ndarray, max_switches: int) -> tuple[float, np.ndarray]:
-    r"""$\max_h r^\top h$ over $h \in \{\pm1\}^N$ with at most ``max_switches`` switches, in $O(NK)$.
+def _runs(r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sums of ``r`` over its maximal runs of one sign (zeros join the run before them) and run starts."""
+    signs = np.where(r >= 0, 1, -1)
+    nonzero = np.flatnonzero(r)
+    if nonzero.size:  # a zero takes the sign of the nearest nonzero entry before it (or after, at the start)
+        carried = np.maximum.accumulate(np.where(r != 0, np.arange(r.size), 0))
+        carried[: nonzero[0]] = nonzero[0]
+        signs = signs[carried]
+    starts = np.flatnonzero(np.concatenate([[True], signs[1:] != signs[:-1]]))
+    return np.add.reduceat(r, starts), starts
 
-    Dynamic programme over positions: $V_n(k, s)$ is the best $\sum_{m \le n} r_m h_m$ with
-    $h_n = s$ and $k$ switches so far; $V_{n+1}(k, s) = r_{n+1}s + \max(V_n(k, s), V_n(k-1, -s))$.
+
+def best_pattern(r: np.ndarray, max_switches: int) -> tuple[float, np.ndarray]:
+    r"""$\max_h r^\top h$ over $h \in \{\pm1\}^N$ with at most ``max_switches`` switches.
+
+    Inside a maximal run of entries of one sign an optimal $h$ is constant (moving a switch to
+    the run's end never lowers $r^\top h$), so $r$ is first summed over its $R$ runs. With
+    $K \ge R - 1$ the answer is $h = \operatorname{sign}(r)$, $\|r\|_1$; otherwise a dynamic
+    programme over runs, $O(RK)$: $V_n(k, s)$ is the best $\sum_{m \le n} \rho_m h_m$ with
+    $h_n = s$ after $k$ switches, $V_{n+1}(k, s) = \rho_{n+1}s + \max(V_n(k, s), V_n(k-1, -s))$.
     The set is closed under $h \to -h$, so this is also $\max_h |r^\top h|$.
     """
     r = np.asarray(r, dtype=float)
-    n, K = r.size, min(max_switches, r.size - 1)
+    rho, starts = _runs(r)
+    n, K = rho.size, min(max_switches, rho.size - 1)
+    lengths = np.diff(np.append(starts, r.size))
+    if K == n - 1:
+        return float(np.abs(rho).sum()), np.repeat(np.where(rho >= 0, 1.0, -1.0), lengths)
     V = np.full((K + 1, 2), -np.inf)  # column 0: h = +1, column 1: h = -1
-    V[0] = r[0], -r[0]
+    V[0] = rho[0], -rho[0]
     switched = np.zeros((n, K + 1, 2), dtype=bool)
     signs = np.array([1.0, -1.0])
     for m in range(1, n):
         stay = V
         flip = np.vstack([np.full((1, 2), -np.inf), V[:-1, ::-1]])
         switched[m] = flip > stay
-        V = np.maximum(stay, flip) + r[m] * signs
+        V = np.maximum(stay, flip) + rho[m] * signs
     k, s = np.unravel_index(np.argmax(V), V.shape)
     value = float(V[k, s])
     pattern = np.empty(n)
@@ -244,14 +267,87 @@ def best_pattern(r: np.ndarray, max_switches: int) -> tuple[float, np.ndarray]:
         pattern[m] = signs[s]
         if m and switched[m, k, s]:
             k, s = k - 1, 1 - s
-    return value, pattern
+    return value, np.repeat(pattern, lengths)
+
+
+def _water_level(values: np.ndarray, weights: np.ndarray, mass: float) -> float:
+    r"""The level $t$ with $\sum_u w_u (v_u - t)_+ = $ ``mass`` (extrapolated below $\min v$)."""
+    order = np.argsort(-values, kind="stable")
+    v, w = values[order], weights[order]
+    W, C = np.cumsum(w), np.cumsum(w * v)
+    above = C - v * W  # the sum at t = v_j, non-decreasing in j
+    j = int(np.searchsorted(above, mass, side="right")) - 1
+    return float((C[j] - mass) / W[j])
+
+
+@dataclass(frozen=True)
+class Clipping:
+    r"""Optimum of the every-pattern Lasso: the labels clipped to $[\ell, u]$ (:func:`clip_fit`)."""
+
+    points: np.ndarray
+    values: np.ndarray
+    lower: float
+    upper: float
+    beta: float
+    objective: float
+    gap: float
+
+    def layer_cake(self) -> tuple[np.ndarray, np.ndarray, float]:
+        r"""Patterns $h_j$ (columns, on ``points``, starting at $+1$), coefficients $z_j$ and $\xi$.
+
+        With the distinct values $v_1 < \dots < v_k$ of $g$,
+        $g = \xi + \sum_{j \ge 2} z_j h_j$, $h_j = \pm\operatorname{sign}(g - v_j)$ and
+        $|z_j| = (v_j - v_{j-1})/2$, so $\|z\|_1 = (\max g - \min g)/2$: the optimal cost.
+        """
+        levels = np.unique(self.values)
+        H = np.where(self.values[:, None] >= levels[None, 1:], 1.0, -1.0)
+        z = np.diff(levels) / 2 * H[0]
+        return H * H[0], z, float(levels[0] + np.diff(levels).sum() / 2)
+
+
+def clip_fit(x, y, beta: float) -> Clipping:
+    r"""Every-pattern sign Lasso in closed form, $O(N\log N)$: for $K \ge N - 1$ switches.
+
+    When every $\pm1$ pattern on the $N$ distinct points is a feature, the layer-cake formula
+    of :meth:`Clipping.layer_cake` shows $\{Az + \xi\mathbf 1 : \|z\|_1 \le t\}$ is every
+    $g$ with $\max g - \min g \le 2t$, so the Lasso is
+    $\min_g \tfrac12\|g - y\|^2 + \tfrac\beta2(\max g - \min g)$. Its solution clips the
+    labels to $[\ell, u]$ with $\sum_n (y_n - u)_+ = \beta/2 = \sum_n (\ell - y_n)_+$ (both
+    derivatives vanish), or is the constant $\bar y$ when these cross
+    ($\beta \ge \beta_{\max} = \|y - \bar y\|_1$); $\beta = 0$ interpolates with cost
+    $(\max y - \min y)/2$. The gap is certified as in :func:`lmirrors.lasso.duality_gap`
+    with the exact library-wide correlation $\max_h |r^\top h| = \sum_u |\sum_{x_n = p_u} r_n|$.
+    """
+    x, y = check_data(x, y)
+    beta = check_beta(beta)
+    points, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
+    labels = np.bincount(inverse, weights=y) / counts
+    upper = _water_level(labels, counts, beta / 2)
+    lower = -_water_level(-labels, counts, beta / 2)
+    if lower >= upper:
+        lower = upper = float(np.mean(y))
+    values = np.clip(labels, lower, upper)
+    fitted = values[inverse]
+    l1 = (upper - lower) / 2
+    if beta == 0:
+        # LP dual: weight 1/2 spread over the highest point's copies, -1/2 over the lowest's;
+        # |h^T nu| <= 1 for every pattern h and 1^T nu = 0, so nu is feasible
+        hi, lo = np.argmax(labels), np.argmin(labels)
+        nu = np.where(inverse == hi, 0.5 / counts[hi], 0.0) - np.where(inverse == lo, 0.5 / counts[lo], 0.0)
+        return Clipping(points, values, lower, upper, beta, l1, max(l1 - float(nu @ y), 0.0))
+    residual = y - fitted
+    offset = residual.mean()
+    r = residual - offset
+    correlation = float(np.abs(np.bincount(inverse, weights=r)).sum())
+    gap = gap_from_residual(r, fitted - fitted.mean(), l1, correlation, beta) + 0.5 * y.size * offset**2
+    return Clipping(points, values, lower, upper, beta, float(0.5 * r @ r + 0.5 * y.size * offset**2 + beta * l1), gap)
 
 
 @dataclass
 class SignLibrary(Library):
     """Switching features and their matrix; ``n_candidates`` is the size of the full library.
 
-    A column-generation fit keeps only the generated columns (``complete`` is then False).
+    Column generation and clipping keep only the columns they use (``complete`` is then False).
     """
 
     complete: bool = True
@@ -262,7 +358,7 @@ class SignLibrary(Library):
             return f"{self.architecture.name} library on N = {n} points: {self.size} switching features"
         return (
             f"{self.architecture.name} library on N = {n} points: {self.n_candidates} switching features, "
-            f"{self.size} generated by column generation"
+            f"{self.size} written down (the rest are priced, never materialised)"
         )
 
 
@@ -328,8 +424,9 @@ def fit_sign(
 
     ``m1`` (depth 3) or ``widths`` $= (m_1, \dots, m_{L-2})$ (any depth $\ge 3$) size the tree.
     ``method``: ``"library"`` materialises every pattern, ``"column_generation"`` prices
-    patterns with :func:`best_pattern`, ``"auto"`` materialises up to
-    :data:`MAX_MATERIALISED` columns.
+    patterns with :func:`best_pattern`, ``"clipping"`` (only when every pattern is available,
+    $m_1 m_2 \cdots \ge N - 1$) is the closed form :func:`clip_fit`; ``"auto"`` clips when it
+    can, else materialises up to :data:`MAX_MATERIALISED` columns, else generates them.
     """
     if unknown:
         raise ValueError(f"unknown option(s) for sign networks: {', '.join(unknown)}; use m1, widths or method")
@@ -350,15 +447,36 @@ def fit_sign(
     architecture = SignArchitecture(depth, tuple(widths) if np.ndim(widths) else (widths,))
     x, y = check_data(x, y)
     beta = check_beta(beta)
-    points = np.unique(x)
+    points, inverse = np.unique(x, return_inverse=True)
     size = architecture.size_formula(points.size)
-    if method == "library" or (method == "auto" and size <= MAX_MATERIALISED):
+    every_pattern = architecture.max_switches >= points.size - 1
+    if method == "clipping" and not every_pattern:
+        raise ValueError(
+            f"method='clipping' needs every pattern: m1 * m2 * ... = {architecture.max_switches} must be >= "
+            f"N - 1 = {points.size - 1} (distinct x minus one); use method='auto'"
+        )
+    if method == "clipping" or (method == "auto" and every_pattern):
+        clipping = clip_fit(x, y, beta)
+        units = np.unique(clipping.values).size - 1
+        if units * points.size > MAX_LAYER_CAKE:
+            raise ValueError(
+                f"the optimal network uses {units} units, each switching up to {points.size - 1} times: too "
+                f"large to build ({units} x {points.size} > MAX_LAYER_CAKE = {MAX_LAYER_CAKE}); "
+                "lmirrors.sign_networks.clip_fit(x, y, beta) gives its fit, cost and certificate without it"
+            )
+        H, z, xi = clipping.layer_cake()
+        library = SignLibrary(
+            architecture, x, [pattern_from_values(points, h) for h in H.T], H[inverse], size, complete=False
+        )
+        solution = LassoSolution(z, xi, beta, clipping.objective, clipping.gap, "clipping (closed form)")
+    elif method == "library" or (method == "auto" and size <= MAX_MATERIALISED):
         library = architecture.library(x, max_columns=max(size, MAX_MATERIALISED))
         solution = solve(library.A, y, beta) if beta > 0 else min_norm(library.A, y)
-        return Fit(x, y, beta, library, solution, SignNetwork.from_lasso(library, solution))
-    one_switch = SignArchitecture(2).library(x).A
-    result = column_generation.solve(y, beta, architecture.pricing(x), initial=one_switch if beta == 0 else None)
-    first = np.unique(x, return_index=True)[1]
-    features = [pattern_from_values(points, column[first]) for column in result.columns.T]
-    library = SignLibrary(architecture, x, features, result.columns, size, complete=False)
-    return Fit(x, y, beta, library, result.solution, SignNetwork.from_lasso(library, result.solution))
+    else:
+        one_switch = SignArchitecture(2).library(x, max_columns=points.size).A if beta == 0 else None
+        result = column_generation.solve(y, beta, architecture.pricing(x), initial=one_switch)
+        first = np.unique(x, return_index=True)[1]
+        features = [pattern_from_values(points, column[first]) for column in result.columns.T]
+        library = SignLibrary(architecture, x, features, result.columns, size, complete=False)
+        solution = result.solution
+    return Fit(x, y, beta, library, solution, SignNetwork.from_lasso(library, solution))

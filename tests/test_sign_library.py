@@ -54,12 +54,13 @@ def test_library_depends_only_on_the_order():
         np.testing.assert_array_equal(arch.library(a).A, arch.library(b).A)
 
 
-@pytest.mark.parametrize("seed", range(30))
+@pytest.mark.parametrize("seed", range(60))
 def test_pricing_dp_equals_brute_force(seed):
     rng = np.random.default_rng(seed)
     n = int(rng.integers(2, 10))
     K = int(rng.integers(1, n + 2))
-    r = rng.normal(size=n)
+    # odd seeds: small integers, so r has zeros and runs of one sign (summed before the DP)
+    r = rng.integers(-2, 3, size=n).astype(float) if seed % 2 else rng.normal(size=n)
     value, pattern = best_pattern(r, K)
     brute = all_patterns(n)
     brute = brute[count_switches(brute) <= K]
