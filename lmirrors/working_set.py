@@ -23,9 +23,11 @@ $\beta$) makes a path cheap.
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 import scipy.linalg
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from .operators import Dictionary
 
@@ -67,13 +69,13 @@ def _direction(G: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, bool]:
     piv = piv - 1
     R = np.triu(c)
     if rank == k:
-        y = scipy.linalg.solve_triangular(R, rhs[piv], trans="T")
+        y = scipy.linalg.solve_triangular(R, rhs[piv], trans="T", check_finite=False)
         d = np.empty(k)
-        d[piv] = scipy.linalg.solve_triangular(R, y)
+        d[piv] = scipy.linalg.solve_triangular(R, y, check_finite=False)
         return d, True
     v = np.zeros(k)
     v[rank] = 1.0
-    v[:rank] = -scipy.linalg.solve_triangular(R[:rank, :rank], R[:rank, rank])
+    v[:rank] = -scipy.linalg.solve_triangular(R[:rank, :rank], R[:rank, rank], check_finite=False)
     d = np.empty(k)
     d[piv] = v
     return d / np.linalg.norm(d), False
@@ -82,22 +84,31 @@ def _direction(G: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, bool]:
 def active_set_lasso(
     G: np.ndarray, b: np.ndarray, beta: float, z0: np.ndarray | None = None, max_iter: int | None = None
 ) -> np.ndarray:
-    r"""Exact minimiser of $\tfrac12 z^\top G z - b^\top z + \beta\|z\|_1$ ($G \succeq 0$), warm-startable.
+    r"""Exact minimiser of $F(z) = \tfrac12 z^\top G z - c^\top z + \beta\|z\|_1$ ($G \succeq 0$), warm-startable.
 
-    Stops when the active coordinates satisfy $G_{A}z - b_A = -\beta\,\mathrm{sign}(z_A)$ and
-    every inactive one $|(Gz - b)_j| \le \beta$, both up to $10^{-11}\max|b|$ (round-off), or
-    after ``max_iter`` steps (then the outer duality gap shows how far it got).
+    ``b`` is the negative smooth gradient at the start ``z0`` (default 0):
+    $b = c - G z_0$, e.g. $A_{c,S}^\top r_0$ for the residual $r_0$ of ``z0``. The method
+    works with $\nabla = G(z - z_0) - b$, which never cancels numbers of size $|c|$ down to
+    $\beta$, so tiny $\beta$ keeps full accuracy. Stops when the active coordinates satisfy
+    $\nabla_A = -\beta\,\mathrm{sign}(z_A)$ and every inactive one $|\nabla_j| \le \beta$, up to
+    $10^{-11}\max(|b|, \beta, |G||z - z_0|)$ (round-off), or after ``max_iter`` steps (then the
+    outer duality gap shows how far it got).
     """
     k = b.size
-    z = np.zeros(k) if z0 is None else np.array(z0, dtype=float)
+    start = np.zeros(k) if z0 is None else np.asarray(z0, dtype=float)
+    z = start.copy()
     max_iter = max_iter or 20 * k + 100
-    # round-off in G z - b is relative to the largest correlation, not to beta
-    tol = 1e-11 * max(float(np.abs(b).max(initial=0.0)), beta, 1e-300)
+    size_b, size_G = max(float(np.abs(b).max(initial=0.0)), beta, 1e-300), float(np.abs(G).max(initial=0.0))
+    settled = False
     for _ in range(max_iter):
-        grad = G @ z - b
+        grad = G @ (z - start) - b
+        # round-off in grad: relative to the terms it adds
+        tol = 1e-13 * max(size_b, size_G * float(np.abs(z - start).max(initial=0.0)))
         active = np.flatnonzero(z)
         theta = np.sign(z)
-        if np.abs(grad[active] + beta * theta[active]).max(initial=0.0) <= tol:
+        # settled on the active set (within the tolerance, after a full Newton step, or because
+        # no step lowers F any more: round-off in a nearly singular G_A): look outside it
+        if settled or np.abs(grad[active] + beta * theta[active]).max(initial=0.0) <= tol:
             excess = np.abs(grad) - beta - tol
             excess[active] = -np.inf
             violators = np.flatnonzero(excess > 0)
@@ -107,10 +118,10 @@ def active_set_lasso(
             theta[add] = -np.sign(grad[add])
             active = np.sort(np.concatenate([active, add]))
         GA = G[np.ix_(active, active)]
-        target, regular = _direction(GA, b[active] - beta * theta[active])
+        step, regular = _direction(GA, -(grad[active] + beta * theta[active]))
         zA = z[active]
         if regular:
-            d = target - zA
+            d = step
             t = _line_search(float(d @ GA @ d), float(grad[active] @ d), zA, d, beta, 1.0)
         else:
             # F is linear along a null direction d of G_A (G_A d = 0, so F changes at the
@@ -121,7 +132,7 @@ def active_set_lasso(
             def rate(d, gA=gA, sA=sA, zA=zA):
                 return gA @ d + beta * (np.where(zA != 0, sA, np.sign(d)) @ d)
 
-            d = target if rate(target) <= rate(-target) else -target
+            d = step if rate(step) <= rate(-step) else -step
             shrinking = (zA != 0) & (zA * d < 0)
             if not shrinking.any() and rate(d) > -tol * np.abs(d).sum():
                 d = -d
@@ -133,13 +144,27 @@ def active_set_lasso(
             # wanting the other sign): an exact coordinate step on the most violated one does
             j = active[zA == 0][np.argmax(np.abs(grad[active[zA == 0]]))]
             z[j] = -(grad[j] - beta * np.sign(grad[j])) / G[j, j]
+            settled = False
             continue
+        # a full Newton step (up to round-off in the line search) solves the active set's
+        # equations; t = 0 cannot move
+        settled = t == 0 or (regular and t > 1 - 1e-6)
         new = zA + t * d
         # coordinates that land on zero (to round-off) leave the active set
-        hit = (zA != 0) & (zA * d < 0) & np.isclose(t, -zA / np.where(d == 0, 1, d), rtol=1e-12, atol=0)
+        shrinks = (zA != 0) & (zA * d < 0)
+        hit = shrinks & (np.abs(t + zA / np.where(shrinks, d, 1.0)) <= 1e-12 * t)
         new[hit | (np.abs(new) <= 1e-15 * np.abs(new).max(initial=0.0))] = 0.0
         z[active] = new
     return z  # not settled (degenerate, round-off level cycling): the caller's certificate decides
+
+
+def _fit(dictionary: Dictionary, yc: np.ndarray, work: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Centred fit $A_c z$ of the working columns and the residual $y_c - A_c z$."""
+    if work.size == 0:
+        return np.zeros_like(yc), yc.copy()
+    fitted = dictionary.matvec_columns(work, z)
+    fitted -= fitted.mean()
+    return fitted, yc - fitted
 
 
 def gap_from_residual(r: np.ndarray, fitted: np.ndarray, l1: float, correlation: float, beta: float) -> float:
@@ -150,6 +175,12 @@ def gap_from_residual(r: np.ndarray, fitted: np.ndarray, l1: float, correlation:
     """
     theta = min(1.0, beta / correlation) if correlation > 0 else 1.0
     return max(float(0.5 * (1 - theta) ** 2 * (r @ r) + beta * l1 - theta * (r @ fitted)), 0.0)
+
+
+@cache
+def _threadpools() -> ThreadpoolController:
+    """The loaded BLAS libraries, found once (scanning them costs milliseconds per call)."""
+    return ThreadpoolController()
 
 
 def solve_working_set(
@@ -166,7 +197,7 @@ def solve_working_set(
     working set. Stops at relative gap ``rtol`` or when no column violates its dual constraint.
     BLAS runs on one thread: the products here are small, and threads only contend.
     """
-    with threadpool_limits(limits=1, user_api="blas"):
+    with _threadpools().limit(limits=1, user_api="blas"):
         return _solve_working_set(dictionary, y, beta, warm_start, rtol, max_rounds)
 
 
@@ -178,17 +209,14 @@ def _solve_working_set(dictionary, y, beta, warm_start, rtol, max_rounds):
         z_work = np.asarray(warm_start, dtype=float)[work]
     else:
         work, z_work = np.zeros(0, dtype=np.int64), np.zeros(0)
-    fitted = np.zeros_like(yc)
-    r = yc.copy()
+    fitted, r = _fit(dictionary, yc, work, z_work)
     rel_gap = np.inf
     for _ in range(max_rounds):
         if work.size:
             G = dictionary.gram(work)
-            b = dictionary.correlations(yc, work)
-            z_work = active_set_lasso(G, b, beta, z_work)
-            fitted = dictionary.matvec_columns(work, z_work)
-            fitted -= fitted.mean()
-            r = yc - fitted
+            # correlations with the current residual, not with y: see active_set_lasso
+            z_work = active_set_lasso(G, dictionary.correlations(r, work), beta, z_work)
+            fitted, r = _fit(dictionary, yc, work, z_work)
         support = np.flatnonzero(z_work)
         pricing = dictionary.price(r, max(16, 2 * support.size))
         l1 = float(np.abs(z_work).sum())

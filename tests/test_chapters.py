@@ -67,6 +67,9 @@ def check_sign_networks(glued: dict) -> None:
     # m1 >= N - 1: minimum norm = (max y - min y)/2; two layers pay strictly more.
     assert glued["ch3_range_error"] < 1e-8 and glued["ch3_range_network_error"] < 1e-8
     assert glued["ch3_range_two_layer_excess"] > 0
+    # ... and for beta > 0 the optimum is the data clipped (closed form = materialised Lasso).
+    assert glued["ch3_clip_objective_error"] < 1e-9 and glued["ch3_clip_fit_error"] < 1e-8
+    assert glued["ch3_clip_big_gap"] < 1e-9
 
 
 def check_square_wave(glued: dict) -> None:

@@ -153,6 +153,32 @@ def test_active_set_kkt_on_random_gram():
     assert np.all(np.abs(grad[~on]) <= beta + 1e-10)
 
 
+def test_active_set_warm_start_takes_the_gradient_at_the_start():
+    """``b`` is the negative gradient at ``z0`` (residual correlations): same answer as a cold start."""
+    rng = np.random.default_rng(1)
+    B = rng.standard_normal((30, 12))
+    c, beta = B.T @ rng.standard_normal(30), 0.3
+    G = B.T @ B
+    cold = active_set_lasso(G, c, beta)
+    z0 = rng.standard_normal(12) * (rng.uniform(size=12) < 0.5)
+    warm = active_set_lasso(G, c - G @ z0, beta, z0)
+    np.testing.assert_allclose(warm, cold, atol=1e-10)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_tiny_beta_on_dependent_columns_is_certified(seed):
+    """Capped ramps obey exact relations (capped a->b + capped b->c = capped a->c); at
+    beta = 1e-4 and 1e-5 beta_max (clustered, heavy-tailed data, like monthly returns) the
+    solver once cycled or stopped at a gap near 1. The gap is rechecked with the dense matrix."""
+    rng = np.random.default_rng(seed)
+    x, y = 0.1 * rng.standard_t(3, size=110), 0.2 * rng.standard_t(3, size=110)
+    A = capped_ramps_dense(x)
+    for fraction, tolerance in ((1e-4, 1e-8), (1e-5, 1e-6)):
+        beta = fraction * beta_max(A, y)
+        sol = solve(A, y, beta, method="working-set")
+        assert duality_gap(A, y, sol.z, sol.xi, beta) <= tolerance * sol.objective
+
+
 def test_method_keyword_and_bad_input():
     x, y = noisy(10, 1)
     D = two_layer_dictionary(x)
