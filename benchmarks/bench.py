@@ -1,7 +1,7 @@
 """Benchmark: lmirrors' matrix-free working-set solver against the dense routes.
 
 For each problem and N it runs, each in its own child process (so the peak resident
-memory ``ru_maxrss`` of that child is the method's, interpreter and imports included):
+memory of that child is the method's, interpreter and imports included):
 
 * ``ours``    lasso.solve on the matrix-free dictionary (working set, certified gap);
 * ``cvxpy``   lasso.solve(method="cvxpy") on the dense library (CLARABEL);
@@ -10,7 +10,7 @@ memory ``ru_maxrss`` of that child is the method's, interpreter and imports incl
 
 β = 0.01·β_max is computed once per problem and passed to the children. Times include
 building the library (dense or matrix-free), not imports. Peak memory is the child's
-``ru_maxrss`` (about 300 MB of it is the interpreter with numpy, scipy and cvxpy
+``VmHWM`` (Linux; about 300 MB of it is the interpreter with numpy, scipy and cvxpy
 imported). A method is skipped at larger N
 once it exceeded the time budget, or when its dense matrix would not fit in memory.
 BLAS runs on one thread in every child (the machine is shared). Usage:
@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -54,6 +53,12 @@ def data(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     x = np.sort(rng.uniform(-1, 1, n))
     return x, np.sin(4 * x) + 0.3 * rng.standard_normal(n)
+
+
+def peak_mb() -> float:
+    """Peak resident memory of this process image (``ru_maxrss`` would keep the parent's peak across exec)."""
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
 
 
 def n_columns(name: str, n: int) -> int:
@@ -110,8 +115,7 @@ def run_one(method: str, name: str, n: int, beta: float, adam_steps: int = 2000)
             model = Lasso(alpha=beta / n, fit_intercept=True, tol=1e-10, max_iter=100_000).fit(A, y)
             objective, extra = lasso_objective(A, y, model.coef_, float(model.intercept_), beta), {}
     seconds = time.perf_counter() - start
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"seconds": seconds, "objective": float(objective), "peak_mb": peak_mb, **extra}
+    return {"seconds": seconds, "objective": float(objective), "peak_mb": peak_mb(), **extra}
 
 
 def child(method: str, name: str, n: int, beta: float, budget: float, tiny: bool) -> dict:
