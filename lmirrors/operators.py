@@ -15,11 +15,11 @@ $A_c$). :class:`RampDictionary` stores every column as a sparse combination of r
 $$ A_{:,j} = \sum_k W_{kj}\,(x - \tau_k)_+ + e_j \quad\text{on the data}, $$
 
 which covers every piecewise-linear library on 1-D data: 2-layer ReLU / leaky / abs
-columns (one kink), capped ramps $\mathrm{clip}(x, x_i, x_j) - x_i = (x-x_i)_+ - (x-x_j)_+$
-and, via :meth:`RampDictionary.from_matrix`, any library given by its values on the data
-(a vector on sorted data is its piecewise-linear interpolant, whose slope changes are
-second differences; they are sparse for the paper's features, e.g. 2 per sign pattern
-switch). With suffix sums on sorted data,
+columns (one kink), capped ramps $\mathrm{clip}(x, x_i, x_j) - x_i = (x-x_i)_+ - (x-x_j)_+$,
+deep absolute-value units ($\le 2^{L-1}$ ramps each, :func:`mirror_dictionary`) and, via
+:meth:`RampDictionary.from_matrix`, any library given by its values on the data (a vector
+on sorted data is its piecewise-linear interpolant, whose slope changes are second
+differences; they are sparse for the paper's features, e.g. 2 per sign pattern switch). With suffix sums on sorted data,
 
 $$ \rho_k = \sum_{x_m > \tau_k} r_m (x_m - \tau_k),\qquad
    (Wu\text{ applied}) (x_m) = \sum_{\tau_k < x_m} u_k (x_m - \tau_k) $$
@@ -36,6 +36,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .activations import get_activation
+from .mirrors import chain_values, kink_forms, pinned_parameters
 
 
 @dataclass(frozen=True)
@@ -278,14 +279,16 @@ def _kink_terms(t, above, below, x1):
     )
 
 
-def _assemble(x, kink_pos, weights, offsets) -> RampDictionary:
-    """Build a :class:`RampDictionary` from per-column kink positions and weights (2-D, kinks × columns)."""
-    kinks, rows = np.unique(kink_pos, return_inverse=True)
-    rows = rows.reshape(kink_pos.shape)
-    cols = np.broadcast_to(np.arange(kink_pos.shape[1]), kink_pos.shape)
-    W = sp.csc_matrix((weights.ravel(), (rows.ravel(), cols.ravel())), shape=(kinks.size, kink_pos.shape[1]))
+def _assemble(x, positions, weights, columns, offsets) -> RampDictionary:
+    r"""A :class:`RampDictionary` from triplets: column ``columns[i]`` has ``weights[i]`` on the
+    ramp at ``positions[i]``. Kinks closer than $10^{-13}\max|\tau|$ (round-off) are merged."""
+    kinks, rows = np.unique(positions, return_inverse=True)
+    new = np.concatenate([[True], np.diff(kinks) > 1e-13 * np.abs(kinks).max()])
+    rows = (np.cumsum(new) - 1)[rows]
+    W = sp.csc_matrix((weights, (rows, columns)), shape=(int(new.sum()), offsets.size))
     W.sum_duplicates()
-    return RampDictionary(x, kinks, W, offsets)
+    W.eliminate_zeros()
+    return RampDictionary(x, kinks[new], W, offsets)
 
 
 def two_layer_dictionary(x, activation: str = "relu", slope: float = 0.01) -> RampDictionary:
@@ -314,9 +317,65 @@ def two_layer_dictionary(x, activation: str = "relu", slope: float = 0.01) -> Ra
         raise ValueError(f"no 2-layer ramp dictionary for activation {act.name!r}; use relu, leaky_relu or abs")
     parts = [_kink_terms(t, above, below, x1) for t, above, below in blocks]
     kink_pos = np.hstack([p[0] for p in parts])
+    columns = np.broadcast_to(np.arange(kink_pos.shape[1]), kink_pos.shape)
     weights = np.hstack([p[1] for p in parts])
     offsets = np.concatenate([p[2] for p in parts])
-    return _assemble(x, kink_pos, weights, offsets)
+    return _assemble(x, kink_pos.ravel(), weights.ravel(), columns.ravel(), offsets)
+
+
+def _chain_slopes(a: np.ndarray, t: np.ndarray) -> np.ndarray:
+    r"""Slope $f_a'(t) = \prod_l \operatorname{sign} h_l(t)$ with $h_0 = t - a_1$,
+    $h_l = |h_{l-1}| - a_{l+1}$, at points ``t`` (one row of points per row of ``a``)."""
+    h = t - a[:, :1]
+    slope = np.sign(h)
+    for level in range(1, a.shape[1]):
+        h = np.abs(h) - a[:, level : level + 1]
+        slope *= np.sign(h)
+    return slope
+
+
+def mirror_dictionary(x, depth: int = 3) -> RampDictionary:
+    r"""The deep narrow absolute-value library as a ramp dictionary, never forming $A$.
+
+    Columns are the units $f_a(x) = |\cdots||x - a_1| - a_2| \cdots - a_{L-1}|$ for the rows $a$
+    of :func:`~lmirrors.mirrors.pinned_parameters` on the distinct data, in that order. Every
+    weight is $\pm1$, so $f_a$ has slopes $\pm1$: $-1$ left of all its kink forms $\tau = Fa$
+    (:func:`~lmirrors.mirrors.kink_forms`), $+1$ right of them, and on each interval between
+    consecutive forms the product of the pre-activation signs at its midpoint (exact: no
+    pre-activation vanishes between consecutive forms). With slope changes $\Delta_\tau$, on
+    data $x_1 \le x \le x_N$
+
+    $$ f_a(x) = f_a(x_1) + s_a (x - x_1)_+ + \sum_{x_1 < \tau < x_N} \Delta_\tau (x - \tau)_+,
+       \qquad s_a = -1 + \sum_{\tau \le x_1} \Delta_\tau, $$
+
+    at most $2^{L-1}$ ramps per column. Columns equal up to a sign and an additive constant
+    remain (e.g. reflections about points beyond the data), and so may columns that are
+    constant on the data (e.g. $\operatorname{dist}(x, \{x_1, x_2\})$ for $N = 2$): neither
+    changes the Lasso optimum. Size: $(3N^2 - N)/2$ columns at $L = 3$, $O(N^{L-1})$ beyond.
+    """
+    x = np.asarray(x, dtype=float)
+    points = np.unique(x)
+    if points.size < 2:
+        raise ValueError("need at least two distinct x values")
+    if depth < 2:
+        raise ValueError(f"depth must be >= 2 (weight layers), got {depth}")
+    a = pinned_parameters(points, depth).a
+    tau = np.sort(a @ kink_forms(depth).T, axis=1)
+    inner = _chain_slopes(a, 0.5 * (tau[:, 1:] + tau[:, :-1]))
+    ends = np.ones((a.shape[0], 1))
+    change = np.diff(np.hstack([-ends, inner, ends]), axis=1)
+    tol = 1e-13 * np.abs(points).max()
+    left = tau <= points[0] + tol
+    start = (change * left).sum(axis=1) - 1.0
+    inside = ~left & (tau < points[-1] - tol) & (change != 0)
+    columns = np.arange(a.shape[0])
+    return _assemble(
+        x,
+        np.concatenate([np.full(a.shape[0], points[0]), tau[inside]]),
+        np.concatenate([start, change[inside]]),
+        np.concatenate([columns, np.nonzero(inside)[0]]),
+        chain_values(a, points[:1])[0],
+    )
 
 
 class CappedRampDictionary(RampDictionary):
