@@ -61,3 +61,18 @@ def test_too_large_a_network_is_refused_with_a_pointer(monkeypatch):
     x = np.linspace(0, 1, 12)
     with pytest.raises(ValueError, match="clip_fit"):
         lmirrors.fit(x, np.sin(9 * x), depth=3, activation="sign", beta=0.01, m1=11)
+
+
+@pytest.mark.parametrize(("n_blocks", "block_length"), [(2, 1), (4, 1), (5, 3), (6, 2), (9, 1)])
+@pytest.mark.parametrize("fraction", [0.01, 0.3, 0.99, 1.5])
+def test_square_wave_shrinkage_is_a_clipping(n_blocks, block_length, fraction):
+    """The square wave's 3-layer closed form (DESIGN.md section 3) is clipping at both levels:
+    on a two-valued y, clipping each tail by beta/2 is the shrinkage u = mean + (1 - beta/S)(y - mean)."""
+    from lmirrors.closed_form import square_wave, three_layer_sign
+
+    x, y = square_wave(n_blocks, block_length)
+    S = x.size * (1 - y.mean() ** 2)
+    shrink = three_layer_sign(n_blocks, block_length, fraction * S, m1=x.size - 1)
+    clipped = clip_fit(x, y, fraction * S)
+    np.testing.assert_allclose(clipped.values, shrink.u, atol=1e-12)
+    assert clipped.objective == pytest.approx(shrink.objective, rel=1e-12)
