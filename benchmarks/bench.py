@@ -14,7 +14,8 @@ The sign problem (3 layers, ``m1 = N - 1``: every one of the $2^{N-1} - 1$ patte
 library never fits, and sign units have no gradient for Adam.
 
 β = 0.01·β_max is computed once per problem and passed to the children. Times include
-building the library (dense or matrix-free), not imports. Peak memory is the child's
+building the library (dense or matrix-free), not imports or one-time start-up (each child
+first solves a 20-point problem untimed). Peak memory is the child's
 ``VmHWM`` (Linux; about 300 MB of it is the interpreter with numpy, scipy and cvxpy
 imported). A method is skipped at larger N
 once it exceeded the time budget, or when its dense matrix would not fit in memory.
@@ -97,11 +98,15 @@ def dictionary(name: str, x: np.ndarray) -> RampDictionary:
     return CappedRampDictionary(x) if activation == "relu" else mirror_dictionary(x, depth)
 
 
-def run_one(method: str, name: str, n: int, beta: float, adam_steps: int = 2000) -> dict:
+def run_one(method: str, name: str, n: int, beta: float, adam_steps: int = 2000, warm_up: bool = True) -> dict:
     """Solve one problem with one method in this process; time, objective, peak RSS.
 
     Our time includes building the matrix-free library (``build``, also reported alone); the
-    dense routes build the dense matrix from it."""
+    dense routes build the dense matrix from it. ``warm_up`` first solves a 20-point problem
+    untimed, so one-time start-up (lazy imports, BLAS discovery) is charged to no method."""
+    if warm_up:
+        x0, y0 = data(20)
+        run_one(method, name, 20, 0.01 * largest_beta(name, x0, y0), adam_steps=10, warm_up=False)
     if method == "sklearn":
         from sklearn.linear_model import Lasso
     if method == "adam":

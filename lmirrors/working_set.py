@@ -44,18 +44,26 @@ def _line_search(a: float, g: float, z: np.ndarray, d: np.ndarray, beta: float, 
     slope = g + beta * float(d @ s0)
     crossing = (z != 0) & (z * d < 0)
     ts = -z[crossing] / d[crossing]
-    jumps = 2 * beta * np.abs(d[crossing])
     order = np.argsort(ts)
-    ts, jumps = ts[order], jumps[order]
-    lo = 0.0
-    for t_i, jump in zip(np.append(ts[ts < t_max], t_max), np.append(jumps[ts < t_max], 0.0), strict=True):
-        # on [lo, t_i] the derivative is a t + slope
-        if a > 0 and a * t_i + slope >= 0:
-            return max(lo, -slope / a)
-        if a <= 0 and slope >= 0:
-            return lo
-        lo, slope = t_i, slope + jump
-    return t_max
+    ts, jumps = ts[order], 2 * beta * np.abs(d[crossing])[order]
+    inside = ts < t_max
+    # segment i runs from starts[i] to ends[i]; the derivative there is a t + slopes[i]
+    starts = np.concatenate([[0.0], ts[inside]])
+    ends = np.append(ts[inside], t_max)
+    slopes = slope + np.concatenate([[0.0], np.cumsum(jumps[inside])])
+    turns = np.flatnonzero(a * ends + slopes >= 0 if a > 0 else slopes >= 0)
+    if turns.size == 0:
+        return t_max
+    i = turns[0]
+    return max(starts[i], -slopes[i] / a) if a > 0 else starts[i]
+
+
+def _triangular(R: np.ndarray, b: np.ndarray, transpose: bool = False) -> np.ndarray:
+    """Solution of $R x = b$ (or $R^\top x = b$) for upper-triangular ``R``."""
+    x, info = scipy.linalg.lapack.dtrtrs(R, b, lower=0, trans=int(transpose))
+    if info != 0:
+        raise np.linalg.LinAlgError(f"triangular solve failed (LAPACK info {info})")
+    return x
 
 
 def _direction(G: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, bool]:
@@ -69,13 +77,13 @@ def _direction(G: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, bool]:
     piv = piv - 1
     R = np.triu(c)
     if rank == k:
-        y = scipy.linalg.solve_triangular(R, rhs[piv], trans="T", check_finite=False)
+        # R^T R d_piv = rhs_piv (LAPACK directly: these systems are small and many)
         d = np.empty(k)
-        d[piv] = scipy.linalg.solve_triangular(R, y, check_finite=False)
+        d[piv] = _triangular(R, _triangular(R, rhs[piv], transpose=True))
         return d, True
     v = np.zeros(k)
     v[rank] = 1.0
-    v[:rank] = -scipy.linalg.solve_triangular(R[:rank, :rank], R[:rank, rank], check_finite=False)
+    v[:rank] = -_triangular(R[:rank, :rank], R[:rank, rank])
     d = np.empty(k)
     d[piv] = v
     return d / np.linalg.norm(d), False
@@ -218,7 +226,7 @@ def _solve_working_set(dictionary, y, beta, warm_start, rtol, max_rounds):
             z_work = active_set_lasso(G, dictionary.correlations(r, work), beta, z_work)
             fitted, r = _fit(dictionary, yc, work, z_work)
         support = np.flatnonzero(z_work)
-        pricing = dictionary.price(r, max(16, 2 * support.size))
+        pricing = dictionary.price(r, max(64, 2 * support.size))
         l1 = float(np.abs(z_work).sum())
         primal = 0.5 * float(r @ r) + beta * l1
         rel_gap = gap_from_residual(r, fitted, l1, pricing.max_abs, beta) / max(primal, 1e-300)
