@@ -15,7 +15,7 @@ library never fits, and sign units have no gradient for Adam.
 
 β = 0.01·β_max is computed once per problem and passed to the children. Times include
 building the library (dense or matrix-free), not imports or one-time start-up (each child
-first solves a 20-point problem untimed). Peak memory is the child's
+first solves a 20-point problem untimed); a run under a second is the fastest of three. Peak memory is the child's
 ``VmHWM`` (Linux; about 300 MB of it is the interpreter with numpy, scipy and cvxpy
 imported). A method is skipped at larger N
 once it exceeded the time budget, or when its dense matrix would not fit in memory.
@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
@@ -107,6 +108,12 @@ def run_one(method: str, name: str, n: int, beta: float, adam_steps: int = 2000,
     if warm_up:
         x0, y0 = data(20)
         run_one(method, name, 20, 0.01 * largest_beta(name, x0, y0), adam_steps=10, warm_up=False)
+        # a run under a second is repeated (three runs at most) and the fastest one counts
+        first = run_one(method, name, n, beta, adam_steps, warm_up=False)
+        runs = [first] + [
+            run_one(method, name, n, beta, adam_steps, warm_up=False) for _ in range(2 * (first["seconds"] < 1))
+        ]
+        return min(runs, key=lambda run: run["seconds"])
     if method == "sklearn":
         from sklearn.linear_model import Lasso
     if method == "adam":
@@ -196,7 +203,7 @@ def main(argv=None) -> int:
                 if method in out_of_time:
                     row = {"status": "skipped (over budget or failed at smaller N)"}
                 elif method in ("cvxpy", "sklearn") and dense_bytes > DENSE_LIMIT_BYTES:
-                    row = {"status": f"skipped (dense A ~10^{len(str(dense_bytes // 10**9)) - 1} GB)"}
+                    row = {"status": f"skipped (dense A ~10^{int(math.log10(dense_bytes)) - 9} GB)"}
                 elif method == "adam" and depth == 2 and n > 10_000:
                     row = {"status": "skipped (one Adam step > budget/1000)"}
                 else:

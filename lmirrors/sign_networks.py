@@ -179,8 +179,10 @@ class SignArchitecture:
         return math.prod(self.widths)
 
     def size_formula(self, n: int) -> int:
-        r"""$\sum_{t=1}^{\min(K, n-1)} \binom{n-1}{t}$ patterns on ``n`` distinct points."""
-        return sum(math.comb(n - 1, t) for t in range(1, min(self.max_switches, n - 1) + 1))
+        r"""$\sum_{t=1}^{\min(K, n-1)} \binom{n-1}{t}$ patterns on ``n`` distinct points ($2^{n-1} - 1$ if $K \ge n - 1$)."""
+        if self.max_switches >= n - 1:
+            return 2 ** (n - 1) - 1
+        return sum(math.comb(n - 1, t) for t in range(1, self.max_switches + 1))
 
     def library(self, x, max_columns: int = MAX_MATERIALISED) -> SignLibrary:
         """Every pattern on data ``x`` (any order, repeats allowed), one column per pattern."""
