@@ -5,6 +5,7 @@
 #   make bench  time our solver against cvxpy, scikit-learn and Adam (benchmarks/bench.py)
 #   make lab    JupyterLab; jupytext opens chapters/*.md as notebooks
 #   make lint   ruff
+#   make screenshots  headless-Chromium PNGs of the built book's pages (_build/screenshots/)
 #   make clean  remove build outputs (keeps .venv and node_modules)
 #
 # Nothing needs activating: every tool is run as .venv/bin/python -m ...
@@ -17,7 +18,7 @@ NODE_STAMP := node_modules/.installed
 BOOK := $(PY) scripts/book.py
 
 .DEFAULT_GOAL := book
-.PHONY: book test bench lab lint clean distclean venv node
+.PHONY: book test bench lab lint screenshots clean distclean venv node
 
 venv: $(VENV_STAMP)
 node: $(NODE_STAMP)
@@ -59,6 +60,18 @@ lab: $(VENV_STAMP)
 
 lint: $(VENV_STAMP)
 	$(PY) -m ruff check .
+
+# Look at what the build made (after make book or make test). Installs Debian's chromium if
+# it is missing (needs root, as on the project's machines).
+CHROMIUM_FLAGS := --headless --no-sandbox --disable-gpu --disable-background-networking \
+	--disable-component-update --no-first-run --virtual-time-budget=8000 --window-size=1300,9000
+screenshots:
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	mkdir -p _build/screenshots
+	for page in _build/html/index.html _build/html/executed/*.html; do \
+		chromium $(CHROMIUM_FLAGS) --user-data-dir=$$(mktemp -d) \
+			--screenshot=_build/screenshots/$$(basename $$page .html).png file://$(CURDIR)/$$page; \
+	done
 
 clean:
 	rm -rf _build executed _vendor .pytest_cache .ruff_cache

@@ -47,7 +47,7 @@ class ColumnGenerationResult:
 
 
 class GeneratedDictionary(Dictionary):
-    """The columns an oracle has produced so far; :meth:`price` asks the oracle and appends.
+    """The columns an oracle has produced so far; ``price`` asks the oracle and appends them.
 
     Columns equal up to sign and an additive constant (the same feature for the Lasso) are
     stored once.

@@ -171,7 +171,7 @@ def solve(A, y: np.ndarray, beta: float, polish: bool = True, method: str = "aut
       $r^\top A z$ leaves $10^{-8}$ to $10^{-7}$); ``warm_start`` (a previous ``z``) seeds it;
     * ``"cvxpy"``: CLARABEL on the dense problem, then ``polish`` to an exact vertex;
     * ``"auto"``: the working-set solver; for a dense ``A`` whose gap stays above $10^{-6}$,
-      or above $10^{-9}$ with at most :data:`SMALL` entries (CLARABEL is cheap there), cvxpy
+      or above $10^{-9}$ with at most ``SMALL`` = $10^5$ entries (CLARABEL is cheap there), cvxpy
       too, keeping the smaller certified gap.
 
     ``beta = 0`` is delegated to :func:`min_norm` (dense ``A`` only). Raises
