@@ -23,6 +23,7 @@ one of each and drops the columns that are constant on the data.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,6 +31,7 @@ import numpy as np
 from .activations import Activation, get_activation
 from .features import Feature, capped_ramp, ramp
 from .mirrors import chain_values, pinned_parameters, pinning_count
+from .operators import CappedRampDictionary, Dictionary, mirror_dictionary, two_layer_columns, two_layer_dictionary
 from .validation import as_1d
 
 SUPPORTED = {2: ("relu", "leaky_relu", "abs")}
@@ -103,6 +105,27 @@ class Architecture:
         keep = distinct_columns(A)
         return Library(self, x, [candidates[k] for k in keep], A[:, keep], len(candidates))
 
+    def matrix_free(self, x) -> tuple[Dictionary, Callable[[np.ndarray], list[Feature]]]:
+        """The library on data ``x`` as a matrix-free :class:`~lmirrors.operators.Dictionary`
+        (every candidate, duplicates up to sign and constant included) and a function giving
+        the :class:`Feature` of given columns. Memory $O(N)$ for depth 2 and deep ReLU,
+        $O(\text{columns})$ for deep abs."""
+        x = as_1d(x, "x")
+        points = np.unique(x)
+        act = self.activation
+        if self.depth == 2:
+            kinks, directions = two_layer_columns(points, act.name, act.slope)
+            return two_layer_dictionary(x, act.name, act.slope), lambda cols: [
+                ramp(kinks[c], int(directions[c]), act) for c in cols
+            ]
+        if act.name == "relu":
+            i, j = np.triu_indices(points.size, 1)
+            return CappedRampDictionary(x), lambda cols: [
+                capped_ramp(points[i[c]], points[j[c]], self.depth, act) for c in cols
+            ]
+        pinnings = pinned_parameters(points, self.depth)
+        return mirror_dictionary(x, self.depth, pinnings), lambda cols: [pinnings.feature(c, act) for c in cols]
+
     def _mirror_library(self, x: np.ndarray, kinks: np.ndarray) -> Library:
         """Deep abs: evaluate every pinning at once, build features only for distinct columns."""
         pinnings = pinned_parameters(kinks, self.depth)
@@ -138,6 +161,8 @@ class Library:
     features: list[Feature]
     A: np.ndarray = field(repr=False)
     n_candidates: int
+    complete: bool = True
+    """False when only the columns a solution uses are written down (the rest were priced)."""
 
     @property
     def size(self) -> int:
@@ -148,7 +173,7 @@ class Library:
         return self.size
 
     def summary(self) -> str:
-        return (
-            f"{self.architecture.name} library on N = {np.unique(self.x).size} points: "
-            f"{self.n_candidates} candidate features, {self.size} distinct non-constant columns"
-        )
+        head = f"{self.architecture.name} library on N = {np.unique(self.x).size} points: "
+        if not self.complete:
+            return head + f"{self.n_candidates} candidate features, solved matrix-free; {self.size} written down"
+        return head + f"{self.n_candidates} candidate features, {self.size} distinct non-constant columns"

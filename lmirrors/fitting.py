@@ -20,6 +20,9 @@ from .lasso import LassoSolution, solve
 from .networks import ParallelNetwork
 from .validation import check_beta, check_data
 
+DENSE_LIMIT = 50_000_000
+"""Largest dense library (points × columns) :func:`fit` builds; beyond it solves matrix-free."""
+
 
 class Selected(NamedTuple):
     """A feature the solution uses, with its coefficient."""
@@ -86,7 +89,8 @@ def fit(x, y, depth: int = 2, activation: str = "relu", beta: float = 1e-3, **op
     r"""Globally optimal ``depth``-layer network of ``activation`` units for data ``(x, y)``.
 
     Solves the equivalent Lasso exactly (``beta = 0``: minimum-$\ell_1$ interpolation) and
-    reconstructs balanced weights. ``options`` go to :class:`Architecture` (e.g. ``slope``
+    reconstructs balanced weights; libraries larger than :data:`DENSE_LIMIT` entries are solved
+    matrix-free (:func:`fit_matrix_free`). ``options`` go to :class:`Architecture` (e.g. ``slope``
     for ``leaky_relu``); ``activation="sign"`` goes to
     :func:`lmirrors.sign_networks.fit_sign` (options ``m1``, ``widths``, ``method``).
     Raises ``ValueError`` on bad input.
@@ -96,7 +100,32 @@ def fit(x, y, depth: int = 2, activation: str = "relu", beta: float = 1e-3, **op
 
         return fit_sign(x, y, depth, beta, **options)
     x, y = check_data(x, y)
-    return fit_library(Architecture(depth, activation, **options).library(x), y, beta)
+    architecture = Architecture(depth, activation, **options)
+    if x.size * architecture.size_formula(np.unique(x).size) > DENSE_LIMIT:
+        return fit_matrix_free(architecture, x, y, beta)
+    return fit_library(architecture.library(x), y, beta)
+
+
+def fit_matrix_free(architecture: Architecture, x, y, beta: float) -> Fit:
+    r"""Like :func:`fit`, never forming the library: the Lasso is solved on the matrix-free
+    dictionary (:meth:`Architecture.matrix_free`, certified against every column) and only the
+    columns of the solution become the ``Fit``'s library (``complete=False``; ``solution.z``
+    indexes those). ``beta = 0`` needs the dense LP and is refused.
+    """
+    x, y = check_data(x, y)
+    beta = check_beta(beta)
+    dictionary, features_of = architecture.matrix_free(x)
+    if beta == 0:
+        raise ValueError(
+            f"beta = 0 (minimum norm) needs the dense LP, and this library has {dictionary.shape[1]:,} columns "
+            f"on {x.size:,} points; use a small beta > 0 (e.g. 1e-6 times lasso.beta_max)"
+        )
+    full = solve(dictionary, y, beta)
+    support = full.support
+    columns = np.column_stack([dictionary.matvec_columns(np.array([c]), np.ones(1)) for c in support])
+    library = Library(architecture, x, features_of(support), columns.reshape(x.size, -1), dictionary.shape[1], False)
+    solution = LassoSolution(full.z[support], full.xi, beta, full.objective, full.gap, f"{full.method} (matrix-free)")
+    return Fit(x, y, beta, library, solution, ParallelNetwork.from_lasso(library, solution))
 
 
 def fit_library(library: Library, y, beta: float, warm_start=None) -> Fit:

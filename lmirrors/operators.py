@@ -36,7 +36,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .activations import get_activation
-from .mirrors import chain_values, kink_forms, pinned_parameters
+from .mirrors import Pinnings, chain_values, kink_forms, pinned_parameters
 
 
 @dataclass(frozen=True)
@@ -272,11 +272,8 @@ def _kink_terms(t, above, below, x1):
     $g = (a - b)(x - t)_+ + b(x - x_1)_+ + b(x_1 - t)$, since
     $x - t = (x - x_1)_+ + (x_1 - t)$ there. Returns (kinks, weights, offset) per column."""
     t = np.asarray(t, dtype=float)
-    return (
-        np.stack([t, np.full_like(t, x1)]),
-        np.stack([np.full_like(t, above - below), np.full_like(t, below)]),
-        below * (x1 - t),
-    )
+    above, below = np.broadcast_to(above, t.shape), np.broadcast_to(below, t.shape)
+    return np.stack([t, np.full_like(t, x1)]), np.stack([above - below, below]), below * (x1 - t)
 
 
 def _assemble(x, positions, weights, columns, offsets) -> RampDictionary:
@@ -291,35 +288,44 @@ def _assemble(x, positions, weights, columns, offsets) -> RampDictionary:
     return RampDictionary(x, kinks[new], W, offsets)
 
 
-def two_layer_dictionary(x, activation: str = "relu", slope: float = 0.01) -> RampDictionary:
-    r"""The 2-layer library of :class:`~lmirrors.dictionaries.Architecture` as a ramp dictionary.
+def two_layer_columns(x, activation: str = "relu", slope: float = 0.01) -> tuple[np.ndarray, np.ndarray]:
+    r"""Kink $t_j$ and direction $d_j = \pm1$ of every column $\sigma(d_j(x - t_j))$ of the 2-layer library.
 
-    Same columns in the same order as ``Architecture(2, activation).library(x).A`` (the
-    duplicates and constants that library drops on sorted distinct data $x_1<\dots<x_N$):
-    ReLU $(x - x_n)_+$, $n < N$, then $(x_n - x)_+$, $1 < n < N$; leaky ReLU $\sigma(x - x_n)$
-    for all $n$, then $\sigma(x_n - x)$, $1 < n < N$; abs $|x - x_n|$, $n < N$.
-    Built in $O(N)$ memory, so it scales to $N = 10^5$ and beyond.
+    The order of ``Architecture(2, activation).library(x)`` on sorted distinct data
+    $x_1<\dots<x_N$, which drops constants and duplicates: ReLU $(x - x_n)_+$, $n < N$, then
+    $(x_n - x)_+$, $1 < n < N$; leaky ReLU $\sigma(x - x_n)$ for all $n$, then $\sigma(x_n - x)$,
+    $1 < n < N$; abs $|x - x_n|$, $n < N$.
     """
     act = get_activation(activation, slope)
     xs = np.unique(np.asarray(x, dtype=float))
     if xs.size < 2:
         raise ValueError("need at least two distinct x values")
-    x1 = xs[0]
-    gamma = act.slope if act.name == "leaky_relu" else 0.0
-    # (kinks, slope right of the kink, slope left of it) per block of columns
     if act.name == "abs":
-        blocks = [(xs[:-1], 1.0, -1.0)]
-    elif act.name == "relu" or gamma == 0.0:
-        blocks = [(xs[:-1], 1.0, 0.0), (xs[1:-1], 0.0, -1.0)]
+        blocks = [(xs[:-1], 1)]
+    elif act.name == "relu" or (act.name == "leaky_relu" and act.slope == 0.0):
+        blocks = [(xs[:-1], 1), (xs[1:-1], -1)]
     elif act.name == "leaky_relu":
-        blocks = [(xs, 1.0, gamma), (xs[1:-1], -gamma, -1.0)]
+        blocks = [(xs, 1), (xs[1:-1], -1)]
     else:
         raise ValueError(f"no 2-layer ramp dictionary for activation {act.name!r}; use relu, leaky_relu or abs")
-    parts = [_kink_terms(t, above, below, x1) for t, above, below in blocks]
-    kink_pos = np.hstack([p[0] for p in parts])
-    columns = np.broadcast_to(np.arange(kink_pos.shape[1]), kink_pos.shape)
-    weights = np.hstack([p[1] for p in parts])
-    offsets = np.concatenate([p[2] for p in parts])
+    kinks = np.concatenate([t for t, _ in blocks])
+    return kinks, np.concatenate([np.full(t.size, d) for t, d in blocks])
+
+
+def two_layer_dictionary(x, activation: str = "relu", slope: float = 0.01) -> RampDictionary:
+    r"""The 2-layer library of :class:`~lmirrors.dictionaries.Architecture` as a ramp dictionary.
+
+    Same columns in the same order as ``Architecture(2, activation).library(x).A`` (see
+    :func:`two_layer_columns`). Built in $O(N)$ memory, so it scales to $N = 10^5$ and beyond.
+    """
+    act = get_activation(activation, slope)
+    kinks, directions = two_layer_columns(x, activation, slope)
+    # slope of sigma(u) for u < 0: 0 (ReLU), gamma (leaky), -1 (abs)
+    low = -1.0 if act.name == "abs" else (act.slope if act.name == "leaky_relu" else 0.0)
+    above = np.where(directions == 1, 1.0, -low)
+    below = np.where(directions == 1, low, -1.0)
+    kink_pos, weights, offsets = _kink_terms(kinks, above, below, float(np.min(x)))
+    columns = np.broadcast_to(np.arange(kinks.size), kink_pos.shape)
     return _assemble(x, kink_pos.ravel(), weights.ravel(), columns.ravel(), offsets)
 
 
@@ -334,7 +340,7 @@ def _chain_slopes(a: np.ndarray, t: np.ndarray) -> np.ndarray:
     return slope
 
 
-def mirror_dictionary(x, depth: int = 3) -> RampDictionary:
+def mirror_dictionary(x, depth: int = 3, pinnings: Pinnings | None = None) -> RampDictionary:
     r"""The deep narrow absolute-value library as a ramp dictionary, never forming $A$.
 
     Columns are the units $f_a(x) = |\cdots||x - a_1| - a_2| \cdots - a_{L-1}|$ for the rows $a$
@@ -352,6 +358,7 @@ def mirror_dictionary(x, depth: int = 3) -> RampDictionary:
     remain (e.g. reflections about points beyond the data), and so may columns that are
     constant on the data (e.g. $\operatorname{dist}(x, \{x_1, x_2\})$ for $N = 2$): neither
     changes the Lasso optimum. Size: $(3N^2 - N)/2$ columns at $L = 3$, $O(N^{L-1})$ beyond.
+    ``pinnings``: ``pinned_parameters(np.unique(x), depth)`` if the caller has it already.
     """
     x = np.asarray(x, dtype=float)
     points = np.unique(x)
@@ -359,7 +366,7 @@ def mirror_dictionary(x, depth: int = 3) -> RampDictionary:
         raise ValueError("need at least two distinct x values")
     if depth < 2:
         raise ValueError(f"depth must be >= 2 (weight layers), got {depth}")
-    a = pinned_parameters(points, depth).a
+    a = (pinned_parameters(points, depth) if pinnings is None else pinnings).a
     tau = np.sort(a @ kink_forms(depth).T, axis=1)
     inner = _chain_slopes(a, 0.5 * (tau[:, 1:] + tau[:, :-1]))
     ends = np.ones((a.shape[0], 1))

@@ -352,8 +352,6 @@ class SignLibrary(Library):
     Column generation and clipping keep only the columns they use (``complete`` is then False).
     """
 
-    complete: bool = True
-
     def summary(self) -> str:
         n = np.unique(self.x).size
         if self.complete:

@@ -131,3 +131,40 @@ def test_fit_library_reuses_a_library():
     a, b = fit_library(lib, y, 0.07), fit(x, y, activation="abs", beta=0.07)
     assert a.library is lib
     assert relative(a.solution.objective, b.solution.objective) < 1e-12
+
+
+MATRIX_FREE_CASES = [(2, "relu"), (2, "leaky_relu"), (2, "abs"), (3, "relu"), (5, "relu"), (3, "abs"), (4, "abs")]
+
+
+@pytest.mark.parametrize(("depth", "activation"), MATRIX_FREE_CASES)
+@pytest.mark.parametrize("layout", ["uniform", "duplicates", "outlier"])
+def test_matrix_free_fit_equals_the_dense_fit(monkeypatch, depth, activation, layout):
+    """Above DENSE_LIMIT fit() never forms the library: same optimum, same network, same labels."""
+    from lmirrors import fitting
+
+    x, y = make_data(layout, 8 if depth == 4 else 14, seed=depth)
+    dense = fit(x, y, depth=depth, activation=activation, beta=0.03)
+    monkeypatch.setattr(fitting, "DENSE_LIMIT", 0)
+    free = fit(x, y, depth=depth, activation=activation, beta=0.03)
+    assert dense.library.complete and not free.library.complete
+    assert "matrix-free" in free.library.summary() and free.library.size == free.solution.support.size
+    assert relative(free.solution.objective, dense.solution.objective) < 1e-9
+    assert free.solution.relative_gap <= 1e-9
+    assert relative(free.network_objective, free.solution.objective) < 1e-9
+    np.testing.assert_allclose(free.predict(x), dense.predict(x), atol=1e-7)
+    # the written-down columns are the features evaluated at x
+    for k, feature in enumerate(free.library.features):
+        np.testing.assert_allclose(free.library.A[:, k], feature(x), atol=1e-12 * (1 + np.abs(x).max()))
+    with pytest.raises(ValueError, match="beta = 0"):
+        fit(x, y, depth=depth, activation=activation, beta=0.0)
+
+
+def test_large_deep_library_is_fitted_without_forming_it():
+    """N = 2000, 3-layer ReLU: 1,999,000 capped ramps (a 32 GB matrix) by default."""
+    rng = np.random.default_rng(0)
+    x = np.sort(rng.uniform(-1, 1, 2000))
+    y = np.sin(4 * x) + 0.3 * rng.normal(size=x.size)
+    f = fit(x, y, depth=3, activation="relu", beta=1.0)
+    assert f.library.n_candidates == 1_999_000 and f.library.size < 50
+    assert f.solution.relative_gap <= 1e-9
+    assert relative(f.network_objective, f.solution.objective) < 1e-9
