@@ -108,7 +108,7 @@ def fit(x, y, depth: int = 2, activation: str = "relu", beta: float = 1e-3, **op
 
 def fit_matrix_free(architecture: Architecture, x, y, beta: float) -> Fit:
     r"""Like :func:`fit`, never forming the library: the Lasso is solved on the matrix-free
-    dictionary (:meth:`Architecture.matrix_free`, certified against every column) and only the
+    dictionary (:meth:`~lmirrors.dictionaries.Architecture.matrix_free`, certified against every column) and only the
     columns of the solution become the ``Fit``'s library (``complete=False``; ``solution.z``
     indexes those). ``beta = 0`` needs the dense LP and is refused.
     """
