@@ -18,7 +18,8 @@ $A_c$, $y_c$ centred) the solver keeps a working set $S$ of columns and
    ($|A_j^\top r| > \beta$), at least doubling the support, and repeats.
 
 Only the working set's Gram matrix is ever formed; a warm start (the solution for a nearby
-$\beta$) makes a path cheap.
+$\beta$) makes a path cheap. A library of at most :data:`WHOLE_LIBRARY` columns is its own
+working set.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from threadpoolctl import ThreadpoolController
 from .operators import Dictionary
 
 _SINGULAR = 1e-11
+WHOLE_LIBRARY = 256
+"""Libraries with at most this many columns are solved with all of them in the working set."""
 
 
 def _line_search(a: float, g: float, z: np.ndarray, d: np.ndarray, beta: float, t_max: float) -> float:
@@ -212,7 +215,11 @@ def solve_working_set(
 def _solve_working_set(dictionary, y, beta, warm_start, rtol, max_rounds):
     y = np.asarray(y, dtype=float)
     yc = y - y.mean()
-    if warm_start is not None and np.any(warm_start):
+    if dictionary.shape[1] <= WHOLE_LIBRARY:
+        # a small library is its own working set: one exact solve, one certifying pricing
+        work = np.arange(dictionary.shape[1])
+        z_work = np.zeros(work.size) if warm_start is None else np.asarray(warm_start, dtype=float).copy()
+    elif warm_start is not None and np.any(warm_start):
         work = np.flatnonzero(warm_start)
         z_work = np.asarray(warm_start, dtype=float)[work]
     else:
