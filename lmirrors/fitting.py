@@ -122,8 +122,10 @@ def fit_matrix_free(architecture: Architecture, x, y, beta: float) -> Fit:
         )
     full = solve(dictionary, y, beta)
     support = full.support
-    columns = np.column_stack([dictionary.matvec_columns(np.array([c]), np.ones(1)) for c in support])
-    library = Library(architecture, x, features_of(support), columns.reshape(x.size, -1), dictionary.shape[1], False)
+    columns = np.empty((x.size, support.size))  # no columns at all when beta >= beta_max
+    for k, c in enumerate(support):
+        columns[:, k] = dictionary.matvec_columns(np.array([c]), np.ones(1))
+    library = Library(architecture, x, features_of(support), columns, dictionary.shape[1], False)
     solution = LassoSolution(full.z[support], full.xi, beta, full.objective, full.gap, f"{full.method} (matrix-free)")
     return Fit(x, y, beta, library, solution, ParallelNetwork.from_lasso(library, solution))
 

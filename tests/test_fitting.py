@@ -157,6 +157,10 @@ def test_matrix_free_fit_equals_the_dense_fit(monkeypatch, depth, activation, la
         np.testing.assert_allclose(free.library.A[:, k], feature(x), atol=1e-12 * (1 + np.abs(x).max()))
     with pytest.raises(ValueError, match="beta = 0"):
         fit(x, y, depth=depth, activation=activation, beta=0.0)
+    # beta >= beta_max: no unit at all, the constant fit
+    constant = fit(x, y, depth=depth, activation=activation, beta=1e6)
+    assert constant.library.size == 0 and constant.network.W.shape[0] == 0
+    np.testing.assert_allclose(constant.predict(x), y.mean())
 
 
 def test_large_deep_library_is_fitted_without_forming_it():
