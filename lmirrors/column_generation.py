@@ -114,8 +114,9 @@ def solve(
         solution, correlation = _min_norm(dictionary, y, rtol, max_iterations)
     else:
         z, _ = solve_working_set(dictionary, y, beta, rtol=rtol, max_rounds=max_iterations)
-        xi = float(np.mean(y - dictionary.matvec(z)))
-        residual = y - dictionary.matvec(z) - xi
+        fitted = dictionary.matvec(z)
+        xi = float(np.mean(y - fitted))
+        residual = y - fitted - xi
         correlation = price(residual - residual.mean())[0]
         gap = duality_gap(dictionary.columns, y, z, xi, beta, correlation=correlation)
         objective = lasso_objective(dictionary.columns, y, z, xi, beta)

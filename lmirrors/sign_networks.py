@@ -447,7 +447,7 @@ def fit_sign(
     architecture = SignArchitecture(depth, tuple(widths) if np.ndim(widths) else (widths,))
     x, y = check_data(x, y)
     beta = check_beta(beta)
-    points, inverse = np.unique(x, return_inverse=True)
+    points, first, inverse = np.unique(x, return_index=True, return_inverse=True)
     size = architecture.size_formula(points.size)
     every_pattern = architecture.max_switches >= points.size - 1
     if method == "clipping" and not every_pattern:
@@ -475,7 +475,6 @@ def fit_sign(
     else:
         one_switch = SignArchitecture(2).library(x, max_columns=points.size).A if beta == 0 else None
         result = column_generation.solve(y, beta, architecture.pricing(x), initial=one_switch)
-        first = np.unique(x, return_index=True)[1]
         features = [pattern_from_values(points, column[first]) for column in result.columns.T]
         library = SignLibrary(architecture, x, features, result.columns, size, complete=False)
         solution = result.solution

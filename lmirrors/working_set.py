@@ -102,7 +102,7 @@ def active_set_lasso(
     works with $\nabla = G(z - z_0) - b$, which never cancels numbers of size $|c|$ down to
     $\beta$, so tiny $\beta$ keeps full accuracy. Stops when the active coordinates satisfy
     $\nabla_A = -\beta\,\mathrm{sign}(z_A)$ and every inactive one $|\nabla_j| \le \beta$, up to
-    $10^{-11}\max(|b|, \beta, |G||z - z_0|)$ (round-off), or after ``max_iter`` steps (then the
+    $10^{-13}\max(|b|, \beta, |G||z - z_0|)$ (round-off), or after ``max_iter`` steps (then the
     outer duality gap shows how far it got).
     """
     k = b.size

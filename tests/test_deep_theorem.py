@@ -28,6 +28,7 @@ from deep_helpers import (
 from helpers import dual_lower_bound, make_data, min_norm_lower_bound, relative, sigma
 
 from lmirrors import Architecture, fit, solve, train_adam
+from lmirrors.lasso import beta_max
 
 ARCHS = {"relu3": (3, "relu"), "relu4": (4, "relu"), "abs3": (3, "abs"), "abs4": (4, "abs")}
 DATASETS = {
@@ -67,7 +68,7 @@ def library(arch, key):
 
 
 def beta_value(beta_key, A, y) -> float:
-    bmax = float(np.abs((A - A.mean(0)).T @ (y - y.mean())).max())
+    bmax = beta_max(A, y)
     return {"zero": 0.0, "moderate": 0.05 * bmax, "large": 0.3 * bmax}[beta_key]
 
 

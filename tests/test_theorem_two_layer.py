@@ -31,6 +31,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Lasso
 
 from lmirrors import Activation, Architecture, fit, solve, train_adam
+from lmirrors.lasso import beta_max
 
 ACTIVATIONS = {
     "relu": ("relu", 0.0),
@@ -61,7 +62,7 @@ IDS = ["-".join(c) for c in CASES]
 
 def beta_value(key: str, A: np.ndarray, y: np.ndarray) -> float:
     """z = 0 is optimal iff beta >= max |A^T (y - mean y)|; moderate/large are fractions of it."""
-    bmax = float(np.abs(A.T @ (y - y.mean())).max())
+    bmax = beta_max(A, y)
     return {"zero": 0.0, "tiny": 1e-3, "moderate": 0.05 * bmax, "large": 0.5 * bmax}[key]
 
 
