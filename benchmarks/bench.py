@@ -9,7 +9,7 @@ memory of that child is the method's, interpreter and imports included):
 * ``adam``    train_adam on the equivalent network (best J after its steps).
 
 The sign problem (3 layers, ``m1 = N - 1``: every one of the $2^{N-1} - 1$ patterns) compares
-``ours`` (:func:`lmirrors.sign_networks.clip_fit`, the closed form) with the generic route,
+``ours`` (:func:`lmirrors.closed_forms.clip_fit`, the closed form) with the generic route,
 ``colgen`` (column generation: the working set priced by the switching DP); its dense
 library never fits, and sign units have no gradient for Adam.
 
@@ -42,10 +42,11 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from lmirrors import Architecture, column_generation
-from lmirrors.lasso import beta_max, lasso_objective, solve
-from lmirrors.operators import CappedRampDictionary, RampDictionary, mirror_dictionary, two_layer_dictionary
-from lmirrors.sign_networks import SignArchitecture, clip_fit
+from lmirrors import Architecture
+from lmirrors.closed_forms import clip_fit
+from lmirrors.convex import column_generation
+from lmirrors.convex.dictionary import RampDictionary
+from lmirrors.convex.lasso import beta_max, lasso_objective, solve
 
 PROBLEMS = {
     # name: (depth, activation, sizes, tiny sizes)
@@ -79,9 +80,9 @@ def n_columns(name: str, n: int) -> int:
     return Architecture(depth, activation).size_formula(n)
 
 
-def every_pattern(n: int) -> SignArchitecture:
+def every_pattern(n: int) -> Architecture:
     """3-layer sign networks with ``m1 = n - 1``: every pattern on ``n`` points."""
-    return SignArchitecture(3, (n - 1,))
+    return Architecture(3, "sign", m1=n - 1)
 
 
 def largest_beta(name: str, x: np.ndarray, y: np.ndarray) -> float:
@@ -94,9 +95,7 @@ def largest_beta(name: str, x: np.ndarray, y: np.ndarray) -> float:
 def dictionary(name: str, x: np.ndarray) -> RampDictionary:
     """The problem's library, matrix-free."""
     depth, activation = PROBLEMS[name][:2]
-    if depth == 2:
-        return two_layer_dictionary(x, activation)
-    return CappedRampDictionary(x) if activation == "relu" else mirror_dictionary(x, depth)
+    return Architecture(depth, activation).dictionary(x)[0]
 
 
 def run_one(method: str, name: str, n: int, beta: float, adam_steps: int = 2000, warm_up: bool = True) -> dict:

@@ -18,9 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
+from .convex.lasso import SolverError
 from .export import fit_to_dict
-from .fitting import Fit, fit
-from .lasso import SolverError
+from .fitting import METHODS, Fit, fit
+from .registry import architectures
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -101,20 +102,16 @@ def parse_options(pairs: list[str]) -> dict:
 
 def describe(result: Fit) -> str:
     """The report printed by ``lmirrors fit``."""
-    solution, network = result.solution, result.network
+    solution = result.solution
     if result.beta == 0:
         objective = f"minimum-norm interpolant: l1 norm {solution.objective:.10g}"
     else:
         objective = f"objective 0.5*||f(X) - y||^2 + beta*||z||_1 = {solution.objective:.10g}"
-    n_weights = network.W.size
     lines = [
         result.library.summary(),
         f"{objective} (network's own objective {result.network_objective:.10g})",
         f"duality gap {solution.gap:.2e} (relative {solution.relative_gap:.1e}): certified globally optimal",
-        (
-            f"network: {network.width} unit(s) of depth {network.depth}, {n_weights} weights, "
-            f"{network.B.size} hidden biases and an output bias {network.xi:.6g}"
-        ),
+        f"network: {result.network.describe()}",
         "selected features (largest |z| first):",
     ]
     lines += [f"  {s.z:+.6g} × {s.label}" for s in result.selected()] or ["  none: the best network is the constant"]
@@ -132,18 +129,31 @@ def write_plot(result: Fit, path: Path) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = OneLineParser(prog="lmirrors", description="Globally optimal neural networks on 1-D data.")
+    families = "\n".join(f"  {family.describe()}" for family in architectures())
+    parser = OneLineParser(
+        prog="lmirrors",
+        description="Globally optimal neural networks on 1-D data.",
+        epilog=f"architectures (activation, depths, library, paper):\n{families}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
-    fit_cmd = commands.add_parser("fit", help="fit the optimal network to two columns of a CSV file")
+    fit_cmd = commands.add_parser(
+        "fit",
+        help="fit the optimal network to two columns of a CSV file",
+        epilog=f"architectures (activation, depths, library, paper):\n{families}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     fit_cmd.add_argument("csv", help="CSV file with a header row")
     fit_cmd.add_argument("--x", dest="x_column", help="input column (default: the first)")
     fit_cmd.add_argument("--y", dest="y_column", help="label column (default: the second)")
     fit_cmd.add_argument("--depth", type=int, default=2, help="number of weight layers L (default 2)")
-    fit_cmd.add_argument("--activation", default="relu", help="relu, leaky_relu, abs, ... (default relu)")
+    activations = ", ".join(dict.fromkeys(family.activation for family in architectures()))
+    fit_cmd.add_argument("--activation", default="relu", help=f"{activations} (default relu)")
     fit_cmd.add_argument("--beta", type=float, default=1e-3, help="weight decay; 0 = minimum norm (default 1e-3)")
     fit_cmd.add_argument(
-        "--option", action="append", default=[], metavar="NAME=VALUE", help="extra argument of lmirrors.fit"
+        "--option", action="append", default=[], metavar="NAME=VALUE", help="a family's option, e.g. slope=0.1, m1=3"
     )
+    fit_cmd.add_argument("--method", default="auto", choices=METHODS, help="how to solve (default auto)")
     fit_cmd.add_argument("--plot", type=Path, help="write a PNG of the data and the fitted network")
     fit_cmd.add_argument("--json", type=Path, help="write the network (weights, biases, ...) as JSON")
     return parser
@@ -153,7 +163,7 @@ def run_fit(args: argparse.Namespace) -> None:
     x, y = read_columns(args.csv, args.x_column, args.y_column)
     options = parse_options(args.option)
     try:
-        result = fit(x, y, depth=args.depth, activation=args.activation, beta=args.beta, **options)
+        result = fit(x, y, args.depth, args.activation, args.beta, args.method, **options)
     except TypeError as exc:
         if not options:
             raise

@@ -13,7 +13,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .fitting import Fit, fit
-from .networks import ParallelNetwork
+from .networks.base import Network
 
 
 class MirrorRegressor(RegressorMixin, BaseEstimator):
@@ -24,18 +24,20 @@ class MirrorRegressor(RegressorMixin, BaseEstimator):
     depth
         Number of weight layers $L$ (every depth :func:`lmirrors.fit` supports).
     activation
-        ``"relu"``, ``"leaky_relu"``, ``"abs"``, ... as accepted by :func:`lmirrors.fit`.
+        Any activation of :func:`lmirrors.architectures() <lmirrors.registry.architectures>`: ``"relu"``, ``"leaky_relu"``,
+        ``"abs"``, ``"sign"``.
     beta
-        Weight-decay strength $\beta \ge 0$ of $J(\theta) = \tfrac12\|f(X) - y\|^2 +
-        \tfrac{\beta}{L}\sum|w|^L$; ``0`` gives the minimum-norm interpolant.
+        Weight-decay strength $\beta \ge 0$ of the network's objective (e.g.
+        $J(\theta) = \tfrac12\|f(X) - y\|^2 + \tfrac{\beta}{L}\sum|w|^L$); ``0`` gives the
+        minimum-norm interpolant.
     options
-        Extra keyword arguments for :func:`lmirrors.fit` (e.g. ``{"slope": 0.1}``).
+        The family's options for :func:`lmirrors.fit` (e.g. ``{"slope": 0.1}``, ``{"m1": 3}``).
 
     Attributes
     ----------
     fit_ : Fit
         The certified optimum (library, Lasso solution, network), set by ``fit``.
-    network_ : ParallelNetwork
+    network_ : Network
         The reconstructed network, ``fit_.network``.
     n_features_in_ : int
         Always 1.
@@ -64,7 +66,7 @@ class MirrorRegressor(RegressorMixin, BaseEstimator):
         return self.options
 
     @property
-    def network_(self) -> ParallelNetwork:
+    def network_(self) -> Network:
         """The reconstructed network (raises ``NotFittedError`` before ``fit``)."""
         check_is_fitted(self, "fit_")
         return self.fit_.network
@@ -81,7 +83,7 @@ class MirrorRegressor(RegressorMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        # Solving is deterministic: CLARABEL / HiGHS with no random initialisation.
+        # Solving is deterministic: exact solvers with no random initialisation.
         tags.non_deterministic = False
         return tags
 

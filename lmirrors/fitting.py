@@ -1,7 +1,8 @@
 r"""The public entry point: fit the globally optimal network by solving its Lasso.
 
-``fit(x, y, depth, activation, beta)`` builds the architecture's finite library on the
-data, solves $\min_{z,\xi} \tfrac12\|Az + \xi\mathbf 1 - y\|^2 + \beta\|z\|_1$ with a
+``fit(x, y, depth, activation, beta)`` looks the architecture up in the registry
+(:mod:`lmirrors.registry`), solves
+$\min_{z,\xi} \tfrac12\|Az + \xi\mathbf 1 - y\|^2 + \beta\|z\|_1$ over its finite library with a
 duality-gap certificate (``beta = 0``: the exact minimum-norm interpolant), and turns the
 solution back into a network whose own objective $J$ is evaluated independently.
 """
@@ -9,25 +10,27 @@ solution back into a network whose own objective $J$ is evaluated independently.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from .activations import get_activation
-from .dictionaries import Architecture, Library
-from .features import Feature
-from .lasso import LassoSolution, solve
-from .networks import ParallelNetwork
+from .convex import column_generation
+from .convex.lasso import LassoSolution, solve
+from .libraries.library import LazyFeatures, Library
+from .networks.base import Network
+from .registry import Architecture
 from .validation import check_beta, check_data
 
 DENSE_LIMIT = 50_000_000
-"""Largest dense library (points × columns) :func:`fit` builds; beyond it solves matrix-free."""
+"""Largest dense library (points × columns) :func:`fit` builds by itself; beyond it the library is priced."""
+
+METHODS = ("auto", "library", "matrix_free", "column_generation", "closed_form")
 
 
 class Selected(NamedTuple):
     """A feature the solution uses, with its coefficient."""
 
-    feature: Feature
+    feature: Any
     z: float
 
     @property
@@ -44,7 +47,7 @@ class Fit:
     beta: float
     library: Library
     solution: LassoSolution
-    network: ParallelNetwork
+    network: Network
 
     @property
     def architecture(self) -> Architecture:
@@ -62,8 +65,8 @@ class Fit:
 
     @property
     def network_objective(self) -> float:
-        r"""$J$ evaluated on the reconstructed weights (for ``beta = 0``: the weight penalty
-        $\tfrac1L\sum|w|^L$ of the interpolating network, comparable with $\|z\|_1$)."""
+        r"""$J$ evaluated on the reconstructed weights (for ``beta = 0``: the weight penalty at
+        $\beta = 1$ of the interpolating network, comparable with $\|z\|_1$)."""
         if self.beta == 0:
             return self.network.penalty(1.0)
         return self.network.objective(self.x, self.y, self.beta)
@@ -85,49 +88,45 @@ class Fit:
         return "\n".join(lines)
 
 
-def fit(x, y, depth: int = 2, activation: str = "relu", beta: float = 1e-3, **options) -> Fit:
+def fit(x, y, depth: int = 2, activation: str = "relu", beta: float = 1e-3, method: str = "auto", **options) -> Fit:
     r"""Globally optimal ``depth``-layer network of ``activation`` units for data ``(x, y)``.
 
     Solves the equivalent Lasso exactly (``beta = 0``: minimum-$\ell_1$ interpolation) and
-    reconstructs balanced weights; libraries larger than :data:`DENSE_LIMIT` entries are solved
-    matrix-free (:func:`fit_matrix_free`). ``options`` go to :class:`Architecture` (e.g. ``slope``
-    for ``leaky_relu``); ``activation="sign"`` goes to
-    :func:`lmirrors.sign_networks.fit_sign` (options ``m1``, ``widths``, ``method``).
-    Raises ``ValueError`` on bad input.
-    """
-    if get_activation(activation).name == "sign":
-        from .sign_networks import fit_sign
+    rebuilds the network. ``options`` are the family's (:func:`lmirrors.architectures() <lmirrors.registry.architectures>`), e.g.
+    ``slope`` for ``leaky_relu``, ``m1`` or ``widths`` for ``sign``. ``method``:
 
-        return fit_sign(x, y, depth, beta, **options)
-    x, y = check_data(x, y)
-    architecture = Architecture(depth, activation, **options)
-    if x.size * architecture.size_formula(np.unique(x).size) > DENSE_LIMIT:
-        return fit_matrix_free(architecture, x, y, beta)
-    return fit_library(architecture.library(x), y, beta)
+    * ``"library"``: write the library down and solve it (dense);
+    * ``"matrix_free"``: solve on the matrix-free library, certified against every column;
+    * ``"column_generation"``: price the library with its oracle, adding columns as needed;
+    * ``"closed_form"``: the family's closed form where it applies (sign networks with every pattern);
+    * ``"auto"`` (default): the closed form if it applies, else the dense library up to
+      :data:`DENSE_LIMIT` entries (and the family's column limit), else matrix-free, else
+      column generation.
 
-
-def fit_matrix_free(architecture: Architecture, x, y, beta: float) -> Fit:
-    r"""Like :func:`fit`, never forming the library: the Lasso is solved on the matrix-free
-    dictionary (:meth:`~lmirrors.dictionaries.Architecture.matrix_free`, certified against every column) and only the
-    columns of the solution become the ``Fit``'s library (``complete=False``; ``solution.z``
-    indexes those). ``beta = 0`` needs the dense LP and is refused.
+    Raises ``ValueError`` on bad input, saying what to change.
     """
     x, y = check_data(x, y)
     beta = check_beta(beta)
-    dictionary, features_of = architecture.matrix_free(x)
-    if beta == 0:
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    architecture = Architecture(depth, activation, **options)
+    family = architecture.family
+    if method == "auto":
+        method = automatic_method(architecture, x)
+    if method not in family.methods:
         raise ValueError(
-            f"beta = 0 (minimum norm) needs the dense LP, and this library has {dictionary.shape[1]:,} columns "
-            f"on {x.size:,} points; use a small beta > 0 (e.g. 1e-6 times lasso.beta_max)"
+            f"{architecture.name} networks cannot be solved by method={method!r}; use one of {family.methods}"
         )
-    full = solve(dictionary, y, beta)
-    support = full.support
-    columns = np.empty((x.size, support.size))  # no columns at all when beta >= beta_max
-    for k, c in enumerate(support):
-        columns[:, k] = dictionary.matvec_columns(np.array([c]), np.ones(1))
-    library = Library(architecture, x, features_of(support), columns, dictionary.shape[1], False)
-    solution = LassoSolution(full.z[support], full.xi, beta, full.objective, full.gap, f"{full.method} (matrix-free)")
-    return Fit(x, y, beta, library, solution, ParallelNetwork.from_lasso(library, solution))
+    if method == "closed_form":
+        library, solution = _closed_form(architecture, x, y, beta)
+    elif method == "library":
+        library = architecture.library(x, max_columns=np.iinfo(np.int64).max)
+        solution = solve(library.A, y, beta)
+    elif method == "matrix_free":
+        library, solution = _matrix_free(architecture, x, y, beta)
+    else:
+        library, solution = _column_generation(architecture, x, y, beta)
+    return Fit(x, y, beta, library, solution, family.reconstruct(library, solution))
 
 
 def fit_library(library: Library, y, beta: float, warm_start=None) -> Fit:
@@ -139,4 +138,58 @@ def fit_library(library: Library, y, beta: float, warm_start=None) -> Fit:
     x, y = check_data(library.x, y)
     beta = check_beta(beta)
     solution = solve(library.A, y, beta, warm_start=warm_start)
-    return Fit(x, y, beta, library, solution, ParallelNetwork.from_lasso(library, solution))
+    return Fit(x, y, beta, library, solution, library.architecture.family.reconstruct(library, solution))
+
+
+def automatic_method(architecture: Architecture, x: np.ndarray) -> str:
+    """The ``method`` that ``method="auto"`` picks for this architecture on data ``x``."""
+    family, n = architecture.family, np.unique(x).size
+    if family.closed_form is not None and family.closed_form.applies(architecture, n):
+        return "closed_form"
+    size = architecture.size_formula(n)
+    small = x.size * size <= DENSE_LIMIT and (family.max_dense_columns is None or size <= family.max_dense_columns)
+    if small or len(family.methods) == 1:
+        return "library"
+    return "matrix_free" if family.dictionary is not None else "column_generation"
+
+
+def _closed_form(architecture: Architecture, x, y, beta):
+    closed_form = architecture.family.closed_form
+    n = np.unique(x).size
+    if not closed_form.applies(architecture, n):
+        raise ValueError(
+            f"method='closed_form' does not apply to {architecture.name} on {n} distinct points: it needs "
+            f"{closed_form.needs}; use method='auto'"
+        )
+    return closed_form.solve(architecture, x, y, beta)
+
+
+def _matrix_free(architecture: Architecture, x, y, beta):
+    r"""Solve on the matrix-free library (certified against every column); only the solution's
+    columns are written down (``complete=False``; ``solution.z`` indexes those)."""
+    dictionary, feature_of = architecture.family.dictionary(architecture, x)
+    if beta == 0:
+        raise ValueError(
+            f"beta = 0 (minimum norm) needs the dense LP, and this library has {dictionary.shape[1]:,} columns "
+            f"on {x.size:,} points; use a small beta > 0 (e.g. 1e-6 times lasso.beta_max)"
+        )
+    full = solve(dictionary, y, beta)
+    support = full.support
+    columns = np.empty((x.size, support.size))  # no columns at all when beta >= beta_max
+    for k, c in enumerate(support):
+        columns[:, k] = dictionary.matvec_columns(np.array([c]), np.ones(1))
+    library = Library(
+        architecture, x, LazyFeatures(support, feature_of), columns, dictionary.shape[1], False, "solved matrix-free"
+    )
+    solution = LassoSolution(full.z[support], full.xi, beta, full.objective, full.gap, f"{full.method} (matrix-free)")
+    return library, solution
+
+
+def _column_generation(architecture: Architecture, x, y, beta):
+    """Column generation over the family's pricing oracle (``beta = 0`` starts from interpolating columns)."""
+    priced = architecture.family.pricing(architecture, x)
+    result = column_generation.solve(y, beta, priced.oracle, initial=priced.interpolating() if beta == 0 else None)
+    features = [priced.feature(column) for column in result.columns.T]
+    size = architecture.size_formula(np.unique(x).size)
+    library = Library(architecture, x, features, result.columns, size, False, "priced by column generation")
+    return library, result.solution

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.animation import FuncAnimation
 
-from .dictionaries import Library
 from .fitting import Fit, fit
-from .training import TrainingResult
+from .libraries.library import Library
+
+if TYPE_CHECKING:
+    from .training import TrainingResult
 
 DATA_STYLE = {"color": "black", "zorder": 5, "s": 28, "label": "data"}
 

@@ -14,43 +14,10 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from .activations import Activation, get_activation
-from .networks import ParallelNetwork
+from .activations import get_activation
+from .networks.parallel import ParallelNetwork
+from .networks.torch_modules import batched_objective
 from .validation import check_beta, check_data
-
-
-def batched_forward(W, B, xi, x, activation: Activation):
-    """Network outputs for weights with any leading batch shape: ``W[..., units, L]``."""
-    h = x.expand(*W.shape[:-1], x.shape[-1])
-    for layer in range(W.shape[-1] - 1):
-        h = activation.torch(W[..., layer, None] * h + B[..., layer, None])
-    return xi[..., None] + (W[..., -1, None] * h).sum(dim=-2)
-
-
-def batched_objective(W, B, xi, x, y, beta: float, activation: Activation):
-    r"""$J$ for each network of the batch: $\tfrac12\|f(X)-y\|^2 + \tfrac{\beta}{L}\sum|w|^L$."""
-    depth = W.shape[-1]
-    fit = 0.5 * ((batched_forward(W, B, xi, x, activation) - y) ** 2).sum(dim=-1)
-    return fit + beta / depth * (W.abs() ** depth).sum(dim=(-2, -1))
-
-
-class TorchParallelNetwork(torch.nn.Module):
-    """A trainable torch twin of :class:`~lmirrors.networks.ParallelNetwork` (float64)."""
-
-    def __init__(self, activation: Activation, W, B, xi) -> None:
-        super().__init__()
-        self.activation = activation
-        self.W = torch.nn.Parameter(torch.as_tensor(W, dtype=torch.float64))
-        self.B = torch.nn.Parameter(torch.as_tensor(B, dtype=torch.float64))
-        self.xi = torch.nn.Parameter(torch.as_tensor(xi, dtype=torch.float64))
-
-    @classmethod
-    def from_numpy(cls, network: ParallelNetwork) -> TorchParallelNetwork:
-        return cls(network.activation, network.W, network.B, network.xi)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = torch.as_tensor(x, dtype=torch.float64).reshape(-1)
-        return batched_forward(self.W, self.B, self.xi, x, self.activation)
 
 
 @dataclass(frozen=True)
@@ -83,7 +50,7 @@ def train_adam(
     ``width`` defaults to $2N$ units (at least the $N-1$ that always suffice). First-layer
     kinks start uniformly over the data range; the learning rate decays from ``lr`` to
     ``lr/100`` (cosine). Returns the restart with the lowest final $J$. ``slope`` is the
-    leaky ReLU's $\gamma$ (as in :class:`~lmirrors.dictionaries.Architecture`).
+    leaky ReLU's $\gamma$ (as in :class:`~lmirrors.registry.Architecture`).
     """
     x, y = check_data(x, y)
     beta = check_beta(beta)

@@ -69,3 +69,10 @@ def check_beta(beta) -> float:
     if not np.isfinite(beta) or beta < 0:
         raise ValueError(f"beta must be finite and >= 0 (0 means minimum norm), got {beta}")
     return beta
+
+
+def check_depth(depth) -> int:
+    """The number of weight layers: an integer >= 2."""
+    if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 2:
+        raise ValueError(f"depth must be an integer >= 2 (weight layers), got {depth!r}")
+    return int(depth)

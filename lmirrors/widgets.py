@@ -1,4 +1,8 @@
-"""The JupyterLab explorer: move β, the labels and the architecture, see the optimal network."""
+"""The JupyterLab explorer: move β, the labels and the architecture, see the optimal network.
+
+Every family of the registry (:func:`lmirrors.architectures() <lmirrors.registry.architectures>`) is offered, with its options
+(e.g. the leaky ReLU's slope, the width of a sign tree) as sliders.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,10 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .dictionaries import SUPPORTED, Architecture, Library
-from .fitting import Fit, fit_library
+from .fitting import Fit, automatic_method, fit, fit_library
+from .libraries.library import Library
 from .plotting import plot_fit
+from .registry import Architecture, Option, find_family, supported
 from .validation import as_1d, check_data
 
 
@@ -20,27 +25,34 @@ class Explorer:
 
     Libraries depend only on ``x`` and the architecture, so they are built once and cached;
     moving β or a label only re-solves the Lasso, warm-started from the last solution on the
-    same library. Solutions are cached too (the last ``max_cached_fits`` settings), so
-    returning to a setting is instant. Every answer is certified by its duality gap.
+    same library. Architectures whose library is too large to write down (or that have a
+    closed form) go through :func:`lmirrors.fit` as it would choose. Solutions are cached too
+    (the last ``max_cached_fits`` settings), so returning to a setting is instant. Every
+    answer is certified by its duality gap.
     """
 
     max_cached_fits = 128
 
     def __init__(self, x, y) -> None:
         self.x, self.y = check_data(x, y)
-        self._libraries: dict[tuple[int, str], Library] = {}
+        self._libraries: dict[tuple, Library] = {}
         self._fits: OrderedDict[tuple, Fit] = OrderedDict()
-        self._last_z: dict[tuple[int, str], np.ndarray] = {}  # warm starts per library
+        self._last_z: dict[tuple, np.ndarray] = {}  # warm starts per library
         self.last_seconds = 0.0
         self.last_cached = False
 
-    def library(self, depth: int, activation: str) -> Library:
-        key = (depth, activation)
+    @staticmethod
+    def key(depth: int, activation: str, **options) -> tuple:
+        """How the caches name an architecture."""
+        return (depth, activation, *sorted(options.items()))
+
+    def library(self, depth: int, activation: str, **options) -> Library:
+        key = self.key(depth, activation, **options)
         if key not in self._libraries:
-            self._libraries[key] = Architecture(depth, activation).library(self.x)
+            self._libraries[key] = Architecture(depth, activation, **options).library(self.x)
         return self._libraries[key]
 
-    def solve(self, depth: int, activation: str, beta: float, y=None) -> Fit:
+    def solve(self, depth: int, activation: str, beta: float, y=None, **options) -> Fit:
         """The certified optimum for the current settings (``y`` replaces the labels if given).
 
         Sets ``last_seconds`` (wall time of this call) and ``last_cached`` (answer reused).
@@ -48,31 +60,42 @@ class Explorer:
         start = time.perf_counter()
         if y is not None:
             self.y = check_data(self.x, y)[1]
-        key = (depth, activation, float(beta), self.y.tobytes())
+        architecture = self.key(depth, activation, **options)
+        key = (*architecture, float(beta), self.y.tobytes())
         self.last_cached = key in self._fits
         if self.last_cached:
             self._fits.move_to_end(key)
+        elif automatic_method(Architecture(depth, activation, **options), self.x) != "library":
+            self._fits[key] = fit(self.x, self.y, depth, activation, beta, **options)
         else:
-            previous = self._last_z.get((depth, activation)) if beta > 0 else None
-            self._fits[key] = fit_library(self.library(depth, activation), self.y, beta, warm_start=previous)
+            previous = self._last_z.get(architecture) if beta > 0 else None
+            library = self.library(depth, activation, **options)
+            self._fits[key] = fit_library(library, self.y, beta, warm_start=previous)
             if beta > 0:
-                self._last_z[depth, activation] = self._fits[key].solution.z
-            while len(self._fits) > self.max_cached_fits:
-                self._fits.popitem(last=False)
+                self._last_z[architecture] = self._fits[key].solution.z
+        while len(self._fits) > self.max_cached_fits:
+            self._fits.popitem(last=False)
         self.last_seconds = time.perf_counter() - start
         return self._fits[key]
 
     @staticmethod
     def depths() -> list[int]:
-        """Depths with a library (from :data:`lmirrors.dictionaries.SUPPORTED`)."""
-        return sorted(SUPPORTED)
+        """Depths with a library (from :func:`lmirrors.registry.supported`)."""
+        return sorted(supported())
 
     @staticmethod
     def activations(depth: int) -> tuple[str, ...]:
         """Activations with a library at ``depth``."""
-        if depth not in SUPPORTED:
-            raise ValueError(f"no library for depth {depth}; available depths: {sorted(SUPPORTED)}")
-        return tuple(SUPPORTED[depth])
+        table = supported()
+        if depth not in table:
+            raise ValueError(f"no library for depth {depth}; available depths: {sorted(table)}")
+        return table[depth]
+
+    @staticmethod
+    def options(depth: int, activation: str) -> tuple[Option, ...]:
+        """The family's options the explorer offers as sliders at ``depth``."""
+        family = find_family(activation, depth)
+        return tuple(o for o in family.options if o.slider and (o.depths is None or depth in o.depths))
 
     def parse_labels(self, text: str) -> np.ndarray:
         """Labels typed as text (commas, spaces or newlines between numbers) for the points in
@@ -104,8 +127,9 @@ class Explorer:
 class ExplorerView:
     """The widgets of :func:`explore` and their callbacks (drive them from code in tests).
 
-    Controls: ``depth`` and ``activation`` menus (what :data:`~lmirrors.dictionaries.SUPPORTED` offers), ``beta``
-    (log slider), one slider per label, and ``labels_text`` to type every label at once.
+    Controls: ``depth`` and ``activation`` menus (what :func:`~lmirrors.registry.supported`
+    offers), a slider per option of the chosen family (``option_sliders``), ``beta`` (log
+    slider), one slider per label, and ``labels_text`` to type every label at once.
     ``status`` shows the certificate and the solve time, or what was wrong with an edit.
     """
 
@@ -135,13 +159,17 @@ class ExplorerView:
         self.output = widgets.Output()
         self.result: Fit | None = None
         self._holding = False
+        self.option_sliders: dict[str, widgets.Widget] = {}
+        self.option_box = widgets.VBox()
+        self._sync_options()
         self.depth.observe(self._on_depth, names="value")
-        for control in [self.activation, self.beta, *self.label_sliders]:
+        self.activation.observe(self._on_activation, names="value")
+        for control in [self.beta, *self.label_sliders]:
             control.observe(self.redraw, names="value")
         self.labels_text.observe(self._on_labels_text, names="value")
         self.redraw()
-        controls = widgets.VBox([self.depth, self.activation, self.beta, self.labels_text, *self.label_sliders])
-        self.widget = widgets.HBox([controls, widgets.VBox([self.output, self.status])])
+        controls = [self.depth, self.activation, self.option_box, self.beta, self.labels_text, *self.label_sliders]
+        self.widget = widgets.HBox([widgets.VBox(controls), widgets.VBox([self.output, self.status])])
 
     def _labels_as_text(self, y: np.ndarray) -> str:
         return ", ".join(f"{v:.4g}" for v in y[self.order])
@@ -152,7 +180,7 @@ class ExplorerView:
         return labels
 
     def _on_depth(self, change) -> None:
-        """New depth: offer its activations (keep the current one if it is offered)."""
+        """New depth: offer its activations (keep the current one if it is offered) and their options."""
         options = Explorer.activations(change["new"])
         keep = self.activation.value if self.activation.value in options else options[0]
         self._holding = True
@@ -161,7 +189,40 @@ class ExplorerView:
             self.activation.value = keep
         finally:
             self._holding = False
+        self._sync_options()
         self.redraw()
+
+    def _on_activation(self, change) -> None:
+        if self._holding:
+            return
+        self._sync_options()
+        self.redraw()
+
+    def _sync_options(self) -> None:
+        """One slider per option of the chosen family (values kept when the option stays)."""
+        offered = Explorer.options(self.depth.value, self.activation.value)
+        sliders = {}
+        for option in offered:
+            sliders[option.name] = self.option_sliders.get(option.name) or self._slider(option)
+        for name, slider in self.option_sliders.items():
+            if name not in sliders:
+                slider.unobserve(self.redraw, names="value")
+        self.option_sliders = sliders
+        self.option_box.children = tuple(sliders.values())
+
+    def _slider(self, option: Option) -> widgets.Widget:
+        low, high, step = option.slider
+        if all(float(v).is_integer() for v in (low, step)):
+            high = self.explorer.x.size - 1 if high is None else high
+            value = int(option.default or low)
+            slider = widgets.IntSlider(value=value, min=int(low), max=max(int(high), int(low)), step=int(step))
+        else:
+            slider = widgets.FloatSlider(value=option.default, min=low, max=high, step=step)
+        slider.description = option.name
+        slider.tooltip = option.help
+        slider.continuous_update = False
+        slider.observe(self.redraw, names="value")
+        return slider
 
     def _on_labels_text(self, change) -> None:
         """Typed labels: validate, move the sliders (one redraw, not one per slider)."""
@@ -185,8 +246,9 @@ class ExplorerView:
         """Solve for the current controls and redraw (no-op while controls are being synchronised)."""
         if self._holding:
             return
+        options = {name: slider.value for name, slider in self.option_sliders.items()}
         self.result = self.explorer.solve(
-            self.depth.value, self.activation.value, self.beta.value, self._slider_labels()
+            self.depth.value, self.activation.value, self.beta.value, self._slider_labels(), **options
         )
         self.status.value = self.explorer.status(self.result)
         self._holding = True

@@ -7,7 +7,9 @@ r"""Sphinx extension for the book's API page.
   roles and ``.. math::`` blocks before parsing (MathJax then renders them).
 * Docstrings name objects as users import them (``lmirrors.fit``, or ``Architecture``
   inside the package); such references resolve to where the object is documented
-  (``lmirrors.fitting.fit``, ``lmirrors.dictionaries.Architecture``).
+  (``lmirrors.fitting.fit``, ``lmirrors.registry.Architecture``).
+* The ``lmirrors-architectures`` directive renders the architecture registry as a table, so
+  the API page lists exactly the families the package offers.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import re
 import sys
 from pathlib import Path
 
+from docutils import nodes
+from docutils.parsers.rst import Directive
 from sphinx.util.nodes import make_refnode
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +52,43 @@ def process_docstring(app, what, name, obj, options, lines: list[str]) -> None:
     lines[:] = converted
 
 
+MODULE_LEVEL = {"function", "class", "data", "exception", "module"}
+
+
+class ArchitecturesTable(Directive):
+    """A table of :func:`lmirrors.architectures` (activation, depths, library, paper, options)."""
+
+    def run(self):
+        import lmirrors
+
+        header = ("activation", "depths", "library", "paper (v4)", "options", "solved by")
+        rows = [
+            (
+                family.activation,
+                family.depth_text,
+                family.library_name,
+                family.result,
+                "; ".join(f"{o.name}: {o.help}" for o in family.options) or "none",
+                ", ".join(family.methods),
+            )
+            for family in lmirrors.architectures()
+        ]
+        table = nodes.table(classes=["lmirrors-architectures"])
+        group = nodes.tgroup(cols=len(header))
+        table += group
+        group += [nodes.colspec(colwidth=1) for _ in header]
+        group += nodes.thead("", self._row(header))
+        group += nodes.tbody("", *(self._row(row) for row in rows))
+        return [table]
+
+    @staticmethod
+    def _row(cells) -> nodes.row:
+        row = nodes.row()
+        for cell in cells:
+            row += nodes.entry("", nodes.paragraph(text=str(cell)))
+        return row
+
+
 def resolve_package_names(app, env, node, contnode):
     """``lmirrors.X`` or a bare ``X`` → the one documented ``lmirrors.<module>.X``."""
     if node.get("refdomain") != "py":
@@ -59,7 +100,10 @@ def resolve_package_names(app, env, node, contnode):
     matches = [
         (full, entry)
         for full, entry in env.get_domain("py").objects.items()
-        if full.startswith("lmirrors.") and full.count(".") == 2 and full.endswith(f".{name}") and not entry.aliased
+        if full.startswith("lmirrors.")
+        and full.endswith(f".{name}")
+        and entry.objtype in MODULE_LEVEL
+        and not entry.aliased
     ]
     if len(matches) != 1:
         return None
@@ -74,4 +118,5 @@ def setup(app):
         del sys.modules[module]  # an installed copy imported earlier must not shadow this checkout
     app.connect("autodoc-process-docstring", process_docstring)
     app.connect("missing-reference", resolve_package_names)
+    app.add_directive("lmirrors-architectures", ArchitecturesTable)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,4 +1,4 @@
-"""Independent references for deep narrow units (written from DESIGN.md, not from lmirrors' code).
+"""Independent references for deep narrow units (written from the formulas of the book's conventions page, not from lmirrors' code).
 
 A narrow unit of depth L is h_0 = x, h_l = sigma(s_l h_{l-1} + b_l) (l < L), output h_{L-1}; the
 oracles below are dense sets of such units with biases on grids (realisable normalised units),

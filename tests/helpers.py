@@ -1,6 +1,6 @@
 """Independent reference computations for the tests.
 
-Everything here is written from the formulas in DESIGN.md, not from lmirrors' code: plain numpy
+Everything here is written from the formulas of the conventions page (conventions.md), not from lmirrors' code: plain numpy
 activations, a dense "oracle" dictionary of realisable normalised 2-layer units, dual lower
 bounds that certify optimal values, and random data sets in several layouts.
 """
@@ -149,3 +149,39 @@ def two_layer_objective(W, B, xi, x, y, beta, name: str, slope: float = 0.0) -> 
 def relative(a: float, b: float) -> float:
     """|a - b| relative to max(|a|, |b|, 1e-300)."""
     return abs(a - b) / max(abs(a), abs(b), 1e-300)
+
+
+def slope_option(name: str, slope: float) -> dict:
+    """``{"slope": slope}`` for leaky ReLU (the only family that takes one), else no options."""
+    return {"slope": slope} if name == "leaky_relu" else {}
+
+
+EXAMPLE_OPTIONS = {"widths": 2}
+"""Values for options a family requires, used by the tests that run every registered architecture."""
+
+
+def registry_cases(max_depth: int = 10) -> list[tuple[int, str, dict]]:
+    """(depth, activation, options) for every family of the registry and every depth up to ``max_depth``."""
+    import lmirrors
+
+    cases = []
+    for family in lmirrors.architectures():
+        for depth in range(family.depths.start, min(family.depths.stop, max_depth + 1)):
+            required = [
+                o for o in family.options if o.name in EXAMPLE_OPTIONS and (o.depths is None or depth in o.depths)
+            ]
+            cases.append((depth, family.activation, {o.name: EXAMPLE_OPTIONS[o.name] for o in required}))
+    return cases
+
+
+def capped_ramps_dense(x):
+    """Independent reference: clip(x, x_i, x_j) - x_i for i < j over sorted distinct data."""
+    xs = np.unique(x)
+    i, j = np.triu_indices(xs.size, 1)
+    return np.clip(x[:, None], xs[i], xs[j]) - xs[i]
+
+
+def noisy(n, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n) * rng.uniform(0.1, 10) + rng.uniform(-50, 50)
+    return x, np.sin(3 * (x - x.mean()) / x.std()) + 0.3 * rng.standard_normal(n)

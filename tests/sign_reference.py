@@ -1,6 +1,6 @@
 """Independent references for the sign-network tests: brute-force realisable units.
 
-Written from the network definition (DESIGN.md section 2), not from ``lmirrors.sign_networks``:
+Written from the network definition (conventions.md), not from ``lmirrors``:
 a unit's last sign neuron is evaluated for every weight setting on a grid, and the distinct
 $\\pm1$ patterns it produces on the data form the "oracle" dictionary.
 """

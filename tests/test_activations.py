@@ -30,7 +30,7 @@ def test_abs_values():
 
 
 def test_sign_values_and_sign_of_zero_is_plus_one():
-    # DESIGN: sign(0) = +1
+    # convention: sign(0) = +1
     np.testing.assert_array_equal(get_activation("sign")(T), [-1.0, -1.0, 1.0, 1.0, 1.0])
 
 

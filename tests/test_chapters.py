@@ -27,7 +27,7 @@ def check_intro(glued: dict) -> None:
 
 
 def check_two_layer_ramps(glued: dict) -> None:
-    # The three-way check of DESIGN.md section 6, as the chapter recorded it.
+    # The three-way check of the verification protocol (conventions.md), as the chapter recorded it.
     assert glued["ch1_reconstruction_error"] < 1e-8, "reconstructed network J differs from the Lasso optimum"
     assert glued["ch1_max_gap"] < 1e-8, "a Lasso solution in the table is not certified optimal"
     lasso, adam = glued["ch1_lasso_objectives"], glued["ch1_adam_objectives"]
@@ -73,7 +73,7 @@ def check_sign_networks(glued: dict) -> None:
 
 
 def check_square_wave(glued: dict) -> None:
-    # Closed forms (DESIGN.md section 3) equal the certified solver everywhere they were compared.
+    # Closed forms (closed_forms.py) equal the certified solver everywhere they were compared.
     assert glued["ch4_curve_error"] < 1e-7
     assert glued["ch4_boundary_max_error"] < 1e-7
     assert glued["ch4_boundary_max_objective_error"] < 1e-7
@@ -114,7 +114,7 @@ def check_deep_reflections(glued: dict) -> None:
         assert abs(got - want) < 1e-9, glued["ch2_z_min_norm"]
     assert min(glued["ch2_depth_gain"]) > 1e-3, "depth 3 should fit strictly better at every beta shown"
     assert glued["ch2_depth_reconstruction"] < 1e-8
-    # certified abs examples (DESIGN section 2): 10/9 -> 13/12 and 1.0625 -> 1.05909
+    # certified abs examples (v4 Theorem 3.2 needs both families): 10/9 -> 13/12 and 1.0625 -> 1.05909
     without, full = glued["ch2_cert_without"], glued["ch2_cert_full"]
     assert abs(without[0] - 10 / 9) < 1e-9 and abs(full[0] - 13 / 12) < 1e-9
     assert abs(without[1] - 1.0625) < 1e-9 and abs(full[1] - 1.05909) < 1e-5

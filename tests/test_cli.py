@@ -140,7 +140,7 @@ def test_missing_column_lists_the_available_ones(tmp_path, good_csv):
         (["--depth", "1"], "depth must be an integer >= 2"),
         (["--depth", "6", "--activation", "abs"], "no library yet for depth 6 with abs"),
         (["--activation", "leaky_relu", "--option", "slope=2"], "leaky_relu needs a slope in [0, 1)"),
-        (["--option", "colour=blue"], "unexpected keyword argument 'colour'"),
+        (["--option", "colour=blue"], "unknown option(s) for relu networks: colour"),
         (["--json", "no/such/dir/net.json"], "directory no/such/dir does not exist"),
     ],
 )

@@ -5,9 +5,9 @@ import pytest
 from helpers import make_data
 
 import lmirrors
-from lmirrors import column_generation
-from lmirrors.lasso import SolverError, solve
-from lmirrors.sign_networks import SignArchitecture
+from lmirrors import Architecture
+from lmirrors.convex import column_generation
+from lmirrors.convex.lasso import SolverError, solve
 
 
 @pytest.mark.parametrize("layout", ["uniform", "duplicates", "clustered"])
@@ -30,7 +30,7 @@ def test_large_library_is_never_materialised():
     rng = np.random.default_rng(0)
     x = np.sort(rng.uniform(size=60))
     y = np.sin(12 * x) + 0.3 * rng.normal(size=60)
-    arch = SignArchitecture(3, (20,))
+    arch = Architecture(3, "sign", widths=(20,))
     assert arch.size_formula(60) > 1e15
     result = lmirrors.fit(x, y, depth=3, activation="sign", beta=0.5, m1=20)
     assert not result.library.complete and result.library.n_candidates == arch.size_formula(60)
@@ -61,12 +61,12 @@ def test_generic_with_an_explicit_matrix(beta):
 def test_certificate_has_teeth_and_stalls_are_reported():
     """A pricing oracle that hides a column makes the answer worse; too few iterations raise."""
     x, y = make_data("uniform", 9, seed=1)
-    arch = SignArchitecture(3, (3,))
+    arch = Architecture(3, "sign", widths=(3,))
     price = arch.pricing(x)
     truth = column_generation.solve(y, 0.05, price).solution.objective
 
     def blind(r):  # only ever offers one-switch patterns
-        return SignArchitecture(2).pricing(x)(r)
+        return Architecture(2, "sign").pricing(x)(r)
 
     assert column_generation.solve(y, 0.05, blind).solution.objective > truth + 1e-3
     with pytest.raises(SolverError, match="max_iterations"):

@@ -1,4 +1,5 @@
-"""DESIGN section 6 for deep narrow networks: ReLU L = 3, 4 and absolute value L = 3, 4.
+"""The verification protocol (conventions.md) for deep narrow networks: ReLU L = 3, 4 (v4 Lemma 3.8)
+and absolute value L = 3, 4 (v4 Theorem 3.2).
 
 On random data (several layouts, N = 5..9) and beta = 0, moderate and large:
 
@@ -28,7 +29,7 @@ from deep_helpers import (
 from helpers import dual_lower_bound, make_data, min_norm_lower_bound, relative, sigma
 
 from lmirrors import Architecture, fit, solve, train_adam
-from lmirrors.lasso import beta_max
+from lmirrors.convex.lasso import beta_max
 
 ARCHS = {"relu3": (3, "relu"), "relu4": (4, "relu"), "abs3": (3, "abs"), "abs4": (4, "abs")}
 DATASETS = {

@@ -13,6 +13,7 @@ import pickle
 import numpy as np
 import pytest
 import torch
+from helpers import registry_cases
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LinearRegression
@@ -22,7 +23,6 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import check_estimator, parametrize_with_checks
 
 import lmirrors
-from lmirrors.dictionaries import SUPPORTED
 from lmirrors.estimator import MirrorRegressor
 
 REASON = "feeds multi-feature X; MirrorRegressor fits functions of one input (re-checked on 1-D data below)"
@@ -102,10 +102,10 @@ def test_fit_is_lmirrors_fit():
     assert rel < 1e-8
 
 
-@pytest.mark.parametrize(("depth", "activation"), [(d, a) for d, acts in SUPPORTED.items() for a in acts])
-def test_every_supported_architecture(depth, activation):
+@pytest.mark.parametrize(("depth", "activation", "options"), registry_cases(), ids=str)
+def test_every_supported_architecture(depth, activation, options):
     X, y = data(n=6, seed=1)
-    model = MirrorRegressor(depth=depth, activation=activation, beta=0.02).fit(X, y)
+    model = MirrorRegressor(depth=depth, activation=activation, beta=0.02, options=options).fit(X, y)
     assert model.fit_.architecture.depth == depth
     assert model.fit_.architecture.activation.name == activation
     assert model.fit_.solution.relative_gap < 1e-6

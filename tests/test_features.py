@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from helpers import sigma
 
-from lmirrors import Activation, Feature
-from lmirrors.features import ramp
+from lmirrors import Activation
+from lmirrors.libraries.ramps import ramp
 
 X = np.linspace(-3.0, 5.0, 33)
 ACTIVATIONS = [Activation("relu"), Activation("leaky_relu", 0.1), Activation("abs")]
@@ -33,9 +33,7 @@ def test_leaky_and_abs_ramp_values_by_hand():
 @pytest.mark.parametrize("t", [-1.25, 0.0, 0.7, 4.0])
 def test_ramp_is_sigma_of_direction_times_x_minus_t(act, direction, t):
     feature = ramp(t, direction, act)
-    np.testing.assert_allclose(
-        feature(X), sigma(act.name, direction * (X - t), act.slope), rtol=0, atol=1e-15
-    )
+    np.testing.assert_allclose(feature(X), sigma(act.name, direction * (X - t), act.slope), rtol=0, atol=1e-15)
     assert feature.breakpoints == (t,)
     assert feature.depth == 2
     assert feature.signs == (float(direction),)
@@ -68,39 +66,3 @@ def test_labels_distinguish_features():
 def test_bad_direction(direction):
     with pytest.raises(ValueError, match="direction must be"):
         ramp(0.0, direction, Activation("relu"))
-
-
-@pytest.mark.parametrize("act", ACTIVATIONS, ids=lambda a: a.name)
-@pytest.mark.parametrize("direction", [1, -1])
-@pytest.mark.parametrize("z", [2.7, -0.3, 1.0, -16.0, 1e-6])
-def test_unit_weights_are_balanced_and_compute_z_times_feature(act, direction, z):
-    feature = ramp(0.8, direction, act)
-    weights, biases = feature.unit_weights(z)
-    # balanced: every |w_l| = |z|^(1/L) with L = 2
-    np.testing.assert_allclose(np.abs(weights), abs(z) ** 0.5, rtol=1e-15)
-    assert weights.shape == (2,) and biases.shape == (1,)
-    # the unit w2 * sigma(w1 x + b1), evaluated from the raw weights, is z * feature(x)
-    unit = weights[1] * sigma(act.name, weights[0] * X + biases[0], act.slope)
-    np.testing.assert_allclose(unit, z * feature(X), rtol=1e-12, atol=1e-12 * abs(z))
-    # penalty (1/L) sum |w_l|^L = |z|
-    assert np.isclose(np.sum(np.abs(weights) ** 2) / 2, abs(z), rtol=1e-14)
-
-
-def test_unit_weights_of_zero_coefficient_give_a_zero_unit():
-    weights, biases = ramp(1.0, 1, Activation("relu")).unit_weights(0.0)
-    assert np.all(weights == 0)
-    assert np.all(weights[1] * np.maximum(weights[0] * X + biases[0], 0) == 0)
-
-
-def test_deeper_feature_unit_weights_rescale_biases_layer_by_layer():
-    """A hand-made depth-3 unit: |||x - 1| - 2|; rescaled weights must compute z times it."""
-    act = Activation("abs")
-    feature = Feature(act, (1.0, 1.0), (-1.0, -2.0), (1.0,), "test")
-    assert feature.depth == 3
-    np.testing.assert_allclose(feature(X), np.abs(np.abs(X - 1) - 2))
-    z = -8.0
-    weights, biases = feature.unit_weights(z)
-    np.testing.assert_allclose(np.abs(weights), 2.0)  # |z|^(1/3) = 2
-    h = np.abs(weights[0] * X + biases[0])
-    h = np.abs(weights[1] * h + biases[1])
-    np.testing.assert_allclose(weights[2] * h, z * feature(X), rtol=1e-12, atol=1e-12)

@@ -31,9 +31,7 @@ def test_fit_api(relu_fit):
 
 def test_predict_at_the_data_is_the_lasso_fit(relu_fit):
     f = relu_fit
-    np.testing.assert_allclose(
-        f.predict(f.x), f.library.A @ f.solution.z + f.solution.xi, rtol=1e-12, atol=1e-12
-    )
+    np.testing.assert_allclose(f.predict(f.x), f.library.A @ f.solution.z + f.solution.xi, rtol=1e-12, atol=1e-12)
 
 
 def test_predict_on_new_points_is_piecewise_linear_with_kinks_at_data(relu_fit):
@@ -44,9 +42,7 @@ def test_predict_on_new_points_is_piecewise_linear_with_kinks_at_data(relu_fit):
     for a, b in itertools.pairwise(xs):
         lam = np.array([0.1, 0.5, 0.77])
         inside = f.predict(a + lam * (b - a))
-        np.testing.assert_allclose(
-            inside, (1 - lam) * f.predict([a])[0] + lam * f.predict([b])[0], atol=1e-10
-        )
+        np.testing.assert_allclose(inside, (1 - lam) * f.predict([a])[0] + lam * f.predict([b])[0], atol=1e-10)
     # beyond the right end the slope is that of the last gap: (x - x_N)_+ is zero on the data,
     # so it is dropped from the library and no kink appears at x_N
     far = f.predict([xs[-1] + 1.0, xs[-1] + 2.0])

@@ -6,7 +6,7 @@ import pytest
 from helpers import dual_lower_bound, lasso_value, make_data, min_norm_lower_bound, relative
 
 from lmirrors import Architecture, SolverError, min_norm, path, solve
-from lmirrors.lasso import beta_max, duality_gap, lasso_objective
+from lmirrors.convex.lasso import beta_max, duality_gap, lasso_objective
 
 
 def relu_problem(n=8, seed=1):
@@ -51,9 +51,7 @@ def test_gap_is_clearly_positive_away_from_the_solution():
         assert gap >= excess * (1 - 1e-9)
     # a wrong intercept alone is also caught: it costs n/2 * offset^2 exactly
     off = 0.1
-    assert np.isclose(
-        duality_gap(A, y, sol.z, sol.xi + off, beta), sol.gap + 0.5 * y.size * off**2, rtol=1e-6
-    )
+    assert np.isclose(duality_gap(A, y, sol.z, sol.xi + off, beta), sol.gap + 0.5 * y.size * off**2, rtol=1e-6)
 
 
 def test_lasso_objective_helper_matches_definition():

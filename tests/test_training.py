@@ -6,7 +6,7 @@ import torch
 from helpers import make_data, relative, two_layer_objective
 
 from lmirrors import Activation, ParallelNetwork, fit, train_adam
-from lmirrors.training import batched_forward, batched_objective
+from lmirrors.networks.torch_modules import batched_forward, batched_objective
 
 X, Y = make_data("uniform", 6, 11)
 FAST = {"steps": 300, "restarts": 3, "lr": 0.02, "progress": False}
@@ -75,9 +75,7 @@ def test_width_and_leaky_activation_object():
     assert result.network.activation.slope == 0.2
     assert (
         relative(
-            two_layer_objective(
-                result.network.W, result.network.B, result.network.xi, X, Y, 0.1, "leaky_relu", 0.2
-            ),
+            two_layer_objective(result.network.W, result.network.B, result.network.xi, X, Y, 0.1, "leaky_relu", 0.2),
             result.objective,
         )
         < 1e-12
@@ -89,9 +87,7 @@ def test_batched_forward_matches_numpy_networks():
     act = Activation("abs")
     W, B, xi = rng.standard_normal((3, 5, 2)), rng.standard_normal((3, 5, 1)), rng.standard_normal(3)
     t = np.linspace(-2, 2, 9)
-    out = batched_forward(
-        torch.as_tensor(W), torch.as_tensor(B), torch.as_tensor(xi), torch.as_tensor(t), act
-    )
+    out = batched_forward(torch.as_tensor(W), torch.as_tensor(B), torch.as_tensor(xi), torch.as_tensor(t), act)
     for r in range(3):
         np.testing.assert_allclose(out[r].numpy(), ParallelNetwork(act, W[r], B[r], xi[r])(t), rtol=1e-14)
 

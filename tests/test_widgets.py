@@ -5,10 +5,11 @@ import numpy as np
 import pytest
 
 import lmirrors
-from lmirrors.dictionaries import SUPPORTED
+from lmirrors.registry import supported
 from lmirrors.widgets import Explorer, ExplorerView, explore
 
 matplotlib.use("Agg")
+SUPPORTED = supported()
 
 X = np.array([3.0, 0.0, 1.0, 4.0, 2.0])  # deliberately unsorted
 Y = np.array([1.0, 0.0, 2.0, -1.0, 0.5])
@@ -118,13 +119,32 @@ def test_view_typed_labels_resolve_once(monkeypatch):
 
 
 def test_view_depth_change_repopulates_activations(monkeypatch):
-    monkeypatch.setitem(SUPPORTED, 7, ("abs",))
-    view = ExplorerView(X, Y)
+    view = ExplorerView(X, Y, activation="abs")
     calls = []
     monkeypatch.setattr(view, "redraw", lambda *_: calls.append(view.activation.value))
-    view._on_depth({"new": 7})
-    assert view.activation.options == ("abs",) and view.activation.value == "abs"
-    assert calls == ["abs"], "a depth change redraws once, after the activation menu is updated"
+    view.depth.value = 6  # abs has no library at depth 6: the menu falls back to its first activation
+    assert view.activation.options == SUPPORTED[6] and "abs" not in SUPPORTED[6]
+    assert calls == [SUPPORTED[6][0]], "a depth change redraws once, after the activation menu is updated"
+
+
+def test_every_family_is_offered_with_its_options():
+    """Sign networks and leaky ReLU come with sliders for their options; the fit follows them."""
+    offered = {a for acts in SUPPORTED.values() for a in acts}
+    assert offered == {family.activation for family in lmirrors.architectures()}
+    view = ExplorerView(X, Y, beta=0.1)
+    view.activation.value = "leaky_relu"
+    assert list(view.option_sliders) == ["slope"]
+    view.option_sliders["slope"].value = 0.5
+    assert view.result.architecture.activation.slope == 0.5
+    view.depth.value = 3
+    view.activation.value = "sign"
+    assert list(view.option_sliders) == ["widths"] and view.option_sliders["widths"].max == X.size - 1
+    view.option_sliders["widths"].value = 2
+    reference = lmirrors.fit(X, Y, 3, "sign", 0.1, m1=2)
+    assert view.result.solution.objective == pytest.approx(reference.solution.objective, rel=1e-9)
+    assert view.result.network.depth == 3 and "duality gap" in view.status.value
+    view.depth.value = 2
+    assert view.option_sliders == {} and view.result.architecture.name == "2-layer sign"
 
 
 def test_explore_returns_a_widget():
@@ -138,9 +158,9 @@ def test_moving_beta_is_warm_started_and_still_certified():
     y = np.sin(2 * x) + 0.1 * rng.normal(size=12)
     explorer = Explorer(x, y)
     explorer.solve(2, "relu", 0.3)
-    seed = explorer._last_z[2, "relu"].copy()
+    seed = explorer._last_z[Explorer.key(2, "relu")].copy()
     warm = explorer.solve(2, "relu", 0.05)
     cold = lmirrors.fit(x, y, depth=2, activation="relu", beta=0.05)
-    assert not np.array_equal(seed, explorer._last_z[2, "relu"]), "the new solution becomes the next seed"
+    assert not np.array_equal(seed, explorer._last_z[Explorer.key(2, "relu")]), "the new solution becomes the next seed"
     assert abs(warm.solution.objective - cold.solution.objective) <= 1e-9 * cold.solution.objective
     assert warm.solution.relative_gap <= 1e-9

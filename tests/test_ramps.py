@@ -1,4 +1,5 @@
-"""DESIGN section 6 for the 2-layer libraries (ReLU, leaky ReLU with slopes 0.1 and 0.01, abs).
+"""The verification protocol (conventions.md) for the 2-layer ramp libraries (v4 two-layer theorem):
+ReLU, leaky ReLU with slopes 0.1 and 0.01, abs.
 
 On random data in several layouts (N = 5..12, with repeats, clusters, an outlier) and for
 beta = 0, tiny, moderate and large:
@@ -22,16 +23,19 @@ from helpers import (
     lasso_value,
     make_data,
     min_norm_lower_bound,
+    noisy,
     oracle_matrix,
     relative,
     sigma,
+    slope_option,
     two_layer_objective,
 )
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Lasso
 
 from lmirrors import Activation, Architecture, fit, solve, train_adam
-from lmirrors.lasso import beta_max
+from lmirrors.convex.lasso import beta_max
+from lmirrors.libraries.ramps import two_layer_dictionary
 
 ACTIVATIONS = {
     "relu": ("relu", 0.0),
@@ -74,7 +78,7 @@ def data(data_key):
 @cache
 def library(act_key, data_key):
     name, slope = ACTIVATIONS[act_key]
-    return Architecture(2, name, slope=slope or 0.01).library(data(data_key)[0])
+    return Architecture(2, name, **slope_option(name, slope)).library(data(data_key)[0])
 
 
 @cache
@@ -92,7 +96,7 @@ def case(act_key, data_key, beta_key):
     name, slope = ACTIVATIONS[act_key]
     finite = solve(lib.A, y, beta)
     dense = solve(oracle(act_key, data_key), y, beta)
-    fitted = fit(x, y, activation=name, beta=beta, slope=slope or 0.01)
+    fitted = fit(x, y, activation=name, beta=beta, **slope_option(name, slope))
     return beta, finite, dense, fitted
 
 
@@ -251,9 +255,7 @@ def test_no_adam_network_beats_the_lasso(act_key, data_key):
     J = two_layer_objective(net.W, net.B, net.xi, x, y, beta, name, slope)
     assert relative(J, result.objective) < 1e-10
     best = result.restart_objectives.min()
-    closeness = (
-        f"best Adam J = {best:.10g}, Lasso = {lasso.objective:.10g}, excess {best / lasso.objective - 1:.2e}"
-    )
+    closeness = f"best Adam J = {best:.10g}, Lasso = {lasso.objective:.10g}, excess {best / lasso.objective - 1:.2e}"
     assert best >= lasso.objective - 1e-9 * (1 + lasso.objective), closeness
     # Adam did train, and got close: the lower bound above is tight, not vacuous (measured: within
     # 1e-7..1e-3 relative of the optimum for these seeds)
@@ -305,3 +307,88 @@ def test_certificate_and_kkt(act_key, data_key, beta_key):
     np.testing.assert_allclose(correlation[support], beta * np.sign(finite.z[support]), rtol=1e-6, atol=0)
     # the independent dual bound agrees with the reported gap
     assert finite.objective - dual_lower_bound(A, y, finite.z, beta) <= tolerance
+
+
+def distinct_x(n, seed=0):
+    return np.random.default_rng(seed).permutation(np.linspace(-1.0, 2.0, n) ** 3 + 0.1 * np.arange(n))
+
+
+@pytest.mark.parametrize("n", [2, 3, 5, 9, 12])
+def test_relu_library_size(n):
+    """2N candidates. On distinct data (x - x_N)_+ and (x_1 - x)_+ vanish, and (x - x_1)_+ = x - x_1,
+    (x_N - x)_+ = x_N - x are the same column up to sign and constant: 2N - 2 - 1 = 2N - 3 distinct.
+    No other pair can merge: every other ramp has its kink strictly inside the data."""
+    lib = Architecture(2, "relu").library(distinct_x(n))
+    assert lib.n_candidates == 2 * n
+    assert lib.size == len(lib) == 2 * n - 3
+    assert lib.A.shape == (n, 2 * n - 3)
+
+
+@pytest.mark.parametrize("n", [2, 3, 5, 9, 12])
+def test_leaky_relu_library_size(n):
+    """2N candidates. The four end ramps are affine on the data: x - x_1 and x_N - x (slope ±1) merge,
+    gamma (x - x_N) and gamma (x_1 - x) (slope ±gamma) merge, but the two classes differ by the factor
+    gamma, and scale is not merged. Interior pairs sigma(x - x_n), sigma(x_n - x) differ by the
+    linear term (1 + gamma)(x - x_n), so they stay distinct: 2(N - 2) + 2 = 2N - 2."""
+    lib = Architecture(2, "leaky_relu", slope=0.1).library(distinct_x(n))
+    assert lib.n_candidates == 2 * n
+    assert lib.size == 2 * n - 2
+
+
+def test_leaky_relu_with_slope_zero_is_the_relu_library():
+    x = distinct_x(7)
+    leaky = Architecture(2, "leaky_relu", slope=0.0).library(x)
+    relu = Architecture(2, "relu").library(x)
+    assert leaky.size == relu.size == 2 * 7 - 3
+    np.testing.assert_array_equal(leaky.A, relu.A)
+
+
+@pytest.mark.parametrize("n", [2, 3, 5, 9, 12])
+def test_abs_library_size(n):
+    """N candidates |x - x_n|. The two end ones are affine (x - x_1 and x_N - x) and merge: N - 1."""
+    lib = Architecture(2, "abs").library(distinct_x(n))
+    assert lib.n_candidates == n
+    assert lib.size == n - 1
+
+
+@pytest.mark.parametrize("activation, slope", [("relu", 0.0), ("leaky_relu", 0.1), ("abs", 0.0)])
+def test_library_columns_are_its_features_at_the_data(activation, slope):
+    x, _ = make_data("uniform", 8, seed=3)
+    lib = Architecture(2, activation, **slope_option(activation, slope)).library(x)
+    assert lib.A.shape == (x.size, lib.size)
+    for k, feature in enumerate(lib.features):
+        np.testing.assert_array_equal(lib.A[:, k], feature(x))
+        (t,) = feature.breakpoints
+        assert t in x  # every kink sits on a data point
+        direction = feature.signs[0]
+        np.testing.assert_allclose(lib.A[:, k], sigma(activation, direction * (x - t), slope), atol=1e-15)
+
+
+def test_every_data_kink_is_represented():
+    """Up to the merged affine ones, each data point carries both ramp directions."""
+    x = distinct_x(6)
+    lib = Architecture(2, "relu").library(x)
+    kinks = {(f.breakpoints[0], f.signs[0]) for f in lib.features}
+    xs = np.sort(x)
+    for t in xs[1:-1]:
+        assert (t, 1.0) in kinks and (t, -1.0) in kinks
+
+
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu", "abs"])
+@pytest.mark.parametrize("seed", range(4))
+def test_two_layer_operator_equals_library_matrix(activation, seed):
+    x, _ = noisy(15, seed)
+    x[3] = x[7]  # a repeated point
+    A = Architecture(2, activation).library(x).A
+    D = two_layer_dictionary(x, activation)
+    rng = np.random.default_rng(seed)
+    z, r = rng.standard_normal(A.shape[1]), rng.standard_normal(x.size)
+    assert D.shape == A.shape
+    scale = np.abs(A).max()
+    assert np.abs(D.dense() - A).max() <= 1e-12 * scale
+    assert np.abs(D.matvec(z) - A @ z).max() <= 1e-11 * scale * np.abs(z).sum()
+    assert np.abs(D.rmatvec(r) - A.T @ r).max() <= 1e-11 * scale * np.abs(r).sum()
+    cols = rng.choice(A.shape[1], 6, replace=False)
+    Ac = A - A.mean(axis=0)
+    assert np.allclose(D.gram(cols), Ac[:, cols].T @ Ac[:, cols], rtol=1e-10, atol=1e-10 * scale**2)
+    assert np.allclose(D.correlations(r, cols), A[:, cols].T @ r, rtol=1e-10, atol=1e-10 * scale)

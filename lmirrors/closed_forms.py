@@ -1,6 +1,10 @@
-r"""Closed-form optimal sign networks on the square wave (DESIGN.md section 3).
+r"""Closed forms: every-pattern sign networks clip the labels; optimal sign networks on the square wave.
 
-Data: $x_n = n$ ($n = 1..N$), $N = N_B T$, and $y$ made of $N_B$ alternating blocks of length
+**Clipping** (:func:`clip_fit`): a sign network whose units can switch at every gap between
+data points ($K \ge N - 1$) has every $\pm1$ pattern as a feature; its Lasso is solved by
+clipping the labels, in $O(N \log N)$.
+
+**Square wave.** Data: $x_n = n$ ($n = 1..N$), $N = N_B T$, and $y$ made of $N_B$ alternating blocks of length
 $T$ starting with $-1$. Write $y_b = \pm1$ for block $b$'s label and $\bar y$ for the mean
 ($0$ for even $N_B$, $-1/N_B$ for odd).
 
@@ -42,7 +46,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .validation import check_beta
+from .convex.working_set import gap_from_residual
+from .validation import check_beta, check_data
 
 
 def square_wave(n_blocks: int, block_length: int) -> tuple[np.ndarray, np.ndarray]:
@@ -130,3 +135,76 @@ def three_layer_sign(n_blocks: int, block_length: int, beta: float, m1: int) -> 
     u = mean + shrink * (y - mean)
     objective = beta - beta**2 / (2 * S) if beta <= S else S / 2
     return SquareWaveFit(u, float(objective), 1 if beta <= S else 3)
+
+
+def _water_level(values: np.ndarray, weights: np.ndarray, mass: float) -> float:
+    r"""The level $t$ with $\sum_u w_u (v_u - t)_+ = $ ``mass`` (extrapolated below $\min v$)."""
+    order = np.argsort(-values, kind="stable")
+    v, w = values[order], weights[order]
+    W, C = np.cumsum(w), np.cumsum(w * v)
+    above = C - v * W  # the sum at t = v_j, non-decreasing in j
+    j = int(np.searchsorted(above, mass, side="right")) - 1
+    return float((C[j] - mass) / W[j])
+
+
+@dataclass(frozen=True)
+class Clipping:
+    r"""Optimum of the every-pattern Lasso: the labels clipped to $[\ell, u]$ (:func:`clip_fit`)."""
+
+    points: np.ndarray
+    values: np.ndarray
+    lower: float
+    upper: float
+    beta: float
+    objective: float
+    gap: float
+
+    def layer_cake(self) -> tuple[np.ndarray, np.ndarray, float]:
+        r"""Patterns $h_j$ (columns, on ``points``, starting at $+1$), coefficients $z_j$ and $\xi$.
+
+        With the distinct values $v_1 < \dots < v_k$ of $g$,
+        $g = \xi + \sum_{j \ge 2} z_j h_j$, $h_j = \pm\operatorname{sign}(g - v_j)$ and
+        $|z_j| = (v_j - v_{j-1})/2$, so $\|z\|_1 = (\max g - \min g)/2$: the optimal cost.
+        """
+        levels = np.unique(self.values)
+        H = np.where(self.values[:, None] >= levels[None, 1:], 1.0, -1.0)
+        z = np.diff(levels) / 2 * H[0]
+        return H * H[0], z, float(levels[0] + np.diff(levels).sum() / 2)
+
+
+def clip_fit(x, y, beta: float) -> Clipping:
+    r"""Every-pattern sign Lasso in closed form, $O(N\log N)$: for $K \ge N - 1$ switches.
+
+    When every $\pm1$ pattern on the $N$ distinct points is a feature, the layer-cake formula
+    of :meth:`Clipping.layer_cake` shows $\{Az + \xi\mathbf 1 : \|z\|_1 \le t\}$ is every
+    $g$ with $\max g - \min g \le 2t$, so the Lasso is
+    $\min_g \tfrac12\|g - y\|^2 + \tfrac\beta2(\max g - \min g)$. Its solution clips the
+    labels to $[\ell, u]$ with $\sum_n (y_n - u)_+ = \beta/2 = \sum_n (\ell - y_n)_+$ (both
+    derivatives vanish), or is the constant $\bar y$ when these cross
+    ($\beta \ge \beta_{\max} = \|y - \bar y\|_1$); $\beta = 0$ interpolates with cost
+    $(\max y - \min y)/2$. The gap is certified as in :func:`lmirrors.convex.lasso.duality_gap`
+    with the exact library-wide correlation $\max_h |r^\top h| = \sum_u |\sum_{x_n = p_u} r_n|$.
+    """
+    x, y = check_data(x, y)
+    beta = check_beta(beta)
+    points, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
+    labels = np.bincount(inverse, weights=y) / counts
+    upper = _water_level(labels, counts, beta / 2)
+    lower = -_water_level(-labels, counts, beta / 2)
+    if lower >= upper:
+        lower = upper = float(np.mean(y))
+    values = np.clip(labels, lower, upper)
+    fitted = values[inverse]
+    l1 = (upper - lower) / 2
+    if beta == 0:
+        # LP dual: weight 1/2 spread over the highest point's copies, -1/2 over the lowest's;
+        # |h^T nu| <= 1 for every pattern h and 1^T nu = 0, so nu is feasible
+        hi, lo = np.argmax(labels), np.argmin(labels)
+        nu = np.where(inverse == hi, 0.5 / counts[hi], 0.0) - np.where(inverse == lo, 0.5 / counts[lo], 0.0)
+        return Clipping(points, values, lower, upper, beta, l1, max(l1 - float(nu @ y), 0.0))
+    residual = y - fitted
+    offset = residual.mean()
+    r = residual - offset
+    correlation = float(np.abs(np.bincount(inverse, weights=r)).sum())
+    gap = gap_from_residual(r, fitted - fitted.mean(), l1, correlation, beta) + 0.5 * y.size * offset**2
+    return Clipping(points, values, lower, upper, beta, float(0.5 * r @ r + 0.5 * y.size * offset**2 + beta * l1), gap)

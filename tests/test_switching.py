@@ -8,7 +8,9 @@ import pytest
 from sign_reference import count_switches, oracle_patterns
 
 import lmirrors
-from lmirrors.sign_networks import SignArchitecture, best_pattern, pattern_from_switches
+from lmirrors import Architecture
+from lmirrors.libraries.switching import best_pattern, pattern_from_switches
+from lmirrors.networks.reconstruction import sign_tree
 
 ARCHITECTURES = [(2, ()), (3, (1,)), (3, (2,)), (3, (3,)), (4, (2, 2))]
 
@@ -21,7 +23,7 @@ def all_patterns(n: int) -> np.ndarray:
 @pytest.mark.parametrize("n", [2, 3, 6, 8])
 def test_library_is_every_pattern_with_at_most_k_switches(depth, widths, n):
     x = np.random.default_rng(n).uniform(-1, 1, n)
-    library = SignArchitecture(depth, widths).library(x)
+    library = Architecture(depth, "sign", widths=widths).library(x)
     K = math.prod(widths)
     brute = all_patterns(n)
     brute = brute[(brute[:, 0] == 1) & (count_switches(brute) >= 1) & (count_switches(brute) <= K)]
@@ -37,7 +39,7 @@ def test_library_equals_brute_force_networks(depth, widths):
     """The derived pattern set is exactly what brute-forced tree units produce (teeth: K - 1 is not)."""
     x = np.random.default_rng(3).uniform(0, 5, 6)
     oracle = oracle_patterns(x, widths)
-    library = SignArchitecture(depth, widths).library(x)
+    library = Architecture(depth, "sign", widths=widths).library(x)
     order = np.argsort(x)
     np.testing.assert_array_equal(np.unique(library.A[order].T, axis=0), oracle)
     if widths:
@@ -50,7 +52,7 @@ def test_library_depends_only_on_the_order():
     a = np.sort(rng.uniform(0, 1, 7))
     b = np.sort(rng.normal(0, 100, 7)) ** 3
     for widths in [(), (2,)]:
-        arch = SignArchitecture(2 + len(widths), widths)
+        arch = Architecture(2 + len(widths), "sign", widths=widths)
         np.testing.assert_array_equal(arch.library(a).A, arch.library(b).A)
 
 
@@ -77,7 +79,7 @@ def test_every_pattern_is_realised_by_a_tree_of_these_widths(widths):
     for t in range(1, min(K, 6) + 1):
         for switches in itertools.combinations(range(6), t):
             pattern = pattern_from_switches(points, switches)
-            neuron, sign = pattern.neuron(widths)
+            neuron, sign = sign_tree(pattern, widths)
             np.testing.assert_array_equal(sign * neuron(grid), pattern(grid))
             assert neuron.layers == len(widths) + 1
             for level, m in enumerate(reversed(widths)):
@@ -87,9 +89,9 @@ def test_every_pattern_is_realised_by_a_tree_of_these_widths(widths):
 def test_too_many_switches_for_the_tree_is_rejected():
     pattern = pattern_from_switches(np.arange(6.0), (0, 2, 4))
     with pytest.raises(ValueError, match="capacity"):
-        pattern.neuron((2,))
+        sign_tree(pattern, (2,))
     with pytest.raises(ValueError, match="switches once"):
-        pattern.neuron(())
+        sign_tree(pattern, ())
 
 
 @pytest.mark.parametrize(
@@ -115,4 +117,4 @@ def test_bad_input(kwargs, message):
 
 def test_oversized_library_is_refused_with_advice():
     with pytest.raises(ValueError, match="column_generation"):
-        SignArchitecture(3, (10,)).library(np.arange(20.0), max_columns=100)
+        Architecture(3, "sign", widths=(10,)).library(np.arange(20.0), max_columns=100)

@@ -1,4 +1,4 @@
-"""Matrix-free dictionaries and the working-set solver against dense matrices and cvxpy."""
+"""The working-set solver on matrix-free dictionaries against dense matrices and cvxpy."""
 
 import os
 import subprocess
@@ -6,72 +6,17 @@ import sys
 
 import numpy as np
 import pytest
-from helpers import make_data
+from helpers import capped_ramps_dense, make_data, noisy
 
 from lmirrors import Architecture
-from lmirrors.lasso import beta_max, duality_gap, lasso_objective, path, solve
-from lmirrors.operators import CappedRampDictionary, DenseDictionary, RampDictionary, two_layer_dictionary
-from lmirrors.working_set import active_set_lasso
+from lmirrors.convex.dictionary import DenseDictionary
+from lmirrors.convex.lasso import beta_max, duality_gap, lasso_objective, path, solve
+from lmirrors.convex.working_set import active_set_lasso
+from lmirrors.libraries.capped_ramps import CappedRampDictionary
+from lmirrors.libraries.ramps import two_layer_dictionary
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ACTIVATIONS = ["relu", "leaky_relu", "abs"]
-
-
-def capped_ramps_dense(x):
-    """Independent reference: clip(x, x_i, x_j) - x_i for i < j over sorted distinct data."""
-    xs = np.unique(x)
-    i, j = np.triu_indices(xs.size, 1)
-    return np.clip(x[:, None], xs[i], xs[j]) - xs[i]
-
-
-def noisy(n, seed):
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=n) * rng.uniform(0.1, 10) + rng.uniform(-50, 50)
-    return x, np.sin(3 * (x - x.mean()) / x.std()) + 0.3 * rng.standard_normal(n)
-
-
-@pytest.mark.parametrize("activation", ACTIVATIONS)
-@pytest.mark.parametrize("seed", range(4))
-def test_two_layer_operator_equals_library_matrix(activation, seed):
-    x, _ = noisy(15, seed)
-    x[3] = x[7]  # a repeated point
-    A = Architecture(2, activation).library(x).A
-    D = two_layer_dictionary(x, activation)
-    rng = np.random.default_rng(seed)
-    z, r = rng.standard_normal(A.shape[1]), rng.standard_normal(x.size)
-    assert D.shape == A.shape
-    scale = np.abs(A).max()
-    assert np.abs(D.dense() - A).max() <= 1e-12 * scale
-    assert np.abs(D.matvec(z) - A @ z).max() <= 1e-11 * scale * np.abs(z).sum()
-    assert np.abs(D.rmatvec(r) - A.T @ r).max() <= 1e-11 * scale * np.abs(r).sum()
-    cols = rng.choice(A.shape[1], 6, replace=False)
-    Ac = A - A.mean(axis=0)
-    assert np.allclose(D.gram(cols), Ac[:, cols].T @ Ac[:, cols], rtol=1e-10, atol=1e-10 * scale**2)
-    assert np.allclose(D.correlations(r, cols), A[:, cols].T @ r, rtol=1e-10, atol=1e-10 * scale)
-
-
-def test_capped_ramp_operator_and_linear_time_pricing():
-    x, y = noisy(25, 3)
-    A = capped_ramps_dense(x)
-    D = CappedRampDictionary(x)
-    assert np.abs(D.dense() - A).max() < 1e-12 * np.abs(A).max()
-    r = y - y.mean()
-    dense_corr = A.T @ r
-    pricing = D.price(r, 5)
-    assert np.isclose(pricing.max_abs, np.abs(dense_corr).max(), rtol=1e-12)
-    # the best candidate is the global argmax, with its true correlation
-    assert np.isclose(abs(dense_corr[pricing.indices[0]]), pricing.max_abs, rtol=1e-12)
-    assert np.allclose(dense_corr[pricing.indices], pricing.values, rtol=1e-10)
-
-
-def test_from_matrix_expansion_is_exact_and_sparse():
-    x, _ = noisy(20, 5)
-    A = capped_ramps_dense(x)
-    R = RampDictionary.from_matrix(x, A)
-    assert np.abs(R.dense() - A).max() < 1e-10 * np.abs(A).max()
-    assert R.W.nnz <= 2 * A.shape[1]  # two slope changes per capped ramp
-    # a column that is not piecewise linear with few kinks is dense in ramps: no cheating
-    assert RampDictionary.from_matrix(x, np.sin(x)[:, None]).W.nnz >= x.size - 2
 
 
 def lasso_problems():

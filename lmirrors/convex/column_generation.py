@@ -4,14 +4,14 @@ The library is known only through a *pricing oracle*: given a vector $r$ with
 $\mathbf 1^\top r = 0$ it returns $\max_j |a_j^\top r|$ over **every** column $a_j$ of the
 library and a few maximising columns. :class:`GeneratedDictionary` keeps the columns
 generated so far and prices with the oracle, so the working-set solver
-(:mod:`lmirrors.working_set`) runs unchanged on it:
+(:mod:`lmirrors.convex.working_set`) runs unchanged on it:
 
 1. solve the Lasso restricted to the working set;
 2. price its centred residual $r = y - A_S z - \xi\mathbf 1$ with the oracle;
 3. stop when the duality gap computed with the library-wide correlation
    $c = \max_j |a_j^\top r|$ is below ``rtol`` relative, else add the priced columns.
 
-The certificate is the one of :func:`lmirrors.lasso.duality_gap`: $\nu = \min(1, \beta/c)\,r$
+The certificate is the one of :func:`lmirrors.convex.lasso.duality_gap`: $\nu = \min(1, \beta/c)\,r$
 is dual feasible for the *whole* library, so $P(z, \xi) - D(\nu)$ bounds the distance to the
 full optimum. When $c \le \beta$ the restricted optimum is optimal for the full library.
 
@@ -28,9 +28,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ..validation import check_beta
+from .dictionary import Dictionary, Pricing
 from .lasso import LassoSolution, SolverError, duality_gap, lasso_objective, min_norm_with_dual
-from .operators import Dictionary, Pricing
-from .validation import check_beta
 from .working_set import solve_working_set
 
 Oracle = Callable[[np.ndarray], tuple[float, np.ndarray]]
@@ -102,7 +102,7 @@ def solve(
     r"""Lasso (or, for ``beta = 0``, minimum-norm LP) over the library behind ``price``.
 
     ``initial`` (an (N, k) array) seeds the columns; by default the first ones are those
-    priced at the centred labels. Raises :class:`lmirrors.lasso.SolverError` when the loop
+    priced at the centred labels. Raises :class:`lmirrors.convex.lasso.SolverError` when the loop
     does not certify a relative gap of ``1e-6`` within ``max_iterations`` pricing rounds.
     """
     beta = check_beta(beta)

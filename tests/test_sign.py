@@ -6,7 +6,7 @@ from helpers import LAYOUTS, make_data
 from sign_reference import oracle_patterns, sign
 
 import lmirrors
-from lmirrors.lasso import min_norm, solve
+from lmirrors.convex.lasso import min_norm, solve
 
 CASES = [(2, {}), (3, {"m1": 1}), (3, {"m1": 2}), (3, {"m1": 3}), (4, {"widths": (2, 2)})]
 WIDTHS = {2: (), 3: None, 4: (2, 2)}
@@ -39,7 +39,7 @@ def test_library_reaches_the_dense_oracle_and_reconstruction_is_exact(layout, de
     network = result.network
     assert network.depth == depth
     # first-layer thresholds sit strictly between data points
-    t = network.first_layer_thresholds()
+    t = network.breakpoints()
     assert not np.isin(t, points).any()
 
 

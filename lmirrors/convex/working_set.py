@@ -11,7 +11,7 @@ $A_c$, $y_c$ centred) the solver keeps a working set $S$ of columns and
    columns) is handled by stepping along a null direction until a coordinate reaches zero,
    so the final support has independent columns (a vertex solution);
 2. prices every column: $\max_j |A_j^\top r|$ for the residual $r$ (matrix-free, see
-   :mod:`lmirrors.operators`). The scaled residual $\nu = \theta r$,
+   :mod:`lmirrors.convex.dictionary`). The scaled residual $\nu = \theta r$,
    $\theta = \min(1, \beta / \max_j|A_j^\top r|)$, is dual feasible, so $P - D(\nu)$ is a
    certified bound on the suboptimality;
 3. stops when that gap is below ``rtol`` $\cdot P$, else adds the most violated columns
@@ -30,7 +30,7 @@ import numpy as np
 import scipy.linalg
 from threadpoolctl import ThreadpoolController
 
-from .operators import Dictionary
+from .dictionary import Dictionary
 
 _SINGULAR = 1e-11
 WHOLE_LIBRARY = 256

@@ -15,12 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import cvxpy as cp
 import numpy as np
-from scipy.optimize import linprog
 
-from .operators import DenseDictionary, Dictionary
-from .validation import check_beta
+from ..validation import check_beta
+from .dictionary import DenseDictionary, Dictionary
 from .working_set import gap_from_residual, solve_working_set
 
 
@@ -69,7 +67,7 @@ def duality_gap(A, y: np.ndarray, z: np.ndarray, xi: float, beta: float, correla
     r"""$P - D(\nu)$ at $\nu = \theta r$, $\theta = \min(1, \beta/\|A^\top r\|_\infty)$.
 
     $r$ is the centred residual; ``A`` is a matrix or a matrix-free
-    :class:`~lmirrors.operators.Dictionary`. ``correlation`` replaces $\|A^\top r\|_\infty$
+    :class:`~lmirrors.convex.dictionary.Dictionary`. ``correlation`` replaces $\|A^\top r\|_\infty$
     when the columns of ``A`` are only part of a larger library (column generation): pass
     the library-wide maximum to certify the solution against the whole library.
     Written as $\tfrac12(1-\theta)^2\|r\|^2 + \beta\|z\|_1 - \theta\, r^\top A z$ plus the
@@ -87,7 +85,7 @@ def duality_gap(A, y: np.ndarray, z: np.ndarray, xi: float, beta: float, correla
 
 
 def as_dictionary(A) -> Dictionary:
-    """``A`` itself if it is a :class:`~lmirrors.operators.Dictionary`, else a dense wrapper."""
+    """``A`` itself if it is a :class:`~lmirrors.convex.dictionary.Dictionary`, else a dense wrapper."""
     return A if isinstance(A, Dictionary) else DenseDictionary(A)
 
 
@@ -162,10 +160,10 @@ SMALL = 100_000
 def solve(A, y: np.ndarray, beta: float, polish: bool = True, method: str = "auto", warm_start=None) -> LassoSolution:
     r"""Solve the Lasso exactly and certify it.
 
-    ``A`` is a matrix or a matrix-free :class:`~lmirrors.operators.Dictionary` (e.g.
-    :func:`~lmirrors.operators.two_layer_dictionary` for large $N$). ``method``:
+    ``A`` is a matrix or a matrix-free :class:`~lmirrors.convex.dictionary.Dictionary` (e.g.
+    :func:`~lmirrors.libraries.ramps.two_layer_dictionary` for large $N$). ``method``:
 
-    * ``"working-set"``: :func:`~lmirrors.working_set.solve_working_set`, an exact active-set
+    * ``"working-set"``: :func:`~lmirrors.convex.working_set.solve_working_set`, an exact active-set
       solver on a few columns with matrix-free pricing, to relative gap $10^{-9}$ (or as
       close as float64 allows: at $\beta \approx 10^{-5}\beta_{\max}$ round-off in
       $r^\top A z$ leaves $10^{-8}$ to $10^{-7}$); ``warm_start`` (a previous ``z``) seeds it;
@@ -206,6 +204,8 @@ def solve(A, y: np.ndarray, beta: float, polish: bool = True, method: str = "aut
 
 def _solve_cvxpy(A: np.ndarray, y: np.ndarray, beta: float, polish: bool) -> LassoSolution:
     """CLARABEL via cvxpy on the centred problem, then the exact polish."""
+    import cvxpy as cp
+
     Ac = A - A.mean(axis=0)
     yc = y - y.mean()
     z = cp.Variable(A.shape[1])
@@ -256,6 +256,8 @@ def min_norm(A: np.ndarray, y: np.ndarray) -> LassoSolution:
 
 def min_norm_with_dual(A: np.ndarray, y: np.ndarray) -> tuple[LassoSolution, np.ndarray]:
     r""":func:`min_norm` and the LP's dual $\nu$ ($\|A^\top\nu\|_\infty \le 1$, $\mathbf 1^\top\nu = 0$)."""
+    from scipy.optimize import linprog
+
     A = np.asarray(A, dtype=float)
     y = np.asarray(y, dtype=float)
     n, m = A.shape
@@ -297,6 +299,8 @@ def min_norm_range(A: np.ndarray, y: np.ndarray, Q: np.ndarray, rtol: float = 1e
     $\{Az + \xi\mathbf 1 = y,\ \|z\|_1 \le (1 + \text{rtol})\,\|z^\star\|_1\}$. Equal bounds
     mean every minimum-norm network agrees there; a gap shows the optimum is not unique.
     """
+    from scipy.optimize import linprog
+
     A = np.asarray(A, dtype=float)
     Q = np.atleast_2d(np.asarray(Q, dtype=float))
     n, m = A.shape

@@ -1,4 +1,4 @@
-r"""Deep narrow absolute-value units and the vertex enumeration of their kinks.
+r"""Deep narrow absolute-value networks: the reflection library (paper, v4 Theorem 3.2).
 
 A normalised depth-$L$ unit of $|\cdot|$ units is (inner signs are absorbed by $|\cdot|$)
 
@@ -8,7 +8,7 @@ Its kinks lie among the *kink forms* $a_1,\ a_1 \pm a_2,\ a_1 \pm a_2 \pm a_3, \
 ($2^{L-1} - 1$ linear forms in $a$). On a cell of the arrangement
 $\{\text{form}(a) = x_n\}$ every pre-activation keeps its sign at every data point, so
 $a \mapsto f_a(X)$ is affine there and $|r^\top f_a(X)|$ peaks at a vertex: $L - 1$
-linearly independent forms pinned to data points (DESIGN.md section 1). Enumerating all
+linearly independent forms pinned to data points (the vertex lemma). Enumerating all
 such pinnings gives a finite library: at $L = 3$ the midpoint family
 $\operatorname{dist}(x, \{x_i, x_j\})$ and the reflection family
 $\operatorname{dist}(x, \{x_j, 2x_i - x_j\})$; at $L = 4$ reflections of reflections.
@@ -27,12 +27,14 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import cache
+from functools import cache, partial
 
 import numpy as np
 
-from .activations import Activation
-from .features import Feature, _num
+from ..activations import Activation
+from ..convex.dictionary import RampDictionary
+from .features import Feature, number
+from .library import Candidates
 
 
 @cache
@@ -133,21 +135,21 @@ def describe_point(coefficients: dict[int, Fraction], points: np.ndarray) -> str
     terms = sorted(coefficients.items(), key=lambda item: (-item[1], points[item[0]]))
     weights = sorted(c for _, c in terms)
     if weights == [1]:
-        return f"{_num(value)} (data)"
+        return f"{number(value)} (data)"
     denominator = int(np.lcm.reduce([c.denominator for _, c in terms]))
     written = ""
     for i, c in terms:
         n = int(c * denominator)
         magnitude = "" if abs(n) == 1 else f"{abs(n)}·"
         sign = ("−" if n < 0 else "") if not written else (" − " if n < 0 else " + ")
-        written += f"{sign}{magnitude}{_num(points[i])}"
+        written += f"{sign}{magnitude}{number(points[i])}"
     if denominator > 1:
         written = f"({written})/{denominator}"
     kind = {
         (Fraction(1, 2), Fraction(1, 2)): "midpoint",
         (Fraction(-1), Fraction(2)): "reflection",
     }.get(tuple(weights), "reflection of a reflection" if denominator == 1 else "mirror combination")
-    return f"{_num(value)} = {written} ({kind})"
+    return f"{number(value)} = {written} ({kind})"
 
 
 def mirror_feature(pinnings: Pinnings, k: int, activation: Activation) -> Feature:
@@ -172,9 +174,85 @@ def mirror_feature(pinnings: Pinnings, k: int, activation: Activation) -> Featur
         described[key] = describe_point({i: c for i, c in merged.items() if c != 0}, pinnings.points)
     formula = "x"
     for level, offset in enumerate(a):
-        inner = f"{formula} − {_num(offset)}" if offset > 0 else (f"{formula} + {_num(-offset)}" if offset else formula)
+        inner = (
+            f"{formula} − {number(offset)}" if offset > 0 else (f"{formula} + {number(-offset)}" if offset else formula)
+        )
         formula = f"|{inner}|" if level == 0 or offset else formula
     kinks = sorted(described)
     label = f"{formula}; kinks " + ", ".join(described[t] for t in kinks)
     signs = (1.0,) * a.size
     return Feature(activation, signs, tuple(float(-v) for v in a), tuple(float(t) for t in kinks), label)
+
+
+def _chain_slopes(a: np.ndarray, t: np.ndarray) -> np.ndarray:
+    r"""Slope $f_a'(t) = \prod_l \operatorname{sign} h_l(t)$ with $h_0 = t - a_1$,
+    $h_l = |h_{l-1}| - a_{l+1}$, at points ``t`` (one row of points per row of ``a``)."""
+    h = t - a[:, :1]
+    slope = np.sign(h)
+    for level in range(1, a.shape[1]):
+        h = np.abs(h) - a[:, level : level + 1]
+        slope *= np.sign(h)
+    return slope
+
+
+def mirror_dictionary(x, depth: int = 3, pinnings: Pinnings | None = None) -> RampDictionary:
+    r"""The deep narrow absolute-value library as a ramp dictionary, never forming $A$.
+
+    Columns are the units $f_a(x) = |\cdots||x - a_1| - a_2| \cdots - a_{L-1}|$ for the rows $a$
+    of :func:`pinned_parameters` on the distinct data, in that order. Every
+    weight is $\pm1$, so $f_a$ has slopes $\pm1$: $-1$ left of all its kink forms $\tau = Fa$
+    (:func:`kink_forms`), $+1$ right of them, and on each interval between
+    consecutive forms the product of the pre-activation signs at its midpoint (exact: no
+    pre-activation vanishes between consecutive forms). With slope changes $\Delta_\tau$, on
+    data $x_1 \le x \le x_N$
+
+    $$ f_a(x) = f_a(x_1) + s_a (x - x_1)_+ + \sum_{x_1 < \tau < x_N} \Delta_\tau (x - \tau)_+,
+       \qquad s_a = -1 + \sum_{\tau \le x_1} \Delta_\tau, $$
+
+    at most $2^{L-1}$ ramps per column. Columns equal up to a sign and an additive constant
+    remain (e.g. reflections about points beyond the data), and so may columns that are
+    constant on the data (e.g. $\operatorname{dist}(x, \{x_1, x_2\})$ for $N = 2$): neither
+    changes the Lasso optimum. Size: $(3N^2 - N)/2$ columns at $L = 3$, $O(N^{L-1})$ beyond.
+    ``pinnings``: ``pinned_parameters(np.unique(x), depth)`` if the caller has it already.
+    """
+    x = np.asarray(x, dtype=float)
+    points = np.unique(x)
+    if points.size < 2:
+        raise ValueError("need at least two distinct x values")
+    if depth < 2:
+        raise ValueError(f"depth must be >= 2 (weight layers), got {depth}")
+    a = (pinned_parameters(points, depth) if pinnings is None else pinnings).a
+    tau = np.sort(a @ kink_forms(depth).T, axis=1)
+    inner = _chain_slopes(a, 0.5 * (tau[:, 1:] + tau[:, :-1]))
+    ends = np.ones((a.shape[0], 1))
+    change = np.diff(np.hstack([-ends, inner, ends]), axis=1)
+    tol = 1e-13 * np.abs(points).max()
+    left = tau <= points[0] + tol
+    start = (change * left).sum(axis=1) - 1.0
+    inside = ~left & (tau < points[-1] - tol) & (change != 0)
+    columns = np.arange(a.shape[0])
+    return RampDictionary.from_terms(
+        x,
+        np.concatenate([np.full(a.shape[0], points[0]), tau[inside]]),
+        np.concatenate([start, change[inside]]),
+        np.concatenate([columns, np.nonzero(inside)[0]]),
+        chain_values(a, points[:1])[0],
+    )
+
+
+def reflection_candidates(kinks: np.ndarray, depth: int, activation: Activation) -> Candidates:
+    """Every pinning of the kink forms at ``kinks`` (:func:`pinned_parameters`) as a candidate unit."""
+    pinnings = pinned_parameters(kinks, depth)
+    return Candidates(
+        len(pinnings.a), partial(chain_values, pinnings.a), partial(_mirror_feature_of, pinnings, activation)
+    )
+
+
+def _mirror_feature_of(pinnings: Pinnings, activation: Activation, k: int) -> Feature:
+    return mirror_feature(pinnings, k, activation)
+
+
+def reflection_features(x, depth: int, activation: Activation, pinnings: Pinnings | None = None):
+    """The :class:`Feature` of column ``k`` of :func:`mirror_dictionary` on ``x`` (a function of ``k``)."""
+    pinnings = pinned_parameters(np.unique(np.asarray(x, dtype=float)), depth) if pinnings is None else pinnings
+    return partial(_mirror_feature_of, pinnings, activation)

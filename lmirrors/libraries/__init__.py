@@ -1,0 +1,14 @@
+"""The paper's feature libraries, one module per result, dense and matrix-free side by side.
+
+========================  ==========================================  =========================
+module                    networks                                    paper (v4)
+========================  ==========================================  =========================
+:mod:`.ramps`             two layers, ReLU / leaky ReLU / abs          two-layer theorem
+:mod:`.capped_ramps`      deep narrow ReLU, any depth >= 3             Lemma 3.8, Theorem 3.7
+:mod:`.reflections`       deep narrow absolute value, depths 3-5       Theorem 3.2
+:mod:`.switching`         sign networks (trees), any depth             sign networks
+========================  ==========================================  =========================
+
+:mod:`.library` holds what they share: the :class:`~lmirrors.libraries.library.Library` on
+data and the merging of duplicate columns; :mod:`.features` the normalised narrow unit.
+"""

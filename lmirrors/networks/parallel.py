@@ -1,0 +1,122 @@
+r"""Parallel networks of narrow piecewise-linear units, with explicit weights.
+
+A parallel network of depth $L$ is $f(x) = \xi + \sum_k \text{unit}_k(x)$ with narrow units
+$h^{(k)}_0 = x$, $h^{(k)}_l = \sigma(w^{(k)}_l h^{(k)}_{l-1} + b^{(k)}_l)$,
+$\text{unit}_k(x) = w^{(k)}_L h^{(k)}_{L-1}$. Its training objective is
+
+$$ J(\theta) = \tfrac12 \|f(X) - y\|_2^2 + \tfrac{\beta}{L} \sum_{k,l} |w^{(k)}_l|^L , $$
+
+biases and $\xi$ unpenalised. Two-layer networks are the case $L = 2$ (one hidden neuron per unit).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..activations import Activation, get_activation
+from .base import Network, distinct_points, real_array, real_number
+
+
+@dataclass
+class ParallelNetwork(Network):
+    """Weights ``W`` (units × L), biases ``B`` (units × (L − 1)), output bias ``xi``."""
+
+    kind = "parallel"
+
+    activation: Activation
+    W: np.ndarray
+    B: np.ndarray
+    xi: float
+
+    @property
+    def depth(self) -> int:
+        return self.W.shape[1]
+
+    @property
+    def width(self) -> int:
+        return self.W.shape[0]
+
+    def hidden(self, x, layers: int) -> np.ndarray:
+        """$h_l$ of every unit after ``layers`` hidden layers ($h_0 = x$): shape (units, len(x))."""
+        h = np.broadcast_to(np.asarray(x, dtype=float).reshape(-1), (self.width, np.size(x)))
+        for layer in range(layers):
+            h = self.activation(self.W[:, layer, None] * h + self.B[:, layer, None])
+        return h
+
+    def units(self, x) -> np.ndarray:
+        return self.W[:, -1, None] * self.hidden(x, self.depth - 1)
+
+    def penalty(self, beta: float) -> float:
+        r"""$\tfrac{\beta}{L}\sum |w|^L$ over all non-bias weights."""
+        return float(beta / self.depth * np.sum(np.abs(self.W) ** self.depth))
+
+    def breakpoints(self) -> np.ndarray:
+        r"""Every kink of every unit, exactly: where a pre-activation $w_l h_{l-1} + b_l$ crosses
+        zero (found layer by layer on the piecewise-linear $h_{l-1}$) and the unit's slope changes."""
+        return distinct_points([t for k in range(self.width) for t in _unit_kinks(self[k : k + 1])])
+
+    def __getitem__(self, units: slice) -> ParallelNetwork:
+        """The sub-network of the given units (without the output bias)."""
+        return ParallelNetwork(self.activation, self.W[units], self.B[units], 0.0)
+
+    def describe(self) -> str:
+        return (
+            f"{self.width} unit(s) of depth {self.depth} ({self.activation.name}): {self.W.size} weights, "
+            f"{self.B.size} hidden biases and an output bias {self.xi:.6g}"
+        )
+
+    def parameters(self) -> dict[str, Any]:
+        return {
+            "activation": self.activation.name,
+            "slope": self.activation.slope,
+            "depth": self.depth,
+            "weights": self.W.tolist(),
+            "biases": self.B.tolist(),
+        }
+
+    @classmethod
+    def from_parameters(cls, description: dict[str, Any]) -> ParallelNetwork:
+        depth = description.get("depth")
+        if isinstance(depth, bool) or not isinstance(depth, int) or depth < 2:
+            raise ValueError(f"network description: 'depth' must be an integer >= 2, got {depth!r}")
+        activation = get_activation(str(description.get("activation")), real_number(description, "slope"))
+        W = real_array(description, "weights", (-1, depth))
+        B = real_array(description, "biases", (W.shape[0], depth - 1))
+        return cls(activation, W, B, real_number(description, "output_bias"))
+
+    def to_torch(self):
+        from .torch_modules import TorchParallelNetwork
+
+        return TorchParallelNetwork.from_network(self)
+
+
+def _zeros(g, knots: np.ndarray) -> np.ndarray:
+    """Zeros of a continuous function ``g`` that is affine between consecutive ``knots`` and beyond them."""
+    if knots.size == 0:
+        g0, g1 = g(np.array([0.0, 1.0]))
+        return np.array([-g0 / (g1 - g0)]) if g1 != g0 else np.zeros(0)
+    v = g(np.concatenate([[knots[0] - 1.0], knots, [knots[-1] + 1.0]]))
+    inner = v[1:-2] * v[2:-1] < 0
+    a, b, va, vb = knots[:-1][inner], knots[1:][inner], v[1:-2][inner], v[2:-1][inner]
+    roots = [a + (b - a) * va / (va - vb)]
+    for end, value, slope, side in ((knots[0], v[1], v[1] - v[0], -1), (knots[-1], v[-2], v[-1] - v[-2], 1)):
+        if slope != 0 and side * (-value / slope) > 0:
+            roots.append(np.array([end - value / slope]))
+    return np.concatenate(roots)
+
+
+def _unit_kinks(unit: ParallelNetwork) -> np.ndarray:
+    """Kinks of a one-unit network (:meth:`ParallelNetwork.breakpoints`)."""
+    knots = np.zeros(0)
+    for layer in range(unit.depth - 1):
+        w, b = unit.W[0, layer], unit.B[0, layer]
+        knots = np.union1d(knots, _zeros(lambda t, layer=layer, w=w, b=b: w * unit.hidden(t, layer)[0] + b, knots))
+    if knots.size == 0:
+        return knots
+    t = np.concatenate([[knots[0] - 1.0], knots, [knots[-1] + 1.0]])
+    slopes = np.diff(unit.units(t)[0]) / np.diff(t)
+    change = np.abs(np.diff(slopes))
+    return knots[change > 1e-9 * max(float(np.abs(slopes).max()), 1e-300)]

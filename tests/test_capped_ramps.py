@@ -1,0 +1,68 @@
+"""Deep narrow ReLU networks (v4 Lemma 3.8, libraries/capped_ramps.py): N(N - 1)/2 capped ramps,
+every deep ReLU unit is a clamp, and the matrix-free capped-ramp dictionary prices in O(N)."""
+
+import numpy as np
+import pytest
+from deep_helpers import chain
+from helpers import capped_ramps_dense, noisy
+
+from lmirrors import Architecture
+from lmirrors.libraries.capped_ramps import CappedRampDictionary, capped_ramp
+
+
+def generic_x(n, seed=0):
+    return np.random.default_rng(seed).uniform(-1.0, 3.0, n)
+
+
+@pytest.mark.parametrize("depth", [3, 4, 6])
+@pytest.mark.parametrize("n", [2, 3, 5, 9, 12])
+def test_deep_relu_library_size(depth, n):
+    """N(N - 1)/2 capped ramps, all distinct on the data: two ramps clip(x, x_i, x_j) on the data
+    differ in where the slope is 1 (the run of points from x_i to x_j), so none merge."""
+    lib = Architecture(depth, "relu").library(generic_x(n))
+    assert lib.n_candidates == Architecture(depth, "relu").size_formula(n) == n * (n - 1) // 2
+    assert lib.size == n * (n - 1) // 2
+
+
+def test_capped_ramp_is_clip_and_padded_layers_are_identities():
+    t = np.linspace(-3, 9, 101)
+    for depth in (3, 4, 7):
+        f = capped_ramp(1.0, 5.0, depth, Architecture(depth, "relu").activation)
+        assert f.depth == depth
+        np.testing.assert_allclose(f(t), np.clip(t, 1, 5) - 1, atol=1e-15)
+        np.testing.assert_allclose(chain(t, [f.signs], [f.biases], "relu")[:, 0], f(t))
+        assert f.label == "capped ramp 1→5"
+    with pytest.raises(ValueError, match="a < b"):
+        capped_ramp(2.0, 2.0, 3, Architecture(3, "relu").activation)
+
+
+@pytest.mark.parametrize("depth", [3, 4, 5])
+def test_every_deep_relu_unit_is_a_clamp(depth):
+    """Random narrow ReLU units: slopes on a fine grid take values in {0, s} for one s in {±1}, and
+    the slope-s points form one interval, i.e. the unit is s clip(x, a, b) + c."""
+    rng = np.random.default_rng(depth)
+    t = np.linspace(-6, 6, 24001)
+    signs = rng.choice([-1.0, 1.0], size=(400, depth - 1))
+    biases = rng.uniform(-3, 3, size=(400, depth - 1))
+    slopes = np.round(np.diff(chain(t, signs, biases, "relu"), axis=0) / np.diff(t)[:, None], 6)
+    for column in slopes.T:
+        full = column[np.abs(column) == 1]
+        assert np.sum((column != 0) & (np.abs(column) != 1)) <= 2  # only the cells holding a kink
+        assert np.unique(full).size <= 1  # one sign
+        active = np.flatnonzero(column != 0)
+        if active.size:
+            assert active[-1] - active[0] + 1 == active.size  # one run of slope s: a clamp
+
+
+def test_capped_ramp_operator_and_linear_time_pricing():
+    x, y = noisy(25, 3)
+    A = capped_ramps_dense(x)
+    D = CappedRampDictionary(x)
+    assert np.abs(D.dense() - A).max() < 1e-12 * np.abs(A).max()
+    r = y - y.mean()
+    dense_corr = A.T @ r
+    pricing = D.price(r, 5)
+    assert np.isclose(pricing.max_abs, np.abs(dense_corr).max(), rtol=1e-12)
+    # the best candidate is the global argmax, with its true correlation
+    assert np.isclose(abs(dense_corr[pricing.indices[0]]), pricing.max_abs, rtol=1e-12)
+    assert np.allclose(dense_corr[pricing.indices], pricing.values, rtol=1e-10)
