@@ -1,4 +1,8 @@
-"""Figures: feature galleries, fitted networks, regularisation paths and training curves."""
+"""Figures: feature galleries, fitted networks, regularisation paths and training curves.
+
+Every chapter calls :func:`book_style` once and draws data with :func:`plot_data`, so the
+book's figures share one look: same resolution, no top and right spines, data as black dots.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,25 @@ from .libraries.library import Library
 if TYPE_CHECKING:
     from .training import TrainingResult
 
-DATA_STYLE = {"color": "black", "zorder": 5, "s": 28, "label": "data"}
+BOOK_STYLE = {
+    "figure.dpi": 110,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.titlesize": 10,
+    "legend.fontsize": 8,
+    "legend.frameon": False,
+}
+DATA_STYLE = {"color": "black", "zorder": 5, "s": 20, "label": "data"}
+
+
+def book_style() -> None:
+    """Apply :data:`BOOK_STYLE` to matplotlib (once per chapter)."""
+    plt.rcParams.update(BOOK_STYLE)
+
+
+def plot_data(ax: plt.Axes, x, y, **style) -> None:
+    """The data points, in the book's one style (:data:`DATA_STYLE`; ``style`` overrides it)."""
+    ax.scatter(x, y, **{**DATA_STYLE, **style})
 
 
 def plotting_grid(x, margin: float = 0.15, n: int = 600) -> np.ndarray:
@@ -59,7 +81,7 @@ def plot_fit(result: Fit, ax: plt.Axes | None = None, contributions: bool = True
                 alpha=0.8,
                 label=f"{chosen.z:+.3g} · {chosen.label}",
             )
-    ax.scatter(result.x, result.y, **DATA_STYLE)
+    plot_data(ax, result.x, result.y)
     beta = "minimum norm" if result.beta == 0 else f"β = {result.beta:g}"
     ax.set_title(f"{result.architecture.name}, {beta}", fontsize=10)
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.1))
@@ -109,7 +131,7 @@ def animate_path(x, y, betas, depth: int = 2, activation: str = "relu", **option
         ax.clear()
         result = fits[frame]
         ax.plot(grid, values[frame], color="C3", lw=2)
-        ax.scatter(result.x, result.y, **DATA_STYLE)
+        plot_data(ax, result.x, result.y)
         for chosen in result.selected():
             for t in chosen.feature.breakpoints:
                 ax.axvline(t, color="C0", lw=0.6, alpha=0.6)

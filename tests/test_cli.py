@@ -179,3 +179,15 @@ def test_console_script_entry_point():
 def test_network_from_dict_rejects_garbage():
     with pytest.raises(ValueError, match="not an lmirrors network description"):
         network_from_dict({"depth": 2})
+
+
+@pytest.mark.parametrize(
+    "args", [["--activation", "sign"], ["--activation", "sign", "--depth", "3", "--option", "m1=4"]]
+)
+def test_sign_networks_from_the_console_script(tmp_path, args):
+    """Every family goes through the same report (sign networks used to crash on missing weights ``W``)."""
+    out = tmp_path / "net.json"
+    result = run("fit", ROOT / "data" / "example_signal.csv", *args, "--json", out, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "certified globally optimal" in result.stdout and "(sign)" in result.stdout
+    assert json.loads(out.read_text())["kind"] == "sign"

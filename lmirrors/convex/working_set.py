@@ -102,8 +102,9 @@ def active_set_lasso(
     works with $\nabla = G(z - z_0) - b$, which never cancels numbers of size $|c|$ down to
     $\beta$, so tiny $\beta$ keeps full accuracy. Stops when the active coordinates satisfy
     $\nabla_A = -\beta\,\mathrm{sign}(z_A)$ and every inactive one $|\nabla_j| \le \beta$, up to
-    $10^{-13}\max(|b|, \beta, |G||z - z_0|)$ (round-off), or after ``max_iter`` steps (then the
-    outer duality gap shows how far it got).
+    $10^{-13}\max(|b|, \beta, |G||z - z_0|)$ (round-off), when a Newton step on the active set
+    no longer lowers $F$ (round-off in an ill-conditioned $G_A$), or after ``max_iter`` steps
+    (then the outer duality gap shows how far it got).
     """
     k = b.size
     start = np.zeros(k) if z0 is None else np.asarray(z0, dtype=float)
@@ -157,16 +158,28 @@ def active_set_lasso(
             z[j] = -(grad[j] - beta * np.sign(grad[j])) / G[j, j]
             settled = False
             continue
-        # a full Newton step (up to round-off in the line search) solves the active set's
-        # equations; t = 0 cannot move
-        settled = t == 0 or (regular and t > 1 - 1e-6)
         new = zA + t * d
         # coordinates that land on zero (to round-off) leave the active set
         shrinks = (zA != 0) & (zA * d < 0)
         hit = shrinks & (np.abs(t + zA / np.where(shrinks, d, 1.0)) <= 1e-12 * t)
         new[hit | (np.abs(new) <= 1e-15 * np.abs(new).max(initial=0.0))] = 0.0
+        # a full Newton step (up to round-off in the line search) solves the active set's
+        # equations; t = 0 cannot move; a Newton step that does not lower F is round-off
+        # (it would cycle): keep z and look outside the active set
+        settled = t == 0 or (regular and t > 1 - 1e-6)
+        if regular and not settled:
+            trial = z.copy()
+            trial[active] = new
+            if _objective(G, b, beta, trial - start, trial) >= _objective(G, b, beta, z - start, z):
+                settled = True
+                continue
         z[active] = new
     return z  # not settled (degenerate, round-off level cycling): the caller's certificate decides
+
+
+def _objective(G: np.ndarray, b: np.ndarray, beta: float, step: np.ndarray, z: np.ndarray) -> float:
+    r"""$F(z) - F(z_0) = \tfrac12 s^\top G s - b^\top s + \beta\|z\|_1$ (up to a constant) with $s = z - z_0$."""
+    return float(0.5 * step @ G @ step - b @ step + beta * np.abs(z).sum())
 
 
 def _fit(dictionary: Dictionary, yc: np.ndarray, work: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -9,11 +9,15 @@ zero gradient almost everywhere, so they are exported, not trained.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 
 from ..activations import Activation
-from .parallel import ParallelNetwork
-from .sign import SignNetwork, SignNeuron
+
+if TYPE_CHECKING:
+    from .parallel import ParallelNetwork
+    from .sign import SignNetwork, SignNeuron
 
 
 def batched_forward(W, B, xi, x, activation: Activation):
