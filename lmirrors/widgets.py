@@ -133,7 +133,7 @@ class ExplorerView:
     ``status`` shows the certificate and the solve time, or what was wrong with an edit.
     """
 
-    def __init__(self, x, y, depth: int = 2, activation: str = "relu", beta: float = 0.1) -> None:
+    def __init__(self, x, y, depth: int = 2, activation: str = "relu", beta: float = 0.1, **options) -> None:
         self.explorer = Explorer(x, y)
         self.order = np.argsort(self.explorer.x)
         y0 = self.explorer.y
@@ -162,6 +162,12 @@ class ExplorerView:
         self.option_sliders: dict[str, widgets.Widget] = {}
         self.option_box = widgets.VBox()
         self._sync_options()
+        unknown = set(options) - set(self.option_sliders)
+        if unknown:
+            offered = ", ".join(self.option_sliders) or "none"
+            raise ValueError(f"the explorer offers no option {', '.join(sorted(unknown))} here; offered: {offered}")
+        for name, value in options.items():
+            self.option_sliders[name].value = value
         self.depth.observe(self._on_depth, names="value")
         self.activation.observe(self._on_activation, names="value")
         for control in [self.beta, *self.label_sliders]:
@@ -264,7 +270,8 @@ class ExplorerView:
             plt.close(figure)
 
 
-def explore(x, y, depth: int = 2, activation: str = "relu", beta: float = 0.1) -> widgets.Widget:
-    """Menus for depth and activation, sliders for β and every label, a box to type the labels;
-    redraws the optimal network and reports the certificate and the solve time."""
-    return ExplorerView(x, y, depth, activation, beta).widget
+def explore(x, y, depth: int = 2, activation: str = "relu", beta: float = 0.1, **options) -> widgets.Widget:
+    """Menus for depth and activation, sliders for the family's options (starting at ``options``,
+    e.g. ``widths=3`` for a sign tree), β and every label, a box to type the labels; redraws the
+    optimal network and reports the certificate and the solve time."""
+    return ExplorerView(x, y, depth, activation, beta, **options).widget

@@ -164,3 +164,11 @@ def test_moving_beta_is_warm_started_and_still_certified():
     assert not np.array_equal(seed, explorer._last_z[Explorer.key(2, "relu")]), "the new solution becomes the next seed"
     assert abs(warm.solution.objective - cold.solution.objective) <= 1e-9 * cold.solution.objective
     assert warm.solution.relative_gap <= 1e-9
+
+
+def test_explore_starts_from_given_options():
+    view = ExplorerView(X, Y, depth=3, activation="sign", beta=0.05, widths=3)
+    assert view.option_sliders["widths"].value == 3
+    assert view.result.architecture.options["widths"] == (3,)
+    with pytest.raises(ValueError, match="offers no option slope"):
+        ExplorerView(X, Y, slope=0.2)

@@ -39,7 +39,8 @@ def capped_ramp(a: float, b: float, depth: int, activation: Activation) -> Featu
     pad = depth - 3
     signs = (-1.0, -1.0, *([1.0] * pad))
     biases = (float(b), float(b - a), *([0.0] * pad))
-    return Feature(activation, signs, biases, (float(a), float(b)), f"capped ramp {number(a)}→{number(b)}")
+    label = f"capped ramp {number(a)}→{number(b)}"
+    return Feature(activation, signs, biases, (float(a), float(b)), label, ("data", "data"))
 
 
 def capped_ramp_candidates(kinks: np.ndarray, depth: int, activation: Activation) -> Candidates:

@@ -23,13 +23,16 @@ from ..activations import Activation
 
 @dataclass(frozen=True)
 class Feature:
-    """A normalised unit: inner weights ``signs`` (each $\\pm1$), ``biases``, and its kinks in $x$."""
+    """A normalised unit: inner weights ``signs`` (each $\\pm1$), ``biases``, its kinks in $x$
+    (``breakpoints``), a ``label`` in words and, per kink, how it derives from the points the
+    library was built on (``kinds``: ``"data"``, ``"midpoint"``, ``"reflection"``, ...)."""
 
     activation: Activation
     signs: tuple[float, ...]
     biases: tuple[float, ...]
     breakpoints: tuple[float, ...]
     label: str
+    kinds: tuple[str, ...] = ()
 
     @property
     def depth(self) -> int:

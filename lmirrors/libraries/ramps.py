@@ -37,7 +37,7 @@ def ramp(t: float, direction: int, activation: Activation) -> Feature:
         "leaky_relu": f"leaky ramp σ({inner})",
         "abs": f"|{x_minus(t)}|",
     }[activation.name]
-    return Feature(activation, (float(direction),), (-direction * float(t),), (float(t),), label)
+    return Feature(activation, (float(direction),), (-direction * float(t),), (float(t),), label, ("data",))
 
 
 def ramp_candidates(kinks: np.ndarray, activation: Activation) -> Candidates:

@@ -129,13 +129,26 @@ def _coefficients(pinnings: Pinnings, k: int) -> np.ndarray:
     return C
 
 
-def describe_point(coefficients: dict[int, Fraction], points: np.ndarray) -> str:
-    """A kink written from data points: data point, midpoint, reflection, or a longer mirror chain."""
-    value = sum(float(c) * points[i] for i, c in coefficients.items())
-    terms = sorted(coefficients.items(), key=lambda item: (-item[1], points[item[0]]))
-    weights = sorted(c for _, c in terms)
+def kink_kind(coefficients: dict[int, Fraction]) -> str:
+    r"""How a kink $\sum_i c_i x_i$ derives from the points: data, midpoint, reflection $2x_i - x_j$,
+    reflection of a reflection (integer weights), or another mirror combination."""
+    weights = sorted(coefficients.values())
     if weights == [1]:
+        return "data"
+    if weights == [Fraction(1, 2), Fraction(1, 2)]:
+        return "midpoint"
+    if weights == [Fraction(-1), Fraction(2)]:
+        return "reflection"
+    return "reflection of a reflection" if all(c.denominator == 1 for c in weights) else "mirror combination"
+
+
+def describe_point(coefficients: dict[int, Fraction], points: np.ndarray) -> str:
+    """A kink written from data points, with its :func:`kink_kind`."""
+    value = sum(float(c) * points[i] for i, c in coefficients.items())
+    kind = kink_kind(coefficients)
+    if kind == "data":
         return f"{number(value)} (data)"
+    terms = sorted(coefficients.items(), key=lambda item: (-item[1], points[item[0]]))
     denominator = int(np.lcm.reduce([c.denominator for _, c in terms]))
     written = ""
     for i, c in terms:
@@ -145,10 +158,6 @@ def describe_point(coefficients: dict[int, Fraction], points: np.ndarray) -> str
         written += f"{sign}{magnitude}{number(points[i])}"
     if denominator > 1:
         written = f"({written})/{denominator}"
-    kind = {
-        (Fraction(1, 2), Fraction(1, 2)): "midpoint",
-        (Fraction(-1), Fraction(2)): "reflection",
-    }.get(tuple(weights), "reflection of a reflection" if denominator == 1 else "mirror combination")
     return f"{number(value)} = {written} ({kind})"
 
 
@@ -162,7 +171,7 @@ def mirror_feature(pinnings: Pinnings, k: int, activation: Activation) -> Featur
     h = 0.25 * (spacing.min() if spacing.size else 1.0)
     probes = chain_values(a[None, :], np.concatenate([values - h, values, values + h]))[:, 0].reshape(3, -1)
     bends = np.abs(probes[2] - 2 * probes[1] + probes[0]) > 1e-9 * max(1.0, h)
-    described: dict[float, str] = {}
+    described: dict[float, tuple[str, str]] = {}
     for form, t in zip(forms[bends], values[bends], strict=True):
         key = round(float(t), 9)
         if key in described:
@@ -171,7 +180,8 @@ def mirror_feature(pinnings: Pinnings, k: int, activation: Activation) -> Featur
         for i, c in zip(pinnings.pins[k], form @ C, strict=True):
             if c:
                 merged[int(i)] = merged.get(int(i), Fraction(0)) + Fraction(float(c)).limit_denominator(64)
-        described[key] = describe_point({i: c for i, c in merged.items() if c != 0}, pinnings.points)
+        coefficients = {i: c for i, c in merged.items() if c != 0}
+        described[key] = kink_kind(coefficients), describe_point(coefficients, pinnings.points)
     formula = "x"
     for level, offset in enumerate(a):
         inner = (
@@ -179,9 +189,12 @@ def mirror_feature(pinnings: Pinnings, k: int, activation: Activation) -> Featur
         )
         formula = f"|{inner}|" if level == 0 or offset else formula
     kinks = sorted(described)
-    label = f"{formula}; kinks " + ", ".join(described[t] for t in kinks)
+    label = f"{formula}; kinks " + ", ".join(described[t][1] for t in kinks)
     signs = (1.0,) * a.size
-    return Feature(activation, signs, tuple(float(-v) for v in a), tuple(float(t) for t in kinks), label)
+    biases = tuple(float(-v) for v in a)
+    return Feature(
+        activation, signs, biases, tuple(float(t) for t in kinks), label, tuple(described[t][0] for t in kinks)
+    )
 
 
 def _chain_slopes(a: np.ndarray, t: np.ndarray) -> np.ndarray:
