@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+import lmirrors
 from lmirrors import forecasting as fc
 
 
@@ -48,3 +49,88 @@ def test_baselines():
     np.testing.assert_array_equal(fc.last_value(x, y)(x), x)
     np.testing.assert_array_equal(fc.zero(x, y)(x), np.zeros(4))
     assert fc.rmse([0.0, 0.0], [3.0, 4.0]) == pytest.approx(np.sqrt(12.5))
+
+
+def test_before_test_block_is_training_and_validation():
+    split = fc.ChronologicalSplit.fractions(100)
+    idx = np.arange(100)
+    np.testing.assert_array_equal(idx[split.before_test_idx], np.r_[idx[split.train_idx], idx[split.validation_idx]])
+
+
+def _pairs(y_validation, n_train=30, seed=0):
+    """Training pairs with noisy targets, then validation pairs inside the training range."""
+    rng = np.random.default_rng(seed)
+    x = np.r_[rng.uniform(0, 1, n_train), np.linspace(0.1, 0.9, 5), np.full(5, 0.5)]
+    y = np.r_[rng.normal(size=n_train), y_validation(x[n_train : n_train + 5]), np.zeros(5)]
+    return x, y, fc.ChronologicalSplit(x.size, n_train, n_train + 5)
+
+
+def test_select_beta_picks_the_constant_when_the_validation_targets_are_the_training_mean():
+    # Validation targets equal the training mean: the constant network (beta above beta_max)
+    # forecasts them exactly, every smaller beta fits noise.
+    x, y, split = _pairs(lambda xv: np.zeros(xv.size))
+    y[split.validation_idx] = y[split.train_idx].mean()
+    selection = fc.select_beta(lmirrors.Architecture(2, "relu"), x, y, split, [1e-3, 1e-2, 0.1, 1.5])
+    assert selection.best == 3 and selection.n_features == 0
+    assert selection.validation_rmse[3] < 1e-12 < selection.validation_rmse[:3].min()
+    assert list(selection.features[:3]) != [0, 0, 0]
+
+
+def test_select_beta_picks_the_smallest_beta_when_the_law_is_exact():
+    # y = 1 + 0.5 x exactly (one ramp of the library): shrinkage only hurts.
+    x, y, split = _pairs(lambda xv: 1 + 0.5 * xv)
+    y[split.train_idx] = 1 + 0.5 * x[split.train_idx]
+    fractions = [0.9, 0.3, 1e-4, 1e-2]
+    selection = fc.select_beta(lmirrors.Architecture(2, "relu"), x, y, split, fractions)
+    assert selection.best == 2 and selection.beta == pytest.approx(selection.betas.max() / 0.9 * 1e-4)
+    assert selection.validation_rmse[2] < 1e-3 < selection.validation_rmse[0]
+
+
+def test_select_beta_never_reads_the_test_block():
+    x, y, split = _pairs(lambda xv: np.sin(3 * xv))
+    architecture = lmirrors.Architecture(3, "abs")
+    before = fc.select_beta(architecture, x, y, split, [1e-3, 0.1, 0.5])
+    x[split.test_idx], y[split.test_idx] = 1e6, -1e6
+    after = fc.select_beta(architecture, x, y, split, [1e-3, 0.1, 0.5])
+    np.testing.assert_array_equal(before.validation_rmse, after.validation_rmse)
+    y[split.validation - 1] += 1.0  # the validation block does matter
+    changed = fc.select_beta(architecture, x, y, split, [1e-3, 0.1, 0.5])
+    assert not np.array_equal(before.validation_rmse, changed.validation_rmse)
+
+
+def test_evaluate_forecasts_each_named_model_walk_forward():
+    x = np.arange(20.0)
+    y = 2 * x
+    split = fc.ChronologicalSplit(20, 10, 14)
+    seen = []
+
+    def mean_so_far(xs, ys):
+        seen.append(xs.size)
+        return lambda new_x: np.full(np.size(new_x), ys.mean())
+
+    forecasts = fc.evaluate(x, y, split, {"mean": mean_so_far, "AR(1)": fc.linear_ar1}, refit_every=2)
+    assert list(forecasts) == ["mean", "AR(1)"]
+    assert seen == [14, 16, 18], "refits on the pairs before each forecast, from the test block on"
+    np.testing.assert_allclose(forecasts["AR(1)"].predictions, y[14:])
+    assert forecasts["AR(1)"].rmse < 1e-10
+    expected = [y[:14].mean()] * 2 + [y[:16].mean()] * 2 + [y[:18].mean()] * 2
+    np.testing.assert_allclose(forecasts["mean"].predictions, expected)
+    assert forecasts["mean"].rmse == pytest.approx(fc.rmse(expected, y[14:]))
+    assert forecasts["mean"].seconds >= 0
+
+
+def test_convex_trainer_fits_the_architecture_with_its_options():
+    rng = np.random.default_rng(1)
+    x, y = rng.uniform(-1, 1, 12), rng.normal(size=12)
+    grid = np.linspace(-1.5, 1.5, 7)
+    architecture = lmirrors.Architecture(2, "leaky_relu", slope=0.3)
+    predict = fc.convex_trainer(architecture, 0.05)(x, y)
+    want = lmirrors.fit(x, y, 2, "leaky_relu", 0.05, slope=0.3).predict(grid)
+    np.testing.assert_allclose(predict(grid), want, atol=1e-10)
+    default_slope = lmirrors.fit(x, y, 2, "leaky_relu", 0.05).predict(grid)
+    assert np.abs(want - default_slope).max() > 1e-3
+
+
+def test_compared_says_lower_or_higher():
+    assert fc.compared(0.9, 1.0) == "10.0 % lower than"
+    assert fc.compared(1.05, 1.0) == "5.0 % higher than"
