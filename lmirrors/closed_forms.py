@@ -121,6 +121,13 @@ def two_layer_lasso_coefficients(u: np.ndarray) -> tuple[np.ndarray, float]:
     return np.diff(u) / 2, float((u[0] + u[-1]) / 2)
 
 
+def three_layer_boundary(n_blocks: int, block_length: int) -> float:
+    r"""$S = \|y - \bar y\|^2 = N(1 - \bar y^2)$ ($= \|y - \bar y\|_1$): the $\beta$ from which the
+    three-layer optimum is the constant $\bar y$ (its $\beta_{\max}$)."""
+    mean = square_wave(n_blocks, block_length)[1].mean()
+    return float(n_blocks * block_length * (1 - mean**2))
+
+
 def three_layer_sign(n_blocks: int, block_length: int, beta: float, m1: int) -> SquareWaveFit:
     r"""Optimal 3-layer sign network with $m_1 \ge N_B - 1$: $u = \bar y + (1 - \beta/S)_+(y - \bar y)$."""
     beta = check_beta(beta)
@@ -128,9 +135,9 @@ def three_layer_sign(n_blocks: int, block_length: int, beta: float, m1: int) -> 
         raise ValueError(
             f"the closed form needs m1 >= n_blocks - 1 = {n_blocks - 1} (y itself a feature), got m1 = {m1!r}"
         )
-    x, y = square_wave(n_blocks, block_length)
+    _, y = square_wave(n_blocks, block_length)
     mean = y.mean()
-    S = x.size * (1 - mean**2)
+    S = three_layer_boundary(n_blocks, block_length)
     shrink = max(0.0, 1 - beta / S)
     u = mean + shrink * (y - mean)
     objective = beta - beta**2 / (2 * S) if beta <= S else S / 2
@@ -172,6 +179,14 @@ class Clipping:
         return H * H[0], z, float(levels[0] + np.diff(levels).sum() / 2)
 
 
+def clip_beta_max(x, y) -> float:
+    r"""$\beta_{\max} = \max_h |h^\top(y - \bar y)| = \|y - \bar y\|_1$ of the every-pattern Lasso
+    ($h = \operatorname{sign}(y - \bar y)$ is a pattern, repeated points having equal labels); from
+    there on :func:`clip_fit` is the constant $\bar y$."""
+    y = check_data(x, y)[1]
+    return float(np.abs(y - y.mean()).sum())
+
+
 def clip_fit(x, y, beta: float) -> Clipping:
     r"""Every-pattern sign Lasso in closed form, $O(N\log N)$: for $K \ge N - 1$ switches.
 
@@ -181,7 +196,7 @@ def clip_fit(x, y, beta: float) -> Clipping:
     $\min_g \tfrac12\|g - y\|^2 + \tfrac\beta2(\max g - \min g)$. Its solution clips the
     labels to $[\ell, u]$ with $\sum_n (y_n - u)_+ = \beta/2 = \sum_n (\ell - y_n)_+$ (both
     derivatives vanish), or is the constant $\bar y$ when these cross
-    ($\beta \ge \beta_{\max} = \|y - \bar y\|_1$); $\beta = 0$ interpolates with cost
+    ($\beta \ge \beta_{\max}$, :func:`clip_beta_max`); $\beta = 0$ interpolates with cost
     $(\max y - \min y)/2$. The gap is certified as in :func:`lmirrors.convex.lasso.duality_gap`
     with the exact library-wide correlation $\max_h |r^\top h| = \sum_u |\sum_{x_n = p_u} r_n|$.
     """

@@ -6,6 +6,7 @@ book's figures share one look: same resolution, no top and right spines, data as
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
@@ -14,8 +15,10 @@ from matplotlib.animation import FuncAnimation
 
 from .fitting import Fit, fit
 from .libraries.library import Library
+from .registry import Architecture
 
 if TYPE_CHECKING:
+    from .networks.base import Network
     from .training import TrainingResult
 
 BOOK_STYLE = {
@@ -26,7 +29,11 @@ BOOK_STYLE = {
     "legend.fontsize": 8,
     "legend.frameon": False,
 }
+"""Matplotlib settings of every figure of the book (:func:`book_style`)."""
 DATA_STYLE = {"color": "black", "zorder": 5, "s": 20, "label": "data"}
+"""How data points are drawn (:func:`plot_data`)."""
+NETWORK_COLOURS = ("C3", "C0", "C2", "C4", "C1")
+"""Colours of the networks drawn together (:func:`animate_path`); the first is :func:`plot_fit`'s."""
 
 
 def book_style() -> None:
@@ -65,11 +72,22 @@ def plot_feature_gallery(library: Library, ncols: int = 6, size: float = 1.7) ->
     return fig
 
 
-def plot_fit(result: Fit, ax: plt.Axes | None = None, contributions: bool = True) -> plt.Axes:
-    """Data, the reconstructed network, and each selected feature's contribution $z_k a_k(x)$."""
+def plot_breakpoints(ax: plt.Axes, network: Network, color: str = NETWORK_COLOURS[0]) -> None:
+    """Thin vertical lines at the network's kinks or thresholds (``network.breakpoints()``)."""
+    for t in network.breakpoints():
+        ax.axvline(t, color=color, lw=0.6, alpha=0.5)
+
+
+def plot_fit(
+    result: Fit, ax: plt.Axes | None = None, contributions: bool = True, breakpoints: bool = False
+) -> plt.Axes:
+    """Data, the reconstructed network, and each selected feature's contribution $z_k a_k(x)$
+    (``breakpoints``: the network's kinks or thresholds as thin lines, :func:`plot_breakpoints`)."""
     ax = ax or plt.subplots(figsize=(6, 3.6))[1]
     grid = plotting_grid(result.x)
-    ax.plot(grid, result.predict(grid), color="C3", lw=2, label="network = Lasso model")
+    ax.plot(grid, result.predict(grid), color=NETWORK_COLOURS[0], lw=2, label="network = Lasso model")
+    if breakpoints:
+        plot_breakpoints(ax, result.network)
     if contributions:
         for i, chosen in enumerate(result.selected()):
             ax.plot(
@@ -88,24 +106,17 @@ def plot_fit(result: Fit, ax: plt.Axes | None = None, contributions: bool = True
     return ax
 
 
-def slope_changes(result: Fit, points) -> np.ndarray:
-    r"""$f'(t^+) - f'(t^-)$ of the fitted network at each point $t$ (one-sided differences)."""
-    points = np.asarray(points, dtype=float)
-    h = 1e-7 * max(float(np.ptp(result.x)), 1.0)
-    centre = result.predict(points)
-    return (result.predict(points + h) - 2 * centre + result.predict(points - h)) / h
-
-
 def plot_kink_path(fits: list[Fit], ax: plt.Axes | None = None, top: int = 8) -> plt.Axes:
     r"""Slope change of the optimal network at every data point, against $\beta$ (log scale).
 
     Unlike the coefficients $z$, which need not be unique (e.g. $(x-t)_+ - (t-x)_+$ is
-    linear), the fitted values of a Lasso are unique, and so are these kinks.
+    linear), the fitted values of a Lasso are unique, and so are these kinks (exact, from
+    :meth:`~lmirrors.networks.parallel.ParallelNetwork.slope_changes`).
     """
     ax = ax or plt.subplots(figsize=(6, 3.6))[1]
     betas = np.array([f.beta for f in fits])
     points = np.unique(fits[0].x)
-    kinks = np.array([slope_changes(f, points) for f in fits])
+    kinks = np.array([f.network.slope_changes(points) for f in fits])
     order = np.argsort(-np.abs(kinks).max(axis=0))
     for rank, n in enumerate(order):
         labelled = rank < top
@@ -118,31 +129,58 @@ def plot_kink_path(fits: list[Fit], ax: plt.Axes | None = None, top: int = 8) ->
     return ax
 
 
-def animate_path(x, y, betas, depth: int = 2, activation: str = "relu", **options) -> FuncAnimation:
-    """An animation of the optimal network as β sweeps ``betas`` (``.to_jshtml()`` for HTML)."""
-    fits = [fit(x, y, depth=depth, activation=activation, beta=b, **options) for b in betas]
-    fig, ax = plt.subplots(figsize=(6, 3.6))
-    grid = plotting_grid(fits[0].x)
-    values = [f.predict(grid) for f in fits]
-    lo = min(np.min(v) for v in values + [fits[0].y])
-    hi = max(np.max(v) for v in values + [fits[0].y])
+def animate_path(
+    x,
+    y,
+    betas,
+    depth: int = 2,
+    activation: str = "relu",
+    *,
+    compare: Sequence[Architecture] = (),
+    reference: Callable[[float], Sequence[np.ndarray]] | None = None,
+    caption: Callable[[float], str] | None = None,
+    **options,
+) -> FuncAnimation:
+    r"""An animation of the optimal network as $\beta$ sweeps ``betas`` (``.to_jshtml()`` for HTML).
+
+    Each frame draws the data (:func:`plot_data`), the certified optimum of
+    ``Architecture(depth, activation, **options)`` and of every architecture in ``compare``
+    (one colour each, :data:`NETWORK_COLOURS`) with their breakpoints (:func:`plot_breakpoints`).
+    ``reference(beta)`` returns fitted values at ``x`` known otherwise (e.g. a closed form), drawn
+    as black dashes at the data; ``caption(beta)`` is appended to the frame's title.
+    """
+    architectures = [Architecture(depth, activation, **options), *compare]
+    paths = [[fit(x, y, a.depth, a.activation.name, b, **a.options) for b in betas] for a in architectures]
+    data = paths[0][0]
+    grid = plotting_grid(data.x)
+    curves = [[f.predict(grid) for f in path] for path in paths]
+    references = [[np.asarray(v, dtype=float) for v in (reference(f.beta) if reference else ())] for f in paths[0]]
+    values = [data.y, *(v for curve in curves for v in curve), *(v for frame in references for v in frame)]
+    lo, hi = min(np.min(v) for v in values), max(np.max(v) for v in values)
+    several = len(paths) > 1
+    fig, ax = plt.subplots(figsize=(6.5, 4.2) if several else (6, 3.6))
+    if several:
+        fig.subplots_adjust(bottom=0.27)
 
     def draw(frame: int) -> None:
         ax.clear()
-        result = fits[frame]
-        ax.plot(grid, values[frame], color="C3", lw=2)
-        plot_data(ax, result.x, result.y)
-        for chosen in result.selected():
-            for t in chosen.feature.breakpoints:
-                ax.axvline(t, color="C0", lw=0.6, alpha=0.6)
+        for k, (path, curve) in enumerate(zip(paths, curves, strict=True)):
+            result, colour = path[frame], NETWORK_COLOURS[k % len(NETWORK_COLOURS)]
+            n_features = len(result.selected())
+            summary = f"{n_features} feature{'s' * (n_features != 1)}, objective {result.solution.objective:.4g}"
+            ax.plot(grid, curve[frame], color=colour, lw=2, alpha=0.85, label=f"{result.architecture.name}: {summary}")
+            plot_breakpoints(ax, result.network, colour)
+        for v in references[frame]:
+            ax.plot(data.x, v, ls="", marker="_", color="black", ms=9, mew=1.2, zorder=6)
+        plot_data(ax, data.x, data.y)
         ax.set_ylim(lo - 0.1 * (hi - lo), hi + 0.1 * (hi - lo))
-        ax.set_title(
-            f"{result.architecture.name}, β = {result.beta:.3g}: "
-            f"{len(result.selected())} features, objective {result.solution.objective:.4g}",
-            fontsize=9,
-        )
+        beta = paths[0][frame].beta
+        title = f"β = {beta:.3g}" if several else f"{result.architecture.name}, β = {beta:.3g}: {summary}"
+        ax.set_title(title + (f"; {caption(beta)}" if caption else ""), fontsize=9)
+        if several:
+            ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.1))
 
-    animation = FuncAnimation(fig, draw, frames=len(fits), interval=250)
+    animation = FuncAnimation(fig, draw, frames=len(betas), interval=250)
     plt.close(fig)
     return animation
 

@@ -81,7 +81,7 @@ def test_two_layer_lasso_coefficients(nb, t):
 @pytest.mark.parametrize(("nb", "t"), GRID)
 def test_three_layer_closed_form_matches_solver(nb, t):
     x, y = cf.square_wave(nb, t)
-    S = x.size * (1 - y.mean() ** 2)
+    S = cf.three_layer_boundary(nb, t)
     for beta in (0.3, S / 1.05, S * (1 - 1e-3), S, S * (1 + 1e-3), S * 1.05, 2 * S):
         u, objective = solver_values(nb, t, beta, depth=3)
         closed = cf.three_layer_sign(nb, t, beta, m1=nb - 1)
@@ -92,6 +92,18 @@ def test_three_layer_closed_form_matches_solver(nb, t):
     assert len(result.selected()) == 1
     ratio = (result.predict(x) - y.mean()) / (y - y.mean())
     np.testing.assert_allclose(ratio, 0.5, atol=1e-8)
+
+
+@pytest.mark.parametrize(("nb", "t"), [(2, 1), (3, 2), (4, 2), (5, 1), (6, 1)])
+def test_three_layer_boundary_is_the_libraries_beta_max(nb, t):
+    """S = ||y - mean||^2 = ||y - mean||_1 is where the three-layer optimum becomes the constant mean."""
+    x, y = cf.square_wave(nb, t)
+    S = cf.three_layer_boundary(nb, t)
+    assert S == pytest.approx(np.sum((y - y.mean()) ** 2), rel=1e-14)
+    assert S == pytest.approx(beta_max(Architecture(3, "sign", m1=nb - 1).library(x).A, y), rel=1e-12)
+    assert S == pytest.approx(cf.clip_beta_max(x, y), rel=1e-14)
+    assert np.ptp(cf.three_layer_sign(nb, t, S, m1=nb - 1).u) == 0
+    assert np.ptp(cf.three_layer_sign(nb, t, 0.99 * S, m1=nb - 1).u) > 0.01
 
 
 def test_three_layer_needs_enough_neurons_and_fewer_do_worse():
@@ -124,6 +136,16 @@ def test_clipping_equals_the_materialised_library(layout, scale):
     # the fit is the labels clipped to [lower, upper]
     fit = clip_fit(x, y, beta)
     np.testing.assert_allclose(clipped.predict(x), np.clip(y, fit.lower, fit.upper) if scale < 1 else y.mean())
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_clip_beta_max_is_the_every_pattern_libraries_beta_max(layout):
+    x, y = make_data(layout, 8, seed=4)
+    n = np.unique(x).size
+    top = cf.clip_beta_max(x, y)
+    assert top == pytest.approx(beta_max(Architecture(3, "sign", m1=n - 1).library(x).A, y), rel=1e-12)
+    assert np.ptp(clip_fit(x, y, top).values) < 1e-12
+    assert np.ptp(clip_fit(x, y, 0.99 * top).values) > 1e-3
 
 
 def test_closed_form_needs_every_pattern():
