@@ -22,7 +22,8 @@ from .validation import check_beta, check_data
 
 @dataclass(frozen=True)
 class TrainingResult:
-    """Best network over restarts, every restart's final $J$, and the best $J$ along the way."""
+    """Best network over restarts, every restart's final $J$, and per step the lowest $J$ among the
+    restarts (``history``; Adam is not monotone, so it can rise)."""
 
     network: ParallelNetwork
     objective: float

@@ -47,6 +47,8 @@ def check_two_layer_ramps(glued: dict) -> None:
     assert glued["ch1_fig3_band"] > 0.5
     assert glued["ch1_path_objectives_monotone"] is True
     assert glued["ch1_path_first_is_constant"] is True
+    # 2N = 12 ReLU ramps on 6 points: two vanish on the data, two are the same linear feature
+    assert glued["ch1_relu_candidates"] == 12 and glued["ch1_relu_dropped"] == 3
 
 
 def check_sign_networks(glued: dict) -> None:
@@ -90,7 +92,8 @@ def check_your_data(glued: dict) -> None:
     # The command line succeeded, and a bad column is a one-line error with a non-zero status.
     assert glued["ch6_cli_exit"] == 0
     assert glued["ch6_bad_exit"] == 1 and glued["ch6_bad_lines"] == 1
-    # Certified optimum; the CLI's printed objective, the estimator's network J and the JSON agree with it.
+    # Certified optimum; the CLI's objective and network J (its --json), the estimator's network J and
+    # the JSON agree with it.
     assert glued["ch6_relative_gap"] < 1e-8
     assert glued["ch6_reconstruction_error"] < 1e-8
     assert glued["ch6_cli_vs_estimator"] < 1e-8
@@ -112,12 +115,15 @@ def check_deep_reflections(glued: dict) -> None:
     # z-shape minimum norm: 1.5 with ramps (L = 2), 0.75 with one capped ramp (L = 3, 4)
     for got, want in zip(glued["ch2_z_min_norm"], [1.5, 0.75, 0.75], strict=True):
         assert abs(got - want) < 1e-9, glued["ch2_z_min_norm"]
+    assert abs(glued["ch2_z_min_norm_2"] - 1.5) < 1e-9 and abs(glued["ch2_z_min_norm_3"] - 0.75) < 1e-9
     assert min(glued["ch2_depth_gain"]) > 1e-3, "depth 3 should fit strictly better at every beta shown"
     assert glued["ch2_depth_reconstruction"] < 1e-8
     # certified abs examples (v4 Theorem 3.2 needs both families): 10/9 -> 13/12 and 1.0625 -> 1.05909
     without, full = glued["ch2_cert_without"], glued["ch2_cert_full"]
     assert abs(without[0] - 10 / 9) < 1e-9 and abs(full[0] - 13 / 12) < 1e-9
     assert abs(without[1] - 1.0625) < 1e-9 and abs(full[1] - 1.05909) < 1e-5
+    assert (glued["ch2_cert_without_text"], glued["ch2_cert_full_text"]) == ("10/9", "13/12")
+    assert glued["ch2_depth5_pinnings"] == 1014  # independent pinnings of depth-5 abs units (N^4 term)
     for network, lasso in zip(glued["ch2_cert_network"], full, strict=True):
         assert abs(network - lasso) < 1e-8 * lasso
     assert glued["ch2_cert_winner_kinks"] == [1.0, 3.0, 5.0] and "reflection" in glued["ch2_cert_winner"]
@@ -135,7 +141,9 @@ def check_deep_reflections(glued: dict) -> None:
     assert glued["ch2_fig3_paper_l4_interpolates"] is True
     toys = {(name, depth): value for name, depth, value in glued["ch2_toy_norms"]}
     assert abs(toys["z-shape", 3] - 0.75) < 1e-9 and abs(toys["z-shape", 4] - 0.75) < 1e-9
-    assert abs(toys["bounce", 4] - 4.0) < 1e-9
+    assert abs(toys["bounce", 4] - 4.0) < 1e-9 and abs(glued["ch2_toy_bounce_4"] - 4.0) < 1e-9
+    # against the paper's recorded objectives 1.5e-8 and 3e-8 at beta = 1e-8 (z-shape, L = 3, 4)
+    assert glued["ch2_toy_z_text"] == "0.75 and 0.75" and glued["ch2_toy_z_ratio_text"] == "0.5 and 0.25"
 
 
 def check_bitcoin(glued: dict) -> None:

@@ -57,3 +57,43 @@ def test_to_torch_matches_numpy(activation, slope):
         out = module(torch.as_tensor(t)).numpy()
     np.testing.assert_allclose(out, net(t), rtol=1e-14, atol=1e-14)
     assert all(p.dtype == torch.float64 and p.requires_grad for p in module.parameters())
+
+
+def test_slope_changes_by_hand():
+    net = hand_network()
+    # 3 relu(2x + 1) bends up by 3*2 at -0.5; 0.5 relu(-x + 2) goes from slope -0.5 to 0 at 2
+    np.testing.assert_allclose(net.slope_changes([-0.5, 0.0, 2.0]), [6.0, 0.0, 0.5], rtol=1e-12, atol=1e-12)
+    # depth 3: 2 (3 - 1 - (3 - x)_+)_+ = 2 (clip(x, 1, 3) - 1) bends up by 2 at 1, down by 2 at 3
+    capped = ParallelNetwork(Activation("relu"), np.array([[-1.0, -1.0, 2.0]]), np.array([[3.0, 2.0]]), 0.0)
+    np.testing.assert_allclose(capped.slope_changes([3.0, 2.0, 1.0]), [-2.0, 0.0, 2.0], rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("activation, depth", [("relu", 2), ("leaky_relu", 3), ("abs", 4)])
+def test_slope_changes_match_one_sided_differences(activation, depth):
+    rng = np.random.default_rng(depth)
+    net = ParallelNetwork(
+        Activation(activation, 0.2 if activation == "leaky_relu" else 0.0),
+        rng.standard_normal((3, depth)),
+        rng.standard_normal((3, depth - 1)),
+        0.1,
+    )
+    kinks = net.breakpoints()
+    assert kinks.size >= 3
+    h = 1e-6 * np.diff(kinks).min()
+    right = (net(kinks + 2 * h) - net(kinks + h)) / h
+    left = (net(kinks - h) - net(kinks - 2 * h)) / h
+    changes = net.slope_changes(kinks)
+    np.testing.assert_allclose(changes, right - left, rtol=1e-5, atol=1e-6)
+    assert np.all(np.abs(changes) > 1e-9)
+    between = (kinks[:-1] + kinks[1:]) / 2
+    np.testing.assert_array_equal(net.slope_changes(between), 0.0)
+
+
+def test_main_kinks_leave_out_small_slope_changes():
+    net = hand_network()  # slope changes 6 at -0.5 and 0.5 at 2 (ratio 1/12)
+    where, changes = net.main_kinks(rtol=0.1)
+    np.testing.assert_allclose(where, [-0.5])
+    np.testing.assert_allclose(changes, [6.0], rtol=1e-12)
+    where, changes = net.main_kinks(rtol=0.05)
+    np.testing.assert_allclose(where, [-0.5, 2.0])
+    np.testing.assert_allclose(changes, [6.0, 0.5], rtol=1e-12)

@@ -58,6 +58,36 @@ class ParallelNetwork(Network):
         zero (found layer by layer on the piecewise-linear $h_{l-1}$) and the unit's slope changes."""
         return distinct_points([t for k in range(self.width) for t in _unit_kinks(self[k : k + 1])])
 
+    def slope_changes(self, points) -> np.ndarray:
+        r"""$f'(t^+) - f'(t^-)$ at each of ``points``, exactly.
+
+        $f$ is affine between consecutive kinks $k_1 < \dots < k_K$ (:meth:`breakpoints`), so the
+        slope on each piece is a difference quotient of $f$ across it. At a kink $t = k_j$ (matched
+        to within $10^{-10}\max(1, \max_i |k_i|)$) the change is that of the pieces either side;
+        elsewhere it is 0.
+        """
+        t = np.asarray(points, dtype=float).reshape(-1)
+        knots = self.breakpoints()
+        if knots.size == 0 or t.size == 0:
+            return np.zeros(t.size)
+        ends = np.concatenate([[knots[0] - 1.0], knots, [knots[-1] + 1.0]])
+        slopes = np.diff(self(ends)) / np.diff(ends)  # slopes[j]: the piece left of knots[j]
+        nearest = np.abs(t[:, None] - knots[None, :]).argmin(axis=1)
+        at_kink = np.abs(t - knots[nearest]) <= 1e-10 * max(float(np.abs(knots).max()), 1.0)
+        return np.where(at_kink, slopes[nearest + 1] - slopes[nearest], 0.0)
+
+    def main_kinks(self, rtol: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
+        r"""The kinks $t$ (:meth:`breakpoints`) whose slope change $|f'(t^+) - f'(t^-)|$ is at least
+        ``rtol`` times the largest, and those changes (:meth:`slope_changes`).
+
+        A trained network also bends where nearly dead units do; this leaves those kinks out.
+        """
+        where = self.breakpoints()
+        changes = self.slope_changes(where)
+        size = np.abs(changes)
+        keep = (size > 0) & (size >= rtol * size.max(initial=0.0))
+        return where[keep], changes[keep]
+
     def __getitem__(self, units: slice) -> ParallelNetwork:
         """The sub-network of the given units (without the output bias)."""
         return ParallelNetwork(self.activation, self.W[units], self.B[units], 0.0)
