@@ -68,7 +68,7 @@ CHROMIUM_FLAGS := --headless --no-sandbox --disable-gpu --disable-background-net
 screenshots:
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 	mkdir -p _build/screenshots
-	for page in _build/html/index.html _build/html/executed/*.html; do \
+	for page in _build/html/*.html _build/html/executed/*.html; do \
 		chromium $(CHROMIUM_FLAGS) --user-data-dir=$$(mktemp -d) \
 			--screenshot=_build/screenshots/$$(basename $$page .html).png file://$(CURDIR)/$$page; \
 	done

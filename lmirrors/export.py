@@ -35,5 +35,5 @@ def fit_to_dict(result: Fit) -> dict[str, Any]:
 
 
 def network_from_dict(description: dict[str, Any]) -> Network:
-    """The network a :func:`fit_to_dict` (or :meth:`Network.to_dict`) description stands for."""
+    """The network a :func:`fit_to_dict` (or :meth:`~lmirrors.networks.base.Network.to_dict`) description stands for."""
     return Network.from_dict(description)

@@ -120,7 +120,8 @@ def fit(x, y, depth: int = 2, activation: str = "relu", beta: float = 1e-3, meth
     if method == "closed_form":
         library, solution = _closed_form(architecture, x, y, beta)
     elif method == "library":
-        library = architecture.library(x, max_columns=np.iinfo(np.int64).max)
+        candidates = family.candidates(architecture, np.unique(x))
+        library = Library.from_candidates(architecture, x, candidates)
         solution = solve(library.A, y, beta)
     elif method == "matrix_free":
         library, solution = _matrix_free(architecture, x, y, beta)

@@ -108,7 +108,8 @@ class Family:
     closed_form: ClosedForm | None = None
     options: tuple[Option, ...] = ()
     check_options: Callable[[int, dict], dict] | None = None
-    """Validates and completes the options (default: only the declared names, with defaults)."""
+    """Validates and completes the options; without it, only the declared names are accepted and
+    missing ones take their defaults."""
     max_dense_columns: int | None = None
     """Above this many columns :func:`lmirrors.fit` prices the library instead of writing it down."""
 
@@ -396,3 +397,4 @@ FAMILIES: tuple[Family, ...] = (
         max_dense_columns=4096,
     ),
 )
+"""One entry per result of the paper, the registry that :func:`architectures` returns."""
