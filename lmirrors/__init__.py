@@ -9,7 +9,7 @@ Layers, bottom up (each imports only those before it): :mod:`~lmirrors.validatio
 :mod:`~lmirrors.closed_forms`; :mod:`lmirrors.libraries` (one module per result of the paper);
 :mod:`lmirrors.networks` (network classes, reconstruction maps, torch twins);
 :mod:`~lmirrors.registry` (the registry); :mod:`~lmirrors.fitting`; then the tools:
-training, export, cli, estimator, plotting, widgets, datasets, forecasting.
+training, stationarity, export, cli, estimator, plotting, widgets, datasets, forecasting.
 
 Names are imported on first use, so ``import lmirrors`` stays fast; ``lmirrors.fit`` loads
 what fitting needs, and scikit-learn, torch, cvxpy and matplotlib only load where used.
@@ -56,6 +56,7 @@ _SUBMODULES = {
     "networks",
     "plotting",
     "registry",
+    "stationarity",
     "training",
     "validation",
     "widgets",

@@ -23,13 +23,15 @@ from .validation import check_beta, check_data
 @dataclass(frozen=True)
 class TrainingResult:
     """Best network over restarts, every restart's final $J$, and per step the lowest $J$ among the
-    restarts (``history``; Adam is not monotone, so it can rise)."""
+    restarts (``history``; Adam is not monotone, so it can rise); ``networks``: every restart's
+    final network, in the order of ``restart_objectives``."""
 
     network: ParallelNetwork
     objective: float
     restart_objectives: np.ndarray
     history: np.ndarray
     seconds: float
+    networks: tuple[ParallelNetwork, ...]
 
 
 def train_adam(
@@ -45,34 +47,52 @@ def train_adam(
     seed: int = 0,
     progress: bool = True,
     slope: float = 0.01,
+    start: ParallelNetwork | None = None,
+    jitter: float = 0.0,
 ) -> TrainingResult:
-    r"""Minimise $J$ with Adam from ``restarts`` random initialisations.
+    r"""Minimise $J$ with Adam from ``restarts`` random initialisations, or from a given network.
 
     ``width`` defaults to $2N$ units (at least the $N-1$ that always suffice). First-layer
     kinks start uniformly over the data range; the learning rate decays from ``lr`` to
     ``lr/100`` (cosine). Returns the restart with the lowest final $J$. ``slope`` is the
     leaky ReLU's $\gamma$ (as in :class:`~lmirrors.registry.Architecture`).
+
+    ``start``: every restart begins at this network's weights (its depth, activation and width
+    replace the arguments), each weight and bias multiplied by $1 + $ ``jitter`` $\cdot\varepsilon$,
+    $\varepsilon \sim N(0, 1)$ drawn per restart.
     """
     x, y = check_data(x, y)
     beta = check_beta(beta)
-    act = get_activation(activation, slope)
-    width = width or 2 * x.size
+    if start is not None:
+        if width not in (None, start.width):
+            raise ValueError(f"width={width} contradicts the start network's {start.width} units; leave it out")
+        depth, act, width = start.depth, start.activation, start.width
+    else:
+        act = get_activation(activation, slope)
+        width = width or 2 * x.size
     torch.set_num_threads(1)
     gen = torch.Generator().manual_seed(seed)
     xt = torch.as_tensor(x, dtype=torch.float64)
     yt = torch.as_tensor(y, dtype=torch.float64)
-    scale = float(np.std(y) + np.ptp(y)) / np.sqrt(width) + 1e-3
     shape = (restarts, width, depth)
-    W = torch.randn(shape, generator=gen, dtype=torch.float64) * scale ** (1 / depth)
-    kinks = xt.min() + (xt.max() - xt.min()) * torch.rand(shape[:2], generator=gen, dtype=torch.float64)
-    B = 0.1 * torch.randn((restarts, width, depth - 1), generator=gen, dtype=torch.float64)
-    B[..., 0] = -W[..., 0] * kinks
-    xi = torch.full((restarts,), float(np.mean(y)), dtype=torch.float64)
+    if start is None:
+        scale = float(np.std(y) + np.ptp(y)) / np.sqrt(width) + 1e-3
+        W = torch.randn(shape, generator=gen, dtype=torch.float64) * scale ** (1 / depth)
+        kinks = xt.min() + (xt.max() - xt.min()) * torch.rand(shape[:2], generator=gen, dtype=torch.float64)
+        B = 0.1 * torch.randn((restarts, width, depth - 1), generator=gen, dtype=torch.float64)
+        B[..., 0] = -W[..., 0] * kinks
+        xi = torch.full((restarts,), float(np.mean(y)), dtype=torch.float64)
+    else:
+        W = torch.as_tensor(start.W).expand(shape).clone()
+        B = torch.as_tensor(start.B).expand(restarts, width, depth - 1).clone()
+        W *= 1 + jitter * torch.randn(shape, generator=gen, dtype=torch.float64)
+        B *= 1 + jitter * torch.randn(B.shape, generator=gen, dtype=torch.float64)
+        xi = torch.full((restarts,), float(start.xi), dtype=torch.float64)
     params = [p.requires_grad_() for p in (W, B, xi)]
     optimiser = torch.optim.Adam(params, lr=lr)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, steps, eta_min=lr / 100)
     history = np.empty(steps)
-    start = time.perf_counter()
+    began = time.perf_counter()
     for step in tqdm(range(steps), desc=f"Adam {depth}-layer {act.name}", disable=not progress):
         optimiser.zero_grad()
         objectives = batched_objective(W, B, xi, xt, yt, beta, act)
@@ -84,4 +104,4 @@ def train_adam(
         nets = [ParallelNetwork(act, W[r].numpy().copy(), B[r].numpy().copy(), float(xi[r])) for r in range(restarts)]
     finals = np.array([net.objective(x, y, beta) for net in nets])
     best = int(np.argmin(finals))
-    return TrainingResult(nets[best], float(finals[best]), finals, history, time.perf_counter() - start)
+    return TrainingResult(nets[best], float(finals[best]), finals, history, time.perf_counter() - began, tuple(nets))

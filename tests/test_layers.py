@@ -19,7 +19,18 @@ LAYERS = [
     {"networks"},
     {"registry"},
     {"fitting"},
-    {"training", "export", "cli", "estimator", "plotting", "widgets", "datasets", "forecasting", "__main__"},
+    {
+        "training",
+        "stationarity",
+        "export",
+        "cli",
+        "estimator",
+        "plotting",
+        "widgets",
+        "datasets",
+        "forecasting",
+        "__main__",
+    },
 ]
 HEAVY = ("cvxpy", "torch", "sklearn", "matplotlib", "ipywidgets", "tqdm", "pandas")
 

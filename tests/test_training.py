@@ -124,6 +124,30 @@ def test_restarts_in_one_batch_follow_their_own_trajectories():
     assert not torch.allclose(batch[0][0], batch[0][1])
 
 
+def test_every_restart_is_returned(run):
+    assert len(run.networks) == FAST["restarts"]
+    for net, J in zip(run.networks, run.restart_objectives, strict=True):
+        assert relative(net.objective(X, Y, 0.05), J) < 1e-12
+    assert run.network is run.networks[int(np.argmin(run.restart_objectives))]
+
+
+def test_start_from_a_network():
+    """Every restart begins at the start network (times 1 + jitter noise); without jitter and with a
+    tiny learning rate Adam barely moves, with jitter the restarts differ."""
+    start = fit(X, Y, depth=3, activation="abs", beta=0.05).network
+    still = train_adam(X, Y, beta=0.05, start=start, restarts=2, steps=5, lr=1e-9, progress=False)
+    assert still.network.depth == 3 and still.network.activation.name == "abs"
+    assert still.network.width == start.width
+    for net in still.networks:
+        np.testing.assert_allclose(net.W, start.W, atol=1e-7)
+        np.testing.assert_allclose(net.B, start.B, atol=1e-7)
+    shaken = train_adam(X, Y, beta=0.05, start=start, jitter=0.1, restarts=2, steps=5, lr=1e-9, progress=False)
+    first, second = shaken.networks
+    assert np.abs(first.W - start.W).max() > 1e-3 and np.abs(first.W - second.W).max() > 1e-3
+    with pytest.raises(ValueError, match="width"):
+        train_adam(X, Y, start=start, width=start.width + 1, steps=2, restarts=1, progress=False)
+
+
 def test_sign_activation_cannot_be_trained():
     with pytest.raises(ValueError, match="sign"):
         train_adam(X, Y, activation="sign", steps=2, restarts=1, progress=False)
