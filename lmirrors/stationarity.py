@@ -52,6 +52,8 @@ import numpy as np
 import torch
 from scipy.optimize import linprog
 
+from .fitting import Fit, fit_library
+from .libraries.library import Library
 from .networks.parallel import ParallelNetwork
 from .validation import check_beta, check_data
 
@@ -80,6 +82,18 @@ def split_unit(network: ParallelNetwork, unit: int, fraction: float = 0.5) -> Pa
     return ParallelNetwork(network.activation, W, B, network.xi)
 
 
+def restricted_fit(fitted: Fit, columns) -> Fit:
+    r"""The Lasso over only ``columns`` of ``fitted``'s library (same data and $\beta$), and its network.
+
+    Such a network is a candidate stationary point of $J$ that is not the global optimum;
+    :func:`stationarity` decides whether it is one.
+    """
+    columns = np.atleast_1d(np.asarray(columns, dtype=np.int64))
+    lib = fitted.library
+    part = Library(lib.architecture, lib.x, [lib.features[k] for k in columns], lib.A[:, columns], columns.size)
+    return fit_library(part, fitted.y, fitted.beta)
+
+
 def torch_gradient(network: ParallelNetwork, x, y, beta: float) -> np.ndarray:
     r"""$\nabla J$ by torch autograd on ``network.to_torch()`` (torch's convention $\sigma'(0) = 0$ at kinks).
 
@@ -103,8 +117,9 @@ class Stationarity:
     descent: float
     r"""$-\min_{\|d\|_\infty \le 1} J'(\theta; d) \ge 0$: zero exactly at a stationary point."""
     scale: float
-    r"""$\|\nabla\text{penalty}\|_1$ plus the largest $\|\nabla\text{misfit}\|_1$ over the pieces: the size of
-    the terms that cancel at a stationary point (:attr:`relative_descent` divides by it)."""
+    r"""$\|\nabla\text{penalty}\|_1$, plus the largest $\|\nabla\text{misfit}\|_1$ over the pieces, plus
+    $\|r\|_1$ (the size of $\partial J/\partial\xi = \sum_n r_n$'s terms): the size of what cancels at a
+    stationary point (:attr:`relative_descent` divides by it)."""
     direction: np.ndarray
     """A minimising $d$ (flat, layout of :func:`torch_gradient`): $J$ decreases along it when ``descent > 0``."""
     kinks: int
@@ -224,5 +239,5 @@ def stationarity(network: ParallelNetwork, x, y, beta: float, rtol: float = 1e-9
             if lp.fun < steepest:
                 steepest, direction[columns] = float(lp.fun), lp.x
         descent -= steepest
-    scale = float(np.abs(penalty).sum()) + misfit_size
+    scale = float(np.abs(penalty).sum()) + misfit_size + float(np.abs(network(x) - y).sum())
     return Stationarity(network, descent, scale, direction, int(at_kink.sum()), pieces)

@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 from helpers import make_data, relative
 
-from lmirrors import ParallelNetwork, fit, fit_library, get_activation, train_adam
-from lmirrors.libraries.library import Library
-from lmirrors.stationarity import split_unit, stationarity, torch_gradient
+from lmirrors import ParallelNetwork, fit, get_activation, train_adam
+from lmirrors.stationarity import restricted_fit, split_unit, stationarity, torch_gradient
 
 ARCHS = [(2, "relu", {}), (2, "leaky_relu", {"slope": 0.2}), (2, "abs", {}), (3, "relu", {}), (4, "relu", {})]
 ARCHS += [(3, "abs", {}), (4, "abs", {})]
@@ -120,12 +119,19 @@ def test_lasso_over_one_feature_gives_stationary_points_that_are_not_optimal():
     assert stationarity(full.network, x, y, beta).is_stationary()
     values = []
     for k in full.solution.support:
-        lib = full.library
-        alone = fit_library(Library(lib.architecture, x, [lib.features[k]], lib.A[:, [k]], 1), y, beta)
+        alone = restricted_fit(full, [k])
+        assert alone.library.size == 1 and alone.network.width == 1
         assert stationarity(alone.network, x, y, beta).relative_descent < 1e-9
         values.append(alone.network_objective)
     np.testing.assert_allclose(sorted(values), [275 / 252, 305 / 276], rtol=1e-9)
     assert min(values) > full.solution.objective + 0.007
+    # not every Lasso over part of the library is stationary: at beta = 0.3 the same feature alone is not
+    smaller = fit(x, y, depth=3, activation="abs", beta=0.3)
+    k = next(k for k, f in enumerate(smaller.library.features) if f.breakpoints == (1.0, 3.0, 5.0))
+    alone = restricted_fit(smaller, [k])
+    check = stationarity(alone.network, x, y, 0.3)
+    assert alone.network.width == 1 and check.relative_descent > 0.1
+    assert check.moved(1e-4).objective(x, y, 0.3) < alone.network_objective
 
 
 def test_bad_input():
