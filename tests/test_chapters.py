@@ -166,6 +166,43 @@ def check_bitcoin(glued: dict) -> None:
         assert a >= c - 1e-9 * c, f"Adam {a} went below the convex optimum {c}"
 
 
+def check_training_landscape(glued: dict) -> None:
+    # The four-point toy: autograd (relu'(0) = 0) sees a zero gradient, the one-sided check a descent
+    # of rate 2 (d = (1, -1, 1) on (w1, w2, b1)), and J does decrease along it.
+    assert glued["ch7_toy_autograd"] == 0.0
+    assert abs(glued["ch7_toy_descent"] - 2.0) < 1e-12 and glued["ch7_toy_change"] < 0
+    # Rebuilt networks and their splits are stationary (global minima); autograd's gradient there is
+    # not zero; perturbed networks are not stationary and J decreases along the returned direction.
+    assert glued["ch7_architectures"] == 7
+    assert glued["ch7_rebuilt_descent"] < 1e-9 and glued["ch7_split_descent"] < 1e-9
+    assert glued["ch7_split_change"] < 1e-12
+    assert glued["ch7_autograd_min"] > 0.05
+    assert glued["ch7_perturbed_descent"] > 1e-2 and max(glued["ch7_perturbed_slopes"]) < 0
+    # The certified "reflections needed" example (chapter 2): optimum 13/12 with two features;
+    # each alone is stationary (275/252, 305/276), as is the constant network (10/9).
+    assert abs(glued["ch7_optimum"] - 13 / 12) < 1e-9 and glued["ch7_optimum_text"] == "13/12"
+    for got, want in zip(glued["ch7_landmark_values"], [13 / 12, 275 / 252, 305 / 276, 10 / 9], strict=True):
+        assert abs(got - want) < 1e-9, glued["ch7_landmark_values"]
+    assert glued["ch7_landmark_stationary"] == [True] * 4 and glued["ch7_alone_text"] == "275/252 and 305/276"
+    assert glued["ch7_constant_text"] == "10/9"
+    assert 1 <= glued["ch7_alone_small_stationary"] < glued["ch7_alone_small_n"]
+    # Adam never beats the optimum; every restart is counted once; the collapsed restart reported
+    # as Adam's non-optimal stationary point is at the constant network's gap 10/9 - 13/12.
+    assert min(glued["ch7_adam_objectives"]) >= 13 / 12 - 1e-9 and glued["ch7_adam_best_gap"] >= -1e-9
+    assert len(glued["ch7_adam_objectives"]) == glued["ch7_restarts"]
+    assert glued["ch7_adam_reflecting"] + glued["ch7_adam_collapsed"] == glued["ch7_restarts"]
+    assert glued["ch7_adam_both"] <= min(glued["ch7_adam_at_5"], glued["ch7_adam_at_minus_1"])
+    assert abs(glued["ch7_adam_stationary_gap"] - (10 / 9 - 13 / 12)) < 1e-3
+    assert glued["ch7_adam_stationary_grad"] < 1e-2
+    # Started at the optimum with the paper's learning rate 5e-3 (its official code) Adam stays;
+    # ten times that, it ends at the one-feature stationary point (gap 275/252 - 13/12).
+    assert glued["ch7_paper_lr"] == 5e-3
+    assert glued["ch7_start_paper_gap"] < 1e-3 < glued["ch7_start_paper_jump"]
+    assert glued["ch7_small_z_text"] == "1/24"  # the smaller coefficient of the optimum
+    assert abs(glued["ch7_alone_gap"] - (275 / 252 - 13 / 12)) < 1e-9
+    assert abs(glued["ch7_start_fast_gap"] - glued["ch7_alone_gap"]) < 1e-3
+
+
 # chapter stem -> function(glued values dict); raise AssertionError on failure.
 CHECKS = {
     "00_introduction": check_intro,
@@ -175,6 +212,7 @@ CHECKS = {
     "05_bitcoin": check_bitcoin,
     "06_your_data": check_your_data,
     "02_deep_reflections": check_deep_reflections,
+    "07_training_landscape": check_training_landscape,
 }
 
 
