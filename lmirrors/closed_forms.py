@@ -38,6 +38,12 @@ $|h^\top (y - \bar y)| \le \sum_n |y_n - \bar y| = y^\top(y - \bar y) = S$ becau
 $\operatorname{sign}(y_n - \bar y) = y_n$ when $|\bar y| < 1$; so the dual constraint holds for
 the whole library and $u = \bar y + (1 - \beta/S)_+ (y - \bar y)$: one feature, every point
 shrunk by the same factor. Objective $\beta - \beta^2/(2S)$ for $\beta \le S$, else $S/2$.
+
+**Held-out points.** The reconstructed sign networks switch halfway between consecutive data
+points, so the optimal network at any $x$ is the fitted value at the nearest data point
+(:meth:`SquareWaveFit.predict`), and $u_1$, $u_N$ beyond the data. The square wave itself is
+continued the same way (:func:`square_wave_at`): labels switch halfway between blocks and keep
+alternating beyond the data, where a sign network is constant.
 """
 
 from __future__ import annotations
@@ -50,14 +56,48 @@ from .convex.working_set import gap_from_residual
 from .validation import check_beta, check_data
 
 
+def _check_count(name: str, value, least: int) -> None:
+    if not isinstance(value, (int, np.integer)) or value < least:
+        raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
+
+
 def square_wave(n_blocks: int, block_length: int) -> tuple[np.ndarray, np.ndarray]:
     """$x_n = n$ and $N_B$ alternating blocks of $T$ labels, starting with $-1$."""
-    for name, value, least in (("n_blocks", n_blocks, 2), ("block_length", block_length, 1)):
-        if not isinstance(value, (int, np.integer)) or value < least:
-            raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
+    _check_count("n_blocks", n_blocks, 2)
+    _check_count("block_length", block_length, 1)
     x = np.arange(1, n_blocks * block_length + 1, dtype=float)
     y = np.repeat((-1.0) ** np.arange(1, n_blocks + 1), block_length)
     return x, y
+
+
+def square_wave_at(block_length: int, x) -> np.ndarray:
+    r"""The square wave at any ``x``: block $b = \lfloor (x - \tfrac12)/T \rfloor$ (0 for the first) has
+    label $(-1)^{b+1}$, so labels switch halfway between blocks and alternate on beyond the data."""
+    _check_count("block_length", block_length, 1)
+    block = np.floor((np.asarray(x, dtype=float) - 0.5) / block_length)
+    return np.where(block % 2 == 0, -1.0, 1.0)
+
+
+HELD_OUT = ("between", "beyond")
+"""Held-out sets of :func:`held_out_points`."""
+
+
+def held_out_points(n_blocks: int, block_length: int, where: str) -> np.ndarray:
+    r"""Points that are not data: ``"between"``: $n + \tfrac13$ and $n + \tfrac23$ for $n = 1..N-1$;
+    ``"beyond"``: the block continued on either side, $1 - T, \dots, 0$ and $N + 1, \dots, N + T$."""
+    x, _ = square_wave(n_blocks, block_length)
+    if where == "between":
+        return np.sort(np.concatenate([x[:-1] + 1 / 3, x[:-1] + 2 / 3]))
+    if where == "beyond":
+        T, N = block_length, x.size
+        return np.concatenate([np.arange(1 - T, 1.0), np.arange(N + 1.0, N + T + 1)])
+    raise ValueError(f"where must be one of {HELD_OUT}, got {where!r}")
+
+
+def held_out_rmse(n_blocks: int, block_length: int, predict, where: str) -> float:
+    """Root mean square of ``predict(x)`` minus the square wave (:func:`square_wave_at`) on :func:`held_out_points`."""
+    x = held_out_points(n_blocks, block_length, where)
+    return float(np.sqrt(np.mean((predict(x) - square_wave_at(block_length, x)) ** 2)))
 
 
 @dataclass(frozen=True)
@@ -67,6 +107,12 @@ class SquareWaveFit:
     u: np.ndarray
     objective: float
     regime: int
+
+    def predict(self, x) -> np.ndarray:
+        r"""The optimal network at any ``x``: $u_n$ for the nearest data point $x_n = n$ (ties to the
+        right, where the network switches), $u_1$ and $u_N$ beyond the data."""
+        nearest = np.floor(np.asarray(x, dtype=float) + 0.5).astype(np.int64) - 1
+        return self.u[np.clip(nearest, 0, self.u.size - 1)]
 
 
 def two_layer_boundaries(n_blocks: int, block_length: int) -> tuple[float, float]:

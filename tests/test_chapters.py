@@ -86,6 +86,21 @@ def check_square_wave(glued: dict) -> None:
     # N_B = 6, T = 2, beta = 1: end block -(1 - 1/4), interior 1 - 1/2: the ends are fit better.
     end, interior = glued["ch4_end_vs_interior"]
     assert abs(end + 0.75) < 1e-9 and abs(interior - 0.5) < 1e-9
+    # Held-out points: the closed forms predict the rebuilt networks off the data too.
+    assert glued["ch4_heldout_predict_error"] < 1e-9
+    # Clean labels, beta = T/2: between the points 3 layers beat 2 by a factor growing with N_B (the
+    # paper's claim, measured); beyond, both stay at their ends while the wave flips (error > 1, worse
+    # than predicting 0), 2 layers slightly less wrong (ends 1 - beta/(2T) = 0.75: error 1.75).
+    clean = glued["ch4_heldout_clean"]
+    assert len(clean) >= 4
+    ratios = [two / three for _, two, three, _, _ in clean]
+    assert min(ratios) >= 1.99 and all(np.diff(ratios) > 0), ratios
+    for _, _, _, beyond2, beyond3 in clean:
+        assert abs(beyond2 - 1.75) < 1e-12 and beyond3 > beyond2
+    # Noisy labels, each network at its best beta: 3 layers are better between the points; beyond, both fail.
+    for _, two, three, beyond2, beyond3 in glued["ch4_noisy_best"]:
+        assert three < two and min(beyond2, beyond3) > 1.5
+    assert 0 < glued["ch4_noisy_gain_low"] <= glued["ch4_noisy_gain_high"] < 1
 
 
 def check_your_data(glued: dict) -> None:

@@ -32,6 +32,52 @@ def test_square_wave_data():
         cf.square_wave(3, 0)
 
 
+# held-out points ------------------------------------------------------------------------------
+
+
+def test_square_wave_continues_beyond_the_data():
+    x, y = cf.square_wave(3, 2)
+    np.testing.assert_array_equal(cf.square_wave_at(2, x), y)
+    # switches halfway between blocks; the block before the first is +1, the one after the last +1
+    np.testing.assert_array_equal(cf.square_wave_at(2, [-1, 0, 2.4, 2.6, 7, 8, 9]), [1, 1, -1, 1, 1, 1, -1])
+    between, beyond = (cf.held_out_points(3, 2, w) for w in cf.HELD_OUT)
+    assert between.size == 2 * (x.size - 1) and not np.isin(between, x).any()
+    np.testing.assert_array_equal(beyond, [-1, 0, 7, 8])
+    with pytest.raises(ValueError, match="where"):
+        cf.held_out_points(3, 2, "inside")
+    with pytest.raises(ValueError, match="block_length"):
+        cf.square_wave_at(0, x)
+
+
+@pytest.mark.parametrize(("nb", "t"), [(3, 2), (4, 1), (5, 3), (6, 2)])
+def test_closed_forms_predict_what_the_networks_do_off_the_data(nb, t):
+    """The rebuilt sign networks switch halfway between data points: off the data they equal the
+    closed form's nearest fitted value, and u_1, u_N beyond."""
+    x, y = cf.square_wave(nb, t)
+    held_out = np.concatenate([cf.held_out_points(nb, t, w) for w in cf.HELD_OUT] + [[-50.0, x[-1] + 50]])
+    for beta in (0.3 * t, 0.9 * t):
+        two = lmirrors.fit(x, y, depth=2, activation="sign", beta=beta)
+        three = lmirrors.fit(x, y, depth=3, activation="sign", beta=beta, m1=nb - 1)
+        np.testing.assert_allclose(cf.two_layer_sign(nb, t, beta).predict(held_out), two.predict(held_out), atol=1e-7)
+        closed3 = cf.three_layer_sign(nb, t, beta, nb - 1)
+        np.testing.assert_allclose(closed3.predict(held_out), three.predict(held_out), atol=1e-7)
+
+
+@pytest.mark.parametrize(("nb", "t"), [(3, 2), (5, 1), (6, 3)])
+def test_held_out_errors(nb, t):
+    """Interpolation (beta = 0) is exact between the points and off by 2 beyond them (the wave
+    flips, the network stays); in regime 1 the between error is the data error, each point
+    counted once per side: RMSE^2 = (2 sum e^2 - e_1^2 - e_N^2) / (2 (N - 1))."""
+    exact = cf.two_layer_sign(nb, t, 0.0)
+    assert cf.held_out_rmse(nb, t, exact.predict, "between") == 0.0
+    assert cf.held_out_rmse(nb, t, exact.predict, "beyond") == 2.0
+    _, y = cf.square_wave(nb, t)
+    for closed in (cf.two_layer_sign(nb, t, 0.5 * t), cf.three_layer_sign(nb, t, 0.5 * t, nb - 1)):
+        e = closed.u - y
+        expected = np.sqrt((2 * e @ e - e[0] ** 2 - e[-1] ** 2) / (2 * (y.size - 1)))
+        assert cf.held_out_rmse(nb, t, closed.predict, "between") == pytest.approx(expected, rel=1e-12)
+
+
 def betas_around(nb, t):
     first, last = cf.two_layer_boundaries(nb, t)
     out = {0.2 * t, 0.7 * t}
