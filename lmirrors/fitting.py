@@ -17,9 +17,11 @@ import numpy as np
 from .convex import column_generation
 from .convex.lasso import LassoSolution, solve
 from .libraries.library import LazyFeatures, Library
+from .libraries.planar import PlanarArchitecture
 from .networks.base import Network
+from .networks.reconstruction import planar_network
 from .registry import Architecture
-from .validation import check_beta, check_data
+from .validation import check_beta, check_data, check_planar_data
 
 DENSE_LIMIT = 50_000_000
 """Largest dense library (points × columns) :func:`fit` builds by itself; beyond it the library is priced."""
@@ -194,3 +196,43 @@ def _column_generation(architecture: Architecture, x, y, beta):
     size = architecture.size_formula(np.unique(x).size)
     library = Library(architecture, x, features, result.columns, size, False, "priced by column generation")
     return library, result.solution
+
+
+@dataclass(frozen=True)
+class PlanarFit(Fit):
+    """A :class:`Fit` on 2-D data: ``x`` holds the points (shape (n, 2)), ``network`` is a
+    :class:`~lmirrors.networks.planar.PlanarNetwork`."""
+
+    def predict(self, x) -> np.ndarray:
+        """The network's output at the points ``x`` (shape (n, 2))."""
+        return self.network(x)
+
+
+def fit_planar(X, y, beta: float = 1e-3, activation: str = "relu", norm: str = "l1") -> PlanarFit:
+    r"""Globally optimal two-layer ``activation`` network on points ``X`` (shape (n, 2)), certified.
+
+    ``norm="l1"`` (penalty $\tfrac\beta2(a^2 + \|w\|_1^2)$): the finite library of kink lines
+    through pairs of data points and axis-parallel lines through one point, solved densely.
+    ``norm="l2"`` (weight decay): column generation over every unit, priced exactly by
+    :class:`~lmirrors.libraries.planar.CirclePricing`, starting from the pair library (with
+    $\ell_2$-normalised directions); its duality gap is certified against the continuum.
+    ``beta = 0``: minimum-norm interpolation. Raises ``ValueError`` on bad input.
+    """
+    X, y = check_planar_data(X, y)
+    beta = check_beta(beta)
+    architecture = PlanarArchitecture.make(activation, norm)
+    pairs = architecture.library(X)
+    if norm == "l1":
+        solution = solve(pairs.A, y, beta)
+        return PlanarFit(X, y, beta, pairs, solution, planar_network(pairs, solution))
+    pricing = architecture.pricing(X)
+    result = column_generation.solve(y, beta, pricing, initial=pairs.A)
+    start = pairs.size
+
+    def feature(k: int):
+        return pairs.features[k] if k < start else pricing.feature(result.columns[:, k])
+
+    features = LazyFeatures(np.arange(result.columns.shape[1]), feature)
+    how = "every direction priced exactly, arc by arc (column generation)"
+    library = Library(architecture, X, features, result.columns, 0, False, how)
+    return PlanarFit(X, y, beta, library, result.solution, planar_network(library, result.solution))
