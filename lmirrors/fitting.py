@@ -15,9 +15,10 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .convex import column_generation
+from .convex.cones import cone_group_lasso
 from .convex.lasso import LassoSolution, solve
 from .libraries.library import LazyFeatures, Library
-from .libraries.planar import PlanarArchitecture
+from .libraries.planar import CirclePricing, PlanarArchitecture
 from .networks.base import Network
 from .networks.reconstruction import planar_network
 from .registry import Architecture
@@ -213,10 +214,11 @@ def fit_planar(X, y, beta: float = 1e-3, activation: str = "relu", norm: str = "
 
     ``norm="l1"`` (penalty $\tfrac\beta2(a^2 + \|w\|_1^2)$): the finite library of kink lines
     through pairs of data points and axis-parallel lines through one point, solved densely.
-    ``norm="l2"`` (weight decay): column generation over every unit, priced exactly by
-    :class:`~lmirrors.libraries.planar.CirclePricing`, starting from the pair library (with
-    $\ell_2$-normalised directions); its duality gap is certified against the continuum.
-    ``beta = 0``: minimum-norm interpolation. Raises ``ValueError`` on bad input.
+    ``norm="l2"`` (weight decay): the group Lasso over the cones of directions
+    (:func:`~lmirrors.convex.cones.cone_group_lasso` on :class:`~lmirrors.libraries.planar.Cones`)
+    gives near-optimal units; column generation from them (and the pair library), priced
+    exactly by :class:`~lmirrors.libraries.planar.CirclePricing`, certifies the duality gap
+    against every unit. ``beta = 0``: minimum-norm interpolation. Raises ``ValueError`` on bad input.
     """
     X, y = check_planar_data(X, y)
     beta = check_beta(beta)
@@ -225,14 +227,20 @@ def fit_planar(X, y, beta: float = 1e-3, activation: str = "relu", norm: str = "
     if norm == "l1":
         solution = solve(pairs.A, y, beta)
         return PlanarFit(X, y, beta, pairs, solution, planar_network(pairs, solution))
-    pricing = architecture.pricing(X)
-    result = column_generation.solve(y, beta, pricing, initial=pairs.A)
-    start = pairs.size
+    cones = architecture.cones(X)
+    seeds = [feature for U in cone_group_lasso(cones.M, cones.inward, y, beta) for feature, _ in cones.features(U)]
+    pricing = CirclePricing(cones)
+    initial = np.column_stack([*(feature(X) for feature in seeds), pairs.A])
+    result = column_generation.solve(y, beta, pricing, initial=initial)
 
     def feature(k: int):
-        return pairs.features[k] if k < start else pricing.feature(result.columns[:, k])
+        if k < len(seeds):
+            return seeds[k]
+        if k < initial.shape[1]:
+            return pairs.features[k - len(seeds)]
+        return pricing.feature(result.columns[:, k])
 
     features = LazyFeatures(np.arange(result.columns.shape[1]), feature)
-    how = "every direction priced exactly, arc by arc (column generation)"
+    how = "cones of directions, every unit priced exactly (column generation)"
     library = Library(architecture, X, features, result.columns, 0, False, how)
     return PlanarFit(X, y, beta, library, result.solution, planar_network(library, result.solution))

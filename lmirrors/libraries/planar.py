@@ -137,11 +137,15 @@ class PlanarArchitecture:
         X = as_points(X)
         return Library.from_candidates(self, X, self.candidates(np.unique(X, axis=0)))
 
-    def pricing(self, X) -> CirclePricing:
-        r"""Exact pricing over every unit with $\|w\|_2 = 1$ (weight decay)."""
+    def cones(self, X) -> Cones:
+        r"""The weight-decay library: cones of directions, one per pivot data point and arc (:class:`Cones`)."""
         if self.norm != "l2":
-            raise ValueError("the l1 library is finite and exact; price it with library(X).A")
-        return CirclePricing(as_points(X), self.activation)
+            raise ValueError("the l1 library is finite and exact; use library(X)")
+        return planar_cones(X, self.activation)
+
+    def pricing(self, X) -> CirclePricing:
+        r"""Exact pricing over every unit with $\|w\|_2 = 1$ (weight decay), over :meth:`cones`."""
+        return CirclePricing(self.cones(X))
 
 
 def pair_candidates(points: np.ndarray, activation: Activation, norm: str = "l1") -> Candidates:
@@ -173,67 +177,108 @@ def _feature_of(activation, W, B, kinds, through, k: int) -> PlanarFeature:
     return PlanarFeature(activation, (float(W[k, 0]), float(W[k, 1])), float(B[k]), kinds[k], through[k])
 
 
-class CirclePricing:
-    r"""Exact pricing of all units $\sigma(w^\top x + b)$, $\|w\|_2 = 1$, $b \in \mathbb R$, on data ``X``.
+@dataclass(frozen=True)
+class Cones:
+    r"""The weight-decay library on data ``X``: finitely many cones of directions.
 
-    For each pivot point $x_n$ the directions $w$ where the line through $x_n$ meets another
-    data point cut the circle into arcs; on an arc the correlation is $w^\top v$, so its
-    largest $|\cdot|$ is $\|v\|$ if $\pm v$ points into the arc, else at an end. Called with a
+    For each distinct pivot point $x_n$, the directions where the line through $x_n$ meets
+    another data point cut the unit circle into arcs $[\theta_0, \theta_1]$ (of length at most
+    $\pi$). On an arc the activation pattern is fixed, so the unit
+    $\sigma(w^\top(x - x_n))$ has the column $M w$ on the data, linear in $w$; ``M[k]`` is that
+    $N \times 2$ matrix for block $k$, ``pivot[k]`` the point, ``start[k]``, ``stop[k]`` the arc.
+    """
+
+    X: np.ndarray
+    activation: Activation
+    pivot: np.ndarray
+    start: np.ndarray
+    stop: np.ndarray
+    M: np.ndarray
+
+    @property
+    def size(self) -> int:
+        """Number of cones (blocks)."""
+        return self.start.size
+
+    @property
+    def inward(self) -> np.ndarray:
+        r"""(blocks, 2, 2): the cone of block $k$ is $\{u : \text{inward}[k]\,u \ge 0\}$ (left of the
+        arc's first direction, right of its last; one half-plane when the arc is $\pi$ long)."""
+        first = np.stack([-np.sin(self.start), np.cos(self.start)], axis=1)
+        last = np.stack([np.sin(self.stop), -np.cos(self.stop)], axis=1)
+        return np.stack([first, last], axis=1)
+
+    def feature(self, k: int, angle: float) -> PlanarFeature:
+        """The unit of block ``k`` at direction ``angle`` (its line through the pivot)."""
+        w = np.array([np.cos(angle), np.sin(angle)])
+        b = -float(w @ self.pivot[k])
+        points = np.unique(self.X, axis=0)
+        scale = max(1.0, float(np.abs(points).max()))
+        on_line = points[np.abs(points @ w + b) <= 1e-9 * scale]
+        kind = "pair" if on_line.shape[0] >= 2 else "direction"
+        return PlanarFeature(self.activation, (float(w[0]), float(w[1])), b, kind, tuple(map(tuple, on_line.tolist())))
+
+    def features(self, U: np.ndarray, rtol: float = 1e-7) -> list[tuple[PlanarFeature, float]]:
+        r"""Units and coefficients $(w = u_k/\|u_k\|,\ z = \|u_k\|)$ of the blocks whose $\|u_k\|$ is above
+        ``rtol`` times the largest: the network a solution $U$ (blocks × 2) of the cone program stands for."""
+        size = np.linalg.norm(U, axis=1)
+        keep = np.flatnonzero(size > rtol * size.max(initial=0.0))
+        return [(self.feature(int(k), float(np.arctan2(U[k, 1], U[k, 0]))), float(size[k])) for k in keep]
+
+
+def planar_cones(X, activation: Activation) -> Cones:
+    """Enumerate the cones of :class:`Cones`: every distinct pivot, every arc of nonzero length."""
+    X = as_points(X)
+    pivots, starts, stops, matrices = [], [], [], []
+    for centre in np.unique(X, axis=0):
+        D = X - centre
+        moved = np.any(D != 0.0, axis=1)
+        base = np.arctan2(D[moved, 1], D[moved, 0])
+        cuts = np.unique(np.mod(np.concatenate([base + np.pi / 2, base - np.pi / 2]), 2 * np.pi))
+        ends = np.append(cuts, cuts[0] + 2 * np.pi)
+        arcs = np.flatnonzero(np.diff(ends) > 1e-12)
+        mid = (ends[arcs] + ends[arcs + 1]) / 2
+        inside = _directions(mid) @ D.T
+        slope = (inside > 0).astype(float) if activation.name == "relu" else np.sign(inside)
+        matrices.append(slope[:, :, None] * D[None, :, :])
+        pivots.append(np.tile(centre, (arcs.size, 1)))
+        starts.append(ends[arcs])
+        stops.append(ends[arcs + 1])
+    return Cones(X, activation, *(np.concatenate(v) for v in (pivots, starts, stops, matrices)))
+
+
+class CirclePricing:
+    r"""Exact pricing of all units $\sigma(w^\top x + b)$, $\|w\|_2 = 1$, $b \in \mathbb R$, over :class:`Cones`.
+
+    On block $k$ the correlation with $r$ is $w^\top v_k$, $v_k = M_k^\top r$, so its largest
+    $|\cdot|$ on the arc is $\|v_k\|$ if $\pm v_k$ points into the arc, else at an end. Called with a
     centred $r$, returns $\max |r^\top \sigma(Xw + b)|$ and the maximising column (the oracle of
     :func:`lmirrors.convex.column_generation.solve`); :meth:`feature` gives back its unit.
     """
 
-    def __init__(self, X: np.ndarray, activation: Activation) -> None:
-        self.X = as_points(X)
-        self.points = np.unique(self.X, axis=0)
-        self.activation = activation
+    def __init__(self, cones: Cones) -> None:
+        self.cones = cones
         self.produced: list[tuple[np.ndarray, PlanarFeature]] = []
 
     def best(self, r: np.ndarray) -> tuple[float, PlanarFeature]:
-        """$\\max_{w, b} |r^\\top\\sigma(Xw + b)|$ and a unit attaining it."""
-        value, angle, pivot = -1.0, 0.0, 0
-        for n, centre in enumerate(self.points):
-            found, theta = self._best_through(centre, r)
-            if found > value:
-                value, angle, pivot = found, theta, n
-        w = np.array([np.cos(angle), np.sin(angle)])
-        b = -float(w @ self.points[pivot])
-        scale = max(1.0, float(np.abs(self.points).max()))
-        on_line = np.flatnonzero(np.abs(self.points @ w + b) <= 1e-9 * scale)
-        kind = "pair" if on_line.size >= 2 else "direction"
-        through = tuple(tuple(p) for p in self.points[on_line].tolist())
-        return value, PlanarFeature(self.activation, (float(w[0]), float(w[1])), b, kind, through)
-
-    def _best_through(self, centre: np.ndarray, r: np.ndarray) -> tuple[float, float]:
-        """Largest $|r^\\top\\sigma(D w)|$ over unit $w$, $D = X - x_n$, and its angle."""
-        D = self.X - centre
-        moved = np.any(D != 0.0, axis=1)
-        D, r = D[moved], r[moved]
-        if not D.size:
-            return 0.0, 0.0
-        base = np.arctan2(D[:, 1], D[:, 0])
-        cuts = np.sort(np.mod(np.concatenate([base + np.pi / 2, base - np.pi / 2]), 2 * np.pi))
-        ends = np.append(cuts, cuts[0] + 2 * np.pi)
-        length = np.diff(ends)
-        mid = cuts + length / 2
-        inside = np.einsum("ka,ma->km", _directions(mid), D)
-        slope = (inside > 0).astype(float) if self.activation.name == "relu" else np.sign(inside)
-        v = (slope * r) @ D
-        at_cuts = self.activation(_directions(cuts) @ D.T) @ r
-        candidates = [np.abs(at_cuts)]
-        angles = [cuts]
+        """$\\max_{w, b} |r^\top\\sigma(Xw + b)|$ and a unit attaining it."""
+        cones = self.cones
+        v = np.einsum("knd,n->kd", cones.M, r)
+        length = cones.stop - cones.start
+        values = [np.abs(np.einsum("kd,kd->k", _directions(end), v)) for end in (cones.start, cones.stop)]
+        angles = [cones.start, cones.stop]
         for turn in (0.0, np.pi):  # w = v/|v| (largest w.v) and w = -v/|v| (most negative)
             towards = np.arctan2(v[:, 1], v[:, 0]) + turn
-            hit = np.mod(towards - cuts, 2 * np.pi) < length
-            candidates.append(np.where(hit, np.linalg.norm(v, axis=1), -1.0))
+            hit = np.mod(towards - cones.start, 2 * np.pi) <= length
+            values.append(np.where(hit, np.linalg.norm(v, axis=1), -1.0))
             angles.append(towards)
-        values, angles = np.concatenate(candidates), np.concatenate(angles)
-        k = int(np.argmax(values))
-        return float(values[k]), float(angles[k])
+        values, angles = np.stack(values), np.stack(angles)
+        choice, k = np.unravel_index(int(np.argmax(values)), values.shape)
+        return float(values[choice, k]), cones.feature(int(k), float(angles[choice, k]))
 
     def __call__(self, r: np.ndarray) -> tuple[float, np.ndarray]:
         value, feature = self.best(np.asarray(r, dtype=float))
-        column = feature(self.X)
+        column = feature(self.cones.X)
         self.produced.append((column, feature))
         return value, column[:, None]
 
