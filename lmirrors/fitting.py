@@ -208,6 +208,12 @@ class PlanarFit(Fit):
         """The network's output at the points ``x`` (shape (n, 2))."""
         return self.network(x)
 
+    def certificate(self, columns: np.ndarray) -> float:
+        r"""$\max_j |a_j^\top r| / \beta$ over ``columns`` (e.g. :func:`~lmirrors.libraries.planar.random_units`),
+        $r$ the centred residual: at most 1 when no unit among them could lower the objective."""
+        residual = self.y - self.solution.xi - self.library.A @ self.solution.z
+        return float(np.abs(columns.T @ (residual - residual.mean())).max() / self.beta)
+
 
 def fit_planar(X, y, beta: float = 1e-3, activation: str = "relu", norm: str = "l1") -> PlanarFit:
     r"""Globally optimal two-layer ``activation`` network on points ``X`` (shape (n, 2)), certified.
@@ -225,8 +231,7 @@ def fit_planar(X, y, beta: float = 1e-3, activation: str = "relu", norm: str = "
     architecture = PlanarArchitecture.make(activation, norm)
     pairs = architecture.library(X)
     if norm == "l1":
-        solution = solve(pairs.A, y, beta)
-        return PlanarFit(X, y, beta, pairs, solution, planar_network(pairs, solution))
+        return fit_planar_library(pairs, y, beta)
     cones = architecture.cones(X)
     seeds = [feature for U in cone_group_lasso(cones.M, cones.inward, y, beta) for feature, _ in cones.features(U)]
     pricing = CirclePricing(cones)
@@ -244,3 +249,13 @@ def fit_planar(X, y, beta: float = 1e-3, activation: str = "relu", norm: str = "
     how = "cones of directions, every unit priced exactly (column generation)"
     library = Library(architecture, X, features, result.columns, 0, False, how)
     return PlanarFit(X, y, beta, library, result.solution, planar_network(library, result.solution))
+
+
+def fit_planar_library(library: Library, y, beta: float) -> PlanarFit:
+    """The certified Lasso optimum over a written-down planar library (e.g. part of one,
+    ``PlanarArchitecture.library(X, kinds=("pair",))``), and its network. Optimal for the
+    network only when the library is complete (:func:`fit_planar` with ``norm="l1"``)."""
+    X, y = check_planar_data(library.x, y)
+    beta = check_beta(beta)
+    solution = solve(library.A, y, beta)
+    return PlanarFit(X, y, beta, library, solution, planar_network(library, solution))

@@ -132,10 +132,14 @@ class PlanarArchitecture:
         r"""Pair features for every $i < j$, then axis features for every point (normalised in ``norm``)."""
         return pair_candidates(points, self.activation, self.norm)
 
-    def library(self, X) -> Library:
-        """The pair-and-axis library on the distinct rows of ``X``, evaluated at every row."""
+    def library(self, X, kinds: tuple[str, ...] = ("pair", "axis")) -> Library:
+        """The pair-and-axis library on the distinct rows of ``X``, evaluated at every row
+        (``kinds``: only the pair or only the axis features, to see what each part brings)."""
         X = as_points(X)
-        return Library.from_candidates(self, X, self.candidates(np.unique(X, axis=0)))
+        candidates = self.candidates(np.unique(X, axis=0))
+        if set(kinds) != {"pair", "axis"}:
+            candidates = _only(candidates, kinds)
+        return Library.from_candidates(self, X, candidates)
 
     def cones(self, X) -> Cones:
         r"""The weight-decay library: cones of directions, one per pivot data point and arc (:class:`Cones`)."""
@@ -171,6 +175,41 @@ def pair_candidates(points: np.ndarray, activation: Activation, norm: str = "l1"
         lambda X: activation(as_points(X) @ W.T + B),
         partial(_feature_of, activation, W, B, kinds, through),
     )
+
+
+def distinct_lines(lines) -> np.ndarray:
+    r"""Rows $(w_1, w_2, b)$ of lines $w^\top x + b = 0$, each scaled to $\|w\|_2 = 1$ with $w$'s first nonzero
+    entry positive (the same line has one row), round-off twins merged, sorted."""
+    lines = np.asarray(lines, dtype=float).reshape(-1, 3)
+    lines = lines[np.linalg.norm(lines[:, :2], axis=1) > 0]
+    lines = lines / np.linalg.norm(lines[:, :2], axis=1)[:, None]
+    lines[np.where(lines[:, 0] != 0, lines[:, 0], lines[:, 1]) < 0] *= -1
+    return np.unique(np.round(lines, 12), axis=0)
+
+
+def _only(candidates: Candidates, kinds: tuple[str, ...]) -> Candidates:
+    keep = np.array([k for k in range(candidates.count) if candidates.feature(k).kind in kinds], dtype=np.int64)
+    return Candidates(keep.size, lambda X: candidates.values(X)[:, keep], lambda k: candidates.feature(int(keep[k])))
+
+
+def random_units(X, activation: Activation, norm: str, count: int = 100_000, seed: int = 0) -> np.ndarray:
+    r"""Columns $\sigma(w^\top x + b)$ at ``X`` of ``count`` random units: directions uniform on the circle
+    scaled to $\|w\|_p = 1$, kink lines through random points of the data's bounding box enlarged by its
+    size on every side (kinks anywhere, not only at the data): an oracle independent of the library."""
+    X = as_points(X)
+    rng = np.random.default_rng(seed)
+    W = _directions(rng.uniform(0, 2 * np.pi, count))
+    if norm == "l1":
+        W /= np.abs(W).sum(axis=1, keepdims=True)
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    anchor = rng.uniform(lo - (hi - lo), hi + (hi - lo), (count, 2))
+    return activation(X @ W.T - (W * anchor).sum(axis=1))
+
+
+def correlation_profile(X, activation: Activation, r: np.ndarray, pivot: np.ndarray, angles: np.ndarray) -> np.ndarray:
+    r"""$r^\top\sigma\bigl((X - x_n)\,w(\theta)\bigr)$ for each angle $\theta$: the correlation of the units
+    whose kink line passes through ``pivot`` $= x_n$, as the direction $w(\theta) = (\cos\theta, \sin\theta)$ turns."""
+    return activation((as_points(X) - pivot) @ _directions(np.asarray(angles, dtype=float)).T).T @ r
 
 
 def _feature_of(activation, W, B, kinds, through, k: int) -> PlanarFeature:

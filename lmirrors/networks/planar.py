@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..activations import Activation, get_activation
-from ..libraries.planar import ACTIVATIONS, NORMS, as_points
+from ..libraries.planar import ACTIVATIONS, NORMS, as_points, distinct_lines
 from .base import Network, real_array, real_number
 
 
@@ -55,12 +55,7 @@ class PlanarNetwork(Network):
     def breakpoints(self) -> np.ndarray:
         r"""The kink lines $\{x : w_k^\top x + b_k = 0\}$ (in the plane a unit bends along a line): one row
         $(w_1, w_2, b)$ per distinct line, scaled to $\|w\|_2 = 1$ with $w$'s first nonzero entry positive, sorted."""
-        lines = np.column_stack([self.W, self.b])[np.abs(self.a) > 0]
-        lines = lines[np.linalg.norm(lines[:, :2], axis=1) > 0]
-        lines /= np.linalg.norm(lines[:, :2], axis=1)[:, None]
-        flip = np.where(lines[:, 0] != 0, lines[:, 0], lines[:, 1]) < 0
-        lines[flip] *= -1
-        return np.unique(np.round(lines, 12), axis=0)  # sorted rows, round-off twins merged
+        return distinct_lines(np.column_stack([self.W, self.b])[np.abs(self.a) > 0])
 
     def describe(self) -> str:
         return (
