@@ -29,7 +29,7 @@ ReLU, $N(N-1)/2 + 2N$ for $|\cdot|$ ($w$ and $-w$ give the same unit).
 *Proof.* The $\ell_1$ unit circle is four segments; on each, $w = w(t)$ is affine in
 $t \in [0, 1]$. On a cell of the arrangement of the lines $w(t)^\top x_n + b = 0$ in the
 $(t, b)$ strip the activation pattern is fixed, so $r^\top\sigma(Xw(t) + b)$ is affine there,
-and bounded (as $b \to \pm\infty$ it tends to $0$ or to $r^\top X w(t)$, since $\mathbf 1^\top r = 0$).
+and bounded (far from all lines it does not depend on $b$, since $\mathbf 1^\top r = 0$).
 A bounded affine function on a pointed polyhedron is largest at a vertex; a vertex is two
 lines meeting ($w \perp x_i - x_j$, $b = -w^\top x_i$: a pair feature) or one line meeting the
 strip's edge ($w = \pm e_1, \pm e_2$: an axis feature).
@@ -39,14 +39,18 @@ line through a data point $x_n$. But along the unit circle, between two directio
 line meets another data point, the correlation is $w^\top v$ with
 $v = \sum_{m\ \rm active} r_m\, s_m (x_m - x_n)$ ($s_m = 1$ for the ReLU, the side's sign for
 $|\cdot|$): a sinusoid in the angle, largest at $w = v/\|v\|$, which is usually inside the arc
-and depends on $r$. The pair library (normalised in $\ell_2$) is then only a restriction, and
-:class:`CirclePricing` prices the continuum exactly, arc by arc, for column generation.
+and depends on $r$. The pair library (normalised in $\ell_2$) is then only a restriction. What
+is finite is the set of :class:`Cones` (pivot point × arc), on which a unit's column $M w$ is
+linear in $w$: weight decay is a group Lasso over them
+(:func:`~lmirrors.convex.cones.cone_group_lasso`), and :class:`CirclePricing` prices the
+continuum exactly, arc by arc, to certify a solution.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
+from typing import ClassVar
 
 import numpy as np
 
@@ -106,6 +110,7 @@ class PlanarArchitecture:
 
     activation: Activation
     norm: str = "l1"
+    depth: ClassVar[int] = 2
 
     def __post_init__(self) -> None:
         if self.activation.name not in ACTIVATIONS:
@@ -117,8 +122,6 @@ class PlanarArchitecture:
     def make(cls, activation: str | Activation = "relu", norm: str = "l1") -> PlanarArchitecture:
         """The architecture from names, e.g. ``PlanarArchitecture.make("abs", "l2")``."""
         return cls(get_activation(activation), norm)
-
-    depth = 2
 
     @property
     def name(self) -> str:
