@@ -15,11 +15,14 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .convex import column_generation
+from .convex.cones import cone_group_lasso
 from .convex.lasso import LassoSolution, solve
 from .libraries.library import LazyFeatures, Library
+from .libraries.planar import CirclePricing, PlanarArchitecture
 from .networks.base import Network
+from .networks.reconstruction import planar_network
 from .registry import Architecture
-from .validation import check_beta, check_data
+from .validation import check_beta, check_data, check_planar_data
 
 DENSE_LIMIT = 50_000_000
 """Largest dense library (points × columns) :func:`fit` builds by itself; beyond it the library is priced."""
@@ -194,3 +197,65 @@ def _column_generation(architecture: Architecture, x, y, beta):
     size = architecture.size_formula(np.unique(x).size)
     library = Library(architecture, x, features, result.columns, size, False, "priced by column generation")
     return library, result.solution
+
+
+@dataclass(frozen=True)
+class PlanarFit(Fit):
+    """A :class:`Fit` on 2-D data: ``x`` holds the points (shape (n, 2)), ``network`` is a
+    :class:`~lmirrors.networks.planar.PlanarNetwork`."""
+
+    def predict(self, x) -> np.ndarray:
+        """The network's output at the points ``x`` (shape (n, 2))."""
+        return self.network(x)
+
+    def certificate(self, columns: np.ndarray) -> float:
+        r"""$\max_j |a_j^\top r| / \beta$ over ``columns`` (e.g. :func:`~lmirrors.libraries.planar.random_units`),
+        $r$ the centred residual: at most 1 when no unit among them could lower the objective."""
+        residual = self.y - self.solution.xi - self.library.A @ self.solution.z
+        return float(np.abs(columns.T @ (residual - residual.mean())).max() / self.beta)
+
+
+def fit_planar(X, y, beta: float = 1e-3, activation: str = "relu", norm: str = "l1") -> PlanarFit:
+    r"""Globally optimal two-layer ``activation`` network on points ``X`` (shape (n, 2)), certified.
+
+    ``norm="l1"`` (penalty $\tfrac\beta2(a^2 + \|w\|_1^2)$): the finite library of kink lines
+    through pairs of data points and axis-parallel lines through one point, solved densely.
+    ``norm="l2"`` (weight decay): the group Lasso over the cones of directions
+    (:func:`~lmirrors.convex.cones.cone_group_lasso` on :class:`~lmirrors.libraries.planar.Cones`)
+    gives near-optimal units; column generation from them (and the pair library), priced
+    exactly by :class:`~lmirrors.libraries.planar.CirclePricing`, certifies the duality gap
+    against every unit. ``beta = 0``: minimum-norm interpolation. Raises ``ValueError`` on bad input.
+    """
+    X, y = check_planar_data(X, y)
+    beta = check_beta(beta)
+    architecture = PlanarArchitecture.make(activation, norm)
+    pairs = architecture.library(X)
+    if norm == "l1":
+        return fit_planar_library(pairs, y, beta)
+    cones = architecture.cones(X)
+    seeds = [feature for U in cone_group_lasso(cones.M, cones.inward, y, beta) for feature, _ in cones.features(U)]
+    pricing = CirclePricing(cones)
+    initial = np.column_stack([*(feature(X) for feature in seeds), pairs.A])
+    result = column_generation.solve(y, beta, pricing, initial=initial)
+
+    def feature(k: int):
+        if k < len(seeds):
+            return seeds[k]
+        if k < initial.shape[1]:
+            return pairs.features[k - len(seeds)]
+        return pricing.feature(result.columns[:, k])
+
+    features = LazyFeatures(np.arange(result.columns.shape[1]), feature)
+    how = "cones of directions, every unit priced exactly (column generation)"
+    library = Library(architecture, X, features, result.columns, 0, False, how)
+    return PlanarFit(X, y, beta, library, result.solution, planar_network(library, result.solution))
+
+
+def fit_planar_library(library: Library, y, beta: float) -> PlanarFit:
+    """The certified Lasso optimum over a written-down planar library (e.g. part of one,
+    ``PlanarArchitecture.library(X, kinds=("pair",))``), and its network. Optimal for the
+    network only when the library is complete (:func:`fit_planar` with ``norm="l1"``)."""
+    X, y = check_planar_data(library.x, y)
+    beta = check_beta(beta)
+    solution = solve(library.A, y, beta)
+    return PlanarFit(X, y, beta, library, solution, planar_network(library, solution))

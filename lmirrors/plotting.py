@@ -1,4 +1,5 @@
-"""Figures: feature galleries, fitted networks, regularisation paths and training curves.
+"""Figures: feature galleries, fitted networks, regularisation paths and training curves
+(and, for 2-D data, kink lines and fitted surfaces in the plane).
 
 Every chapter calls :func:`book_style` once and draws data with :func:`plot_data`, so the
 book's figures share one look: same resolution, no top and right spines, data as black dots.
@@ -13,8 +14,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.animation import FuncAnimation
 
-from .fitting import Fit, fit
+from .fitting import Fit, PlanarFit, fit
 from .libraries.library import Library
+from .libraries.planar import distinct_lines
 from .registry import Architecture
 
 if TYPE_CHECKING:
@@ -195,4 +197,76 @@ def plot_training(result: TrainingResult, optimum: float, ax: plt.Axes | None = 
     ax.set_title(
         f"best of {result.restart_objectives.size} restarts: final excess {result.objective - optimum:.2e}", fontsize=9
     )
+    return ax
+
+
+def data_box(X, margin: float = 0.1) -> tuple[float, float, float, float]:
+    """``(x1 min, x1 max, x2 min, x2 max)`` of points ``X`` (shape (n, 2)), widened by ``margin`` of each side."""
+    X = np.asarray(X, dtype=float)
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    pad = margin * np.maximum(hi - lo, 1e-12)
+    return float(lo[0] - pad[0]), float(hi[0] + pad[0]), float(lo[1] - pad[1]), float(hi[1] + pad[1])
+
+
+def line_in_box(w, b: float, box: tuple[float, float, float, float]) -> np.ndarray | None:
+    """End points (2 × 2) of the segment of the line $w^\top x + b = 0$ inside ``box``, or None if it misses it."""
+    x0, x1, y0, y1 = box
+    hits = []
+    if w[1] != 0:
+        hits += [(x, -(b + w[0] * x) / w[1]) for x in (x0, x1)]
+    if w[0] != 0:
+        hits += [(-(b + w[1] * y) / w[0], y) for y in (y0, y1)]
+    tol = 1e-9 * max(x1 - x0, y1 - y0)
+    inside = np.array([h for h in hits if x0 - tol <= h[0] <= x1 + tol and y0 - tol <= h[1] <= y1 + tol])
+    if len(inside) < 2:
+        return None
+    along = inside @ np.array([-w[1], w[0]])
+    return inside[[np.argmin(along), np.argmax(along)]]
+
+
+def plot_lines(ax: plt.Axes, lines, box: tuple[float, float, float, float], **style) -> None:
+    """The lines $w_1 x_1 + w_2 x_2 + b = 0$ (rows of ``lines``) clipped to ``box``."""
+    for w1, w2, b in np.asarray(lines, dtype=float).reshape(-1, 3):
+        segment = line_in_box((w1, w2), b, box)
+        if segment is not None:
+            ax.plot(segment[:, 0], segment[:, 1], **style)
+    ax.set_xlim(box[0], box[1])
+    ax.set_ylim(box[2], box[3])
+
+
+def plot_planar_library(library: Library, ax: plt.Axes | None = None) -> plt.Axes:
+    """Every feature's kink line in the plane: through two data points (solid), parallel to an axis
+    through one (dashed); the data points on top (:func:`plot_data`)."""
+    ax = ax or plt.subplots(figsize=(4.6, 4.2))[1]
+    box = data_box(library.x)
+    styles = {"pair": {"color": "C0", "lw": 0.6, "alpha": 0.6}, "axis": {"color": "C1", "lw": 0.8, "ls": "--"}}
+    for kind, style in styles.items():
+        lines = distinct_lines([f.breakpoints for f in library.features if f.kind == kind])
+        plot_lines(ax, lines, box, **style)
+        ax.plot(
+            [], [], **style, label=f"{len(lines)} lines {'through two points' if kind == 'pair' else 'along an axis'}"
+        )
+    plot_data(ax, library.x[:, 0], library.x[:, 1])
+    ax.set_xlabel("x₁")
+    ax.set_ylabel("x₂")
+    ax.set_aspect("equal")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14))
+    return ax
+
+
+def plot_planar_fit(result: PlanarFit, ax: plt.Axes | None = None, n: int = 200, levels: int = 14) -> plt.Axes:
+    """The fitted surface as filled contours, the network's kink lines (white) and the data points."""
+    ax = ax or plt.subplots(figsize=(4.8, 4.2))[1]
+    box = data_box(result.x)
+    g1, g2 = np.meshgrid(np.linspace(box[0], box[1], n), np.linspace(box[2], box[3], n))
+    surface = result.predict(np.column_stack([g1.ravel(), g2.ravel()])).reshape(g1.shape)
+    filled = ax.contourf(g1, g2, surface, levels=levels, cmap="viridis")
+    ax.figure.colorbar(filled, ax=ax, shrink=0.8, label="f(x)")
+    plot_lines(ax, result.network.breakpoints(), box, color="white", lw=1.1)
+    plot_data(ax, result.x[:, 0], result.x[:, 1])
+    beta = "minimum norm" if result.beta == 0 else f"β = {result.beta:.3g}"
+    ax.set_title(f"{result.architecture.name}\n{beta}: {result.network.width} units", fontsize=9)
+    ax.set_xlabel("x₁")
+    ax.set_ylabel("x₂")
+    ax.set_aspect("equal")
     return ax

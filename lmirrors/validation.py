@@ -58,6 +58,39 @@ def check_data(x, y) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
+def check_planar_data(X, y) -> tuple[np.ndarray, np.ndarray]:
+    """Validate training data in the plane: ``X`` of shape (n, 2), finite; ``y`` of length n;
+    at least two distinct points; a point repeated only with equal labels (as :func:`check_data`)."""
+    try:
+        X = np.asarray(X, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"X must be numeric; could not convert it to floats ({exc})") from exc
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"X must have shape (n, 2): one row per point of the plane, got shape {X.shape}")
+    if not np.all(np.isfinite(X)):
+        raise ValueError("X contains NaN or infinite values; remove or impute them first")
+    y = as_1d(y, "y")
+    if y.size != X.shape[0]:
+        raise ValueError(f"X and y must have the same number of points, got {X.shape[0]} and {y.size}")
+    points, where = np.unique(X, axis=0, return_inverse=True)
+    if points.shape[0] < MIN_POINTS:
+        raise ValueError(
+            f"need at least {MIN_POINTS} distinct points, got {points.shape[0]}; "
+            "a single point is fit by the output bias alone"
+        )
+    where = where.reshape(-1)
+    first = np.zeros(points.shape[0], dtype=np.int64)
+    first[where[::-1]] = np.arange(y.size)[::-1]
+    clash = np.flatnonzero(~np.isclose(y, y[first[where]], rtol=1e-12, atol=1e-12))
+    if clash.size:
+        i = clash[0]
+        raise ValueError(
+            f"the point {tuple(X[i])} appears more than once with different labels ({y[first[where[i]]]:g} and "
+            f"{y[i]:g}); a function cannot take two values there: average the labels or drop one of the points"
+        )
+    return X, y
+
+
 def check_beta(beta) -> float:
     """A finite, non-negative regularisation strength."""
     if isinstance(beta, (str, bytes)):

@@ -219,6 +219,32 @@ def check_training_landscape(glued: dict) -> None:
 
 
 # chapter stem -> function(glued values dict); raise AssertionError on failure.
+def check_two_dimensional_data(glued: dict) -> None:
+    # Our theorem (the paper's Thm C.3 statement was not found): N(N + 3) pair-and-axis candidates
+    # for the ReLU, certified optimum, network J = Lasso objective, no random unit beats it.
+    n = glued["ch8_n"]
+    assert glued["ch8_candidates"] == glued["ch8_candidate_formula"] == n * (n + 3)
+    assert glued["ch8_distinct"] <= glued["ch8_candidates"]
+    assert glued["ch8_pair_lines"] <= n * (n - 1) // 2
+    for key in ("l1", "l2"):
+        assert glued[f"ch8_{key}_gap"] < 1e-6, f"{key} optimum not certified"
+        assert glued[f"ch8_{key}_network_error"] < 1e-9, f"{key} network J differs from the Lasso optimum"
+        assert glued[f"ch8_{key}_ratio"] <= 1 + 1e-6, f"a random unit beats the {key} optimum"
+    # The ablations are caught: each part of the l1 library is needed; the pairs fall short under weight decay.
+    for key in ("axis_only", "pairs_only", "l2_pairs"):
+        assert glued[f"ch8_{key}_ratio"] > 1.001, f"{key}: the oracle did not catch the cut-down library"
+        assert glued[f"ch8_{key}_excess"] > 1e-6, f"{key}: the cut-down library reached the optimum"
+    assert glued["ch8_l2_pairs_excess_percent"] > 0.01
+    assert glued["ch8_l2_direction_units"] >= 1, "weight decay should need a direction through one point only"
+    assert abs(glued["ch8_profile_ratio"] - 1) < 1e-6, "an optimal unit must correlate with the residual at beta"
+    assert glued["ch8_oracle_units"] >= 20_000
+    # |.|: l1 and l2 optima certified against random units; the pair library fails under weight decay only.
+    assert max(glued["ch8_abs_gaps"]) < 1e-6
+    assert max(glued["ch8_abs_ratios"]) <= 1 + 1e-6
+    l1_pairs, l2_pairs = glued["ch8_abs_pair_ratios"]
+    assert l1_pairs <= 1 + 1e-6 and l2_pairs > 1.001
+
+
 CHECKS = {
     "00_introduction": check_intro,
     "01_two_layer_ramps": check_two_layer_ramps,
@@ -228,6 +254,7 @@ CHECKS = {
     "06_your_data": check_your_data,
     "02_deep_reflections": check_deep_reflections,
     "07_training_landscape": check_training_landscape,
+    "08_two_dimensional_data": check_two_dimensional_data,
 }
 
 

@@ -74,7 +74,8 @@ class Library:
 
     ``n_candidates`` counts the theorem's candidates before duplicates were merged. When a
     solver priced the library without writing it down (matrix-free, column generation, closed
-    form), only the columns it used are here: ``complete`` is False and ``how`` says which.
+    form), only the columns it used are here: ``complete`` is False and ``how`` says which
+    (``n_candidates = 0``: a continuum of candidates, as for weight decay on 2-D data).
     """
 
     architecture: Any
@@ -101,7 +102,8 @@ class Library:
         return self.size
 
     def summary(self) -> str:
-        head = f"{self.architecture.name} library on N = {np.unique(self.x).size} points: "
+        head = f"{self.architecture.name} library on N = {np.unique(self.x, axis=0).shape[0]} points: "
         if not self.complete:
-            return head + f"{self.n_candidates:,} candidate features, {self.how}; {self.size} written down"
+            count = f"{self.n_candidates:,} candidate features, " if self.n_candidates else ""
+            return head + f"{count}{self.how}; {self.size} written down"
         return head + f"{self.n_candidates:,} candidate features, {self.size} distinct non-constant columns"

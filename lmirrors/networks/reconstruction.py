@@ -9,6 +9,9 @@ network can exist (trained, loaded from JSON) without a library.
 * Sign units (:func:`sign_network`): the pattern becomes a tree of sign neurons of the
   architecture's widths (:func:`sign_tree`) with $|a_k| = s_k = |z_k|^{1/2}$, penalty
   $\tfrac\beta2(a_k^2 + s_k^2) = \beta|z_k|$.
+* Planar units (:func:`planar_network`): $\sigma(w^\top x + b)$ with $\|w\|_p = 1$ becomes
+  $a\,\sigma(c\,w^\top x + c\,b)$ with $|a| = c = |z_k|^{1/2}$, penalty
+  $\tfrac\beta2(a^2 + c^2\|w\|_p^2) = \beta|z_k|$.
 
 Either way $J(\theta) = \tfrac12\|Az + \xi\mathbf 1 - y\|^2 + \beta\|z\|_1$, the Lasso objective.
 """
@@ -22,8 +25,10 @@ import numpy as np
 from ..convex.lasso import LassoSolution
 from ..libraries.features import Feature
 from ..libraries.library import Library
+from ..libraries.planar import PlanarFeature
 from ..libraries.switching import SignPattern
 from .parallel import ParallelNetwork
+from .planar import PlanarNetwork
 from .sign import SignNetwork, SignNeuron
 
 
@@ -96,3 +101,15 @@ def sign_network(library: Library, solution: LassoSolution) -> SignNetwork:
         a.append(np.sign(z) * sign * np.sqrt(abs(z)))
         s.append(np.sqrt(abs(z)))
     return SignNetwork(neurons, np.array(a), np.array(s), solution.xi)
+
+
+def planar_network(library: Library, solution: LassoSolution) -> PlanarNetwork:
+    r"""One balanced unit per nonzero $z_k$: $a = \operatorname{sign}(z_k)\,c$, $(w, b) = c\,(w^{\rm feat}, b^{\rm feat})$,
+    $c = |z_k|^{1/2}$ (the library's features are :class:`~lmirrors.libraries.planar.PlanarFeature`)."""
+    features: list[PlanarFeature] = [library.features[k] for k in solution.support]
+    c = np.sqrt(np.abs(solution.z[solution.support]))
+    W = np.array([f.w for f in features]).reshape(-1, 2) * c[:, None]
+    b = np.array([f.b for f in features]) * c
+    a = np.sign(solution.z[solution.support]) * c
+    architecture = library.architecture
+    return PlanarNetwork(architecture.activation, W, b, a, solution.xi, architecture.norm)

@@ -1,9 +1,10 @@
 r"""Torch twins of the network classes (float64), for export and for training with Adam.
 
 :func:`batched_forward` evaluates a batch of parallel networks at once (restarts of Adam are
-trained together); :class:`TorchParallelNetwork` and :class:`TorchSignNetwork` are the
-``to_torch()`` of :class:`~lmirrors.networks.parallel.ParallelNetwork` and
-:class:`~lmirrors.networks.sign.SignNetwork`. Sign units compute the same function but have
+trained together); :class:`TorchParallelNetwork`, :class:`TorchSignNetwork` and
+:class:`TorchPlanarNetwork` are the ``to_torch()`` of
+:class:`~lmirrors.networks.parallel.ParallelNetwork`, :class:`~lmirrors.networks.sign.SignNetwork`
+and :class:`~lmirrors.networks.planar.PlanarNetwork`. Sign units compute the same function but have
 zero gradient almost everywhere, so they are exported, not trained.
 """
 
@@ -17,6 +18,7 @@ from ..activations import Activation
 
 if TYPE_CHECKING:
     from .parallel import ParallelNetwork
+    from .planar import PlanarNetwork
     from .sign import SignNetwork, SignNeuron
 
 
@@ -89,3 +91,20 @@ class TorchSignNetwork(torch.nn.Module):
             return self.xi + torch.zeros_like(x)
         outputs = torch.stack([g(x) for g in self.neurons])
         return self.xi + ((self.a * self.s)[:, None] * outputs).sum(dim=0)
+
+
+class TorchPlanarNetwork(torch.nn.Module):
+    """A trainable torch twin of :class:`~lmirrors.networks.planar.PlanarNetwork` (inputs of shape (n, 2))."""
+
+    def __init__(self, activation: Activation, W, b, a, xi) -> None:
+        super().__init__()
+        self.activation = activation
+        self.W, self.b, self.a, self.xi = _parameter(W), _parameter(b), _parameter(a), _parameter(xi)
+
+    @classmethod
+    def from_network(cls, network: PlanarNetwork) -> TorchPlanarNetwork:
+        return cls(network.activation, network.W, network.b, network.a, network.xi)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        X = torch.as_tensor(X, dtype=torch.float64).reshape(-1, 2)
+        return self.xi + self.activation.torch(X @ self.W.T + self.b) @ self.a
