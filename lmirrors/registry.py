@@ -25,6 +25,7 @@ from .convex.lasso import LassoSolution
 from .libraries.capped_ramps import CappedRampDictionary, capped_ramp_candidates, capped_ramp_features
 from .libraries.library import Candidates, Library
 from .libraries.ramps import ramp_candidates, two_layer_dictionary, two_layer_features
+from .libraries.rectangular import best_switch_set, switch_set_count
 from .libraries.reflections import (
     mirror_dictionary,
     pinned_parameters,
@@ -32,7 +33,6 @@ from .libraries.reflections import (
     reflection_candidates,
     reflection_features,
 )
-from .libraries.rectangular import best_switch_set, switch_set_count
 from .libraries.switching import (
     max_switches,
     pattern_from_values,
@@ -40,7 +40,7 @@ from .libraries.switching import (
     switching_pricing,
     switching_size,
 )
-from .libraries.thresholds import from_sign_solution, sign_beta
+from .libraries.thresholds import from_sign_objective, from_sign_solution, sign_beta
 from .networks.base import Network
 from .networks.parallel import ParallelNetwork
 from .networks.reconstruction import parallel_network, rectangular_network, sign_network
@@ -290,7 +290,9 @@ def _step_options(depth: int, options: dict) -> dict:
     """Step-network trees: ``widths`` $(m_1, \\dots, m_{L-2})$, or one number for every layer, or ``m1`` at depth 3."""
     m1, widths, layout = options.pop("m1", None), options.pop("widths", None), options.pop("layout", "tree")
     if options:
-        raise ValueError(f"unknown option(s) for step networks: {', '.join(sorted(options))}; accepted: m1, widths, layout")
+        raise ValueError(
+            f"unknown option(s) for step networks: {', '.join(sorted(options))}; accepted: m1, widths, layout"
+        )
     if layout != "tree":
         raise ValueError(
             f"layout must be 'tree' or 'rectangular' (depth >= 3), got {layout!r}"
@@ -372,8 +374,11 @@ def _clipping(architecture: Architecture, x: np.ndarray, y: np.ndarray, beta: fl
             "lmirrors.closed_forms.clip_fit(x, y, beta) gives its fit, cost and certificate without it"
         )
     size = architecture.size_formula(points.size)
-    library, (z, xi) = _layer_cake_library(architecture, x, points, *clipping.layer_cake(), size, "solved in closed form")
-    return library, LassoSolution(z, xi, beta, clipping.objective, clipping.gap, "clipping (closed form)")
+    library, (z, xi) = _layer_cake_library(
+        architecture, x, points, *clipping.layer_cake(), size, "solved in closed form"
+    )
+    objective, gap = (from_sign_objective(v, beta, _low(architecture)) for v in (clipping.objective, clipping.gap))
+    return library, LassoSolution(z, xi, beta, objective, gap, "clipping (closed form)")
 
 
 def _rectangular_fits(architecture: Architecture, n: int) -> bool:
@@ -388,7 +393,8 @@ def _rectangular(architecture: Architecture, x: np.ndarray, y: np.ndarray, beta:
     cake = replace(best.clipping, points=best.points, values=best.values).layer_cake()
     how = f"the best of {best.searched:,} first-layer switch sets, each clipped in closed form"
     library, (z, xi) = _layer_cake_library(architecture, x, best.points, *cake, 2 ** len(best.gaps) - 1, how)
-    return library, LassoSolution(z, xi, beta, best.objective, best.gap, "best switch set (exhaustive) + clipping")
+    objective, gap = (from_sign_objective(v, beta, _low(architecture)) for v in (best.objective, best.gap))
+    return library, LassoSolution(z, xi, beta, objective, gap, "best switch set (exhaustive) + clipping")
 
 
 def _mirror_dictionary(architecture: Architecture, x: np.ndarray):

@@ -148,4 +148,6 @@ def best_switch_set(x, y, beta: float, switches: int, max_sets: int = MAX_SWITCH
     means = np.bincount(block_of_data, weights=y) / np.bincount(block_of_data)
     clipping = clip_fit(block_of_data, means[block_of_data], beta)
     within = float(np.sum((y - means[block_of_data]) ** 2) / 2)
-    return SwitchSetFit(points, best, clipping.values[block], clipping, clipping.objective + within, clipping.gap, count)
+    return SwitchSetFit(
+        points, best, clipping.values[block], clipping, clipping.objective + within, clipping.gap, count
+    )

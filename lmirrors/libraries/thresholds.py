@@ -47,6 +47,13 @@ def sign_beta(beta: float, low: float) -> float:
     return 2.0 * beta / (1.0 - low)
 
 
+def from_sign_objective(value: float, beta: float, low: float) -> float:
+    r"""An objective (or duality gap) of the sign problem at :func:`sign_beta` as one of the step
+    network with levels $\{\text{low}, 1\}$ at ``beta``: the same for $\beta > 0$; for the
+    minimum norm ($\beta = 0$, the objective is $\|z\|_1$) multiplied by $2/(1 - \text{low})$."""
+    return value if beta > 0 else value * 2.0 / (1.0 - low)
+
+
 def from_sign_solution(H: np.ndarray, z: np.ndarray, xi: float, low: float) -> tuple[np.ndarray, np.ndarray, float]:
     r"""A sign-Lasso solution $(H, z, \xi)$ at :func:`sign_beta` rewritten on the levels
     $\{\text{low}, 1\}$.

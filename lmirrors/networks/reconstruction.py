@@ -17,6 +17,7 @@ Either way $J(\theta) = \tfrac12\|Az + \xi\mathbf 1 - y\|^2 + \beta\|z\|_1$, the
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -147,7 +148,7 @@ def rectangular_network(library: Library, solution: LassoSolution) -> Rectangula
         columns = [thresholds.index(-leaf.bias) for leaf in neuron.children]
         V[row, columns], c[row] = neuron.weights, neuron.bias
     weights, biases = [first, V], [first_bias, c]
-    for below, m in zip(widths[1:-1], widths[2:], strict=True):
+    for below, m in itertools.pairwise(widths[1:]):
         copy = np.zeros((m, below))
         copy[np.arange(len(patterns)), np.arange(len(patterns))] = 1.0
         weights.append(copy)
