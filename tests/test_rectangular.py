@@ -10,6 +10,7 @@ from sign_reference import random_rectangular_units, sign, step
 import lmirrors
 from lmirrors.convex.lasso import solve
 from lmirrors.libraries.rectangular import best_switch_set
+from lmirrors.networks.rectangular import RectangularNetwork
 
 
 def rect(x, y, beta, widths, activation="sign", **kwargs):
@@ -196,3 +197,19 @@ def test_interpolation_needs_enough_first_layer_neurons():
     result = rect(x, y, 0.0, (4, 4))
     assert result.solution.objective == pytest.approx(0.5) and result.max_interpolation_error < 1e-12
     assert sign(result.network.hidden(x)).shape == (4, 5)
+
+
+def test_random_networks_with_their_best_output_layer():
+    """RectangularNetwork.random draws inner layers of the requested widths; with_best_output solves the
+    Lasso over its last hidden layer, so its J is that Lasso's value, never below R_k (at 2 beta for 0/1)."""
+    rng = np.random.default_rng(3)
+    x, y = make_data("uniform", 7, seed=9)
+    for activation, sign_beta in (("sign", 0.2), ("threshold", 0.4)):
+        bound = best_switch_set(x, y, sign_beta, 2).objective
+        for _ in range(20):
+            net = RectangularNetwork.random((2, 3, 2), activation, x, rng)
+            assert net.widths == (2, 3, 2) and net.penalty(1.0) == 0.0
+            best = net.with_best_output(x, y, 0.2)
+            value = lasso_value(best.hidden(x).T, y, 0.2)
+            assert best.objective(x, y, 0.2) == pytest.approx(value, rel=1e-9)
+            assert value >= bound - 1e-9

@@ -9,12 +9,14 @@ only the output weights and amplitudes are penalised, $\tfrac\beta2\sum_k(a_k^2 
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ..activations import Activation
+from ..activations import Activation, get_activation
+from ..convex.lasso import solve
 from .base import Network, distinct_points, real_array, real_number
 from .sign import step_activation, step_penalty
 
@@ -32,6 +34,32 @@ class RectangularNetwork(Network):
     a: np.ndarray
     s: np.ndarray
     xi: float
+
+    @classmethod
+    def random(cls, widths: tuple[int, ...], activation: str, x, rng: np.random.Generator) -> RectangularNetwork:
+        """Gaussian weights, first-layer thresholds uniform over the range of ``x`` widened by a
+        fifth on each side, later biases uniform over the range of their inputs' sums; $a = s = 0$."""
+        x = np.asarray(x, dtype=float)
+        spread = np.ptp(x) + 1.0
+        w = rng.normal(size=widths[0])
+        weights, biases = [w], [-w * rng.uniform(x.min() - 0.2 * spread, x.max() + 0.2 * spread, widths[0])]
+        for below, m in itertools.pairwise(widths):
+            V = rng.normal(size=(m, below))
+            reach = np.abs(V).sum(axis=1)
+            weights.append(V)
+            biases.append(rng.uniform(-reach, reach))
+        zero = np.zeros(widths[-1])
+        return cls(get_activation(activation), weights, biases, zero, zero.copy(), 0.0)
+
+    def with_best_output(self, x, y, beta: float) -> RectangularNetwork:
+        r"""The same hidden layers with the best output layer for data $(x, y)$: the Lasso over the
+        last hidden layer's outputs (balanced $|a_k| = s_k = |z_k|^{1/2}$), for ``beta`` > 0."""
+        H = self.hidden(x).T
+        solution = solve(H, np.asarray(y, dtype=float), beta)
+        z = solution.z
+        return RectangularNetwork(
+            self.activation, self.weights, self.biases, np.sign(z) * np.sqrt(np.abs(z)), np.sqrt(np.abs(z)), solution.xi
+        )
 
     @property
     def widths(self) -> tuple[int, ...]:
