@@ -38,6 +38,7 @@ _EXPORTS = {
     "Network": "networks.base",
     "ParallelNetwork": "networks.parallel",
     "SignNetwork": "networks.sign",
+    "RectangularNetwork": "networks.rectangular",
     "MirrorRegressor": "estimator",
     "TrainingResult": "training",
     "train_adam": "training",

@@ -148,7 +148,7 @@ def fit_library(library: Library, y, beta: float, warm_start=None) -> Fit:
 def automatic_method(architecture: Architecture, x: np.ndarray) -> str:
     """The ``method`` that ``method="auto"`` picks for this architecture on data ``x``."""
     family, n = architecture.family, np.unique(x).size
-    if family.closed_form is not None and family.closed_form.applies(architecture, n):
+    if family.closed_form is not None and (family.candidates is None or family.closed_form.applies(architecture, n)):
         return "closed_form"
     size = architecture.size_formula(n)
     small = x.size * size <= DENSE_LIMIT and (family.max_dense_columns is None or size <= family.max_dense_columns)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -25,6 +25,7 @@ from .convex.lasso import LassoSolution
 from .libraries.capped_ramps import CappedRampDictionary, capped_ramp_candidates, capped_ramp_features
 from .libraries.library import Candidates, Library
 from .libraries.ramps import ramp_candidates, two_layer_dictionary, two_layer_features
+from .libraries.rectangular import best_switch_set, switch_set_count
 from .libraries.reflections import (
     mirror_dictionary,
     pinned_parameters,
@@ -39,9 +40,11 @@ from .libraries.switching import (
     switching_pricing,
     switching_size,
 )
+from .libraries.thresholds import from_sign_objective, from_sign_solution, sign_beta
 from .networks.base import Network
 from .networks.parallel import ParallelNetwork
-from .networks.reconstruction import parallel_network, sign_network
+from .networks.reconstruction import parallel_network, rectangular_network, sign_network
+from .networks.rectangular import RectangularNetwork
 from .networks.sign import SignNetwork
 from .validation import as_1d, check_depth
 
@@ -100,8 +103,9 @@ class Family:
     reconstruct: Callable[[Library, LassoSolution], Network]
     size: Callable[[Architecture, int], int]
     """Number of candidate features on ``N`` distinct points."""
-    candidates: Callable[[Architecture, np.ndarray], Candidates]
-    """The candidates with kinks at given points (the data, or a grid for an oracle)."""
+    candidates: Callable[[Architecture, np.ndarray], Candidates] | None = None
+    """The candidates with kinks at given points (the data, or a grid for an oracle); ``None``
+    when no fixed library is equivalent (then only ``closed_form`` solves it)."""
     dictionary: Callable[[Architecture, np.ndarray], tuple[Dictionary, Callable[[int], Any]]] | None = None
     """Matrix-free library on ``x`` and the feature of column ``k``."""
     pricing: Callable[[Architecture, np.ndarray], Priced] | None = None
@@ -112,6 +116,9 @@ class Family:
     missing ones take their defaults."""
     max_dense_columns: int | None = None
     """Above this many columns :func:`lmirrors.fit` prices the library instead of writing it down."""
+    selected_by: dict = field(default_factory=dict)
+    """Option values that select this family rather than the one of the same activation and
+    depth without them, e.g. ``{"layout": "rectangular"}``."""
 
     @property
     def depth_text(self) -> str:
@@ -120,14 +127,15 @@ class Family:
     @property
     def methods(self) -> tuple[str, ...]:
         """Ways :func:`lmirrors.fit` can solve this family (``method=``)."""
-        offered = [("closed_form", self.closed_form), ("library", True)]
+        offered = [("closed_form", self.closed_form), ("library", self.candidates)]
         offered += [("matrix_free", self.dictionary), ("column_generation", self.pricing)]
         return tuple(name for name, available in offered if available)
 
     def describe(self) -> str:
         """One line: activation, depths, library, the paper's result and the options."""
         options = "; options: " + ", ".join(o.name for o in self.options) if self.options else ""
-        return f"{self.activation}, {self.depth_text}: {self.library_name} ({self.result}){options}"
+        selected = "".join(f" ({v})" for v in self.selected_by.values())
+        return f"{self.activation}{selected}, {self.depth_text}: {self.library_name} ({self.result}){options}"
 
     def resolve_options(self, depth: int, options: dict) -> dict:
         if self.check_options is not None:
@@ -143,7 +151,8 @@ class Family:
 @dataclass(frozen=True, init=False)
 class Architecture:
     """A network family at one depth with its options: ``Architecture(3, "relu")``,
-    ``Architecture(2, "leaky_relu", slope=0.1)``, ``Architecture(3, "sign", m1=4)``."""
+    ``Architecture(2, "leaky_relu", slope=0.1)``, ``Architecture(3, "sign", m1=4)``,
+    ``Architecture(4, "threshold", widths=3, layout="rectangular")``."""
 
     depth: int
     activation: Activation
@@ -155,7 +164,7 @@ class Architecture:
         if isinstance(activation, Activation) and activation.name == "leaky_relu":
             options.setdefault("slope", activation.slope)
         name = get_activation(activation).name
-        family = find_family(name, depth)
+        family = find_family(name, depth, options)
         options = family.resolve_options(depth, options)
         object.__setattr__(self, "depth", depth)
         object.__setattr__(self, "activation", get_activation(name, options.get("slope", 0.0)))
@@ -170,7 +179,8 @@ class Architecture:
     def name(self) -> str:
         widths = self.options.get("widths")
         if widths:
-            return f"{self.depth}-layer {self.activation.name} (tree, widths {'×'.join(map(str, widths))})"
+            layout = self.options.get("layout", "tree")
+            return f"{self.depth}-layer {self.activation.name} ({layout}, widths {'×'.join(map(str, widths))})"
         return f"{self.depth}-layer {self.activation.name}"
 
     def size_formula(self, n: int) -> int:
@@ -184,6 +194,10 @@ class Architecture:
         "oracle" library of realisable units against which the theorem can be checked.
         ``max_columns`` (default: the family's limit, if any) refuses larger libraries.
         """
+        if self.family.candidates is None:
+            raise ValueError(
+                f"{self.name} networks are no Lasso over a fixed library; fit them with method='closed_form'"
+            )
         x = as_1d(x, "x")
         kinks = np.unique(x) if breakpoints is None else np.unique(as_1d(breakpoints, "breakpoints"))
         limit = self.family.max_dense_columns if max_columns is None else max_columns
@@ -214,10 +228,13 @@ def _architecture(depth: int, activation: str, options: dict) -> Architecture:
     return Architecture(depth, activation, **options)
 
 
-def find_family(activation: str, depth: int) -> Family:
-    """The registry entry for ``activation`` at ``depth``; a one-line error lists what exists."""
-    for family in FAMILIES:
-        if family.activation == activation and depth in family.depths:
+def find_family(activation: str, depth: int, options: dict | None = None) -> Family:
+    """The registry entry for ``activation`` at ``depth`` (the one ``options`` select, if any;
+    see :attr:`Family.selected_by`); a one-line error lists what exists."""
+    options = options or {}
+    found = [f for f in FAMILIES if f.activation == activation and depth in f.depths]
+    for family in sorted(found, key=lambda f: not f.selected_by):
+        if all(options.get(name) == value for name, value in family.selected_by.items()):
             return family
     raise ValueError(f"no library yet for depth {depth} with {activation}; available: {supported_text()}")
 
@@ -260,11 +277,28 @@ def supported(max_depth: int = 10) -> dict[int, tuple[str, ...]]:
 # ----- the families' adapters -----------------------------------------------------------
 
 
-def _sign_options(depth: int, options: dict) -> dict:
-    """Sign networks: ``widths`` $(m_1, \\dots, m_{L-2})$, or one number for every layer, or ``m1`` at depth 3."""
-    m1, widths = options.pop("m1", None), options.pop("widths", None)
+def _widths(depth: int, widths, count: int) -> tuple[int, ...]:
+    """``widths`` as ``count`` integers >= 1 (one number: the same for every layer)."""
+    widths = tuple(widths) if np.ndim(widths) else (widths,) * count
+    for m in widths:
+        if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 1:
+            raise ValueError(f"widths must be integers >= 1 (neurons per layer of a unit), got {widths}")
+    return tuple(int(m) for m in widths)
+
+
+def _step_options(depth: int, options: dict) -> dict:
+    """Step-network trees: ``widths`` $(m_1, \\dots, m_{L-2})$, or one number for every layer, or ``m1`` at depth 3."""
+    m1, widths, layout = options.pop("m1", None), options.pop("widths", None), options.pop("layout", "tree")
     if options:
-        raise ValueError(f"unknown option(s) for sign networks: {', '.join(sorted(options))}; accepted: m1, widths")
+        raise ValueError(
+            f"unknown option(s) for step networks: {', '.join(sorted(options))}; accepted: m1, widths, layout"
+        )
+    if layout != "tree":
+        raise ValueError(
+            f"layout must be 'tree' or 'rectangular' (depth >= 3), got {layout!r}"
+            if layout != "rectangular"
+            else "rectangular networks need depth >= 3 (at depth 2 every network is one layer of units)"
+        )
     if m1 is not None and widths is not None:
         raise ValueError("give either m1 or widths, not both")
     if m1 is not None:
@@ -275,36 +309,63 @@ def _sign_options(depth: int, options: dict) -> dict:
         if depth != 2:
             raise ValueError(f"a depth-{depth} sign network needs m1 (depth 3) or widths=(m1, ..., m_L-2)")
         widths = ()
-    widths = tuple(widths) if np.ndim(widths) else (widths,) * (depth - 2)
-    for m in widths:
-        if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 1:
-            raise ValueError(f"widths must be integers >= 1 (neurons per layer of a unit), got {widths}")
+    widths = _widths(depth, widths, depth - 2)
     if len(widths) != depth - 2:
         raise ValueError(
             f"a depth-{depth} sign network needs {depth - 2} width(s) (m1, ...), got {widths}; "
             "depth 2 takes none, depth 3 takes m1 (first-layer neurons per unit)"
         )
-    return {"widths": tuple(int(m) for m in widths)}
+    return {"widths": widths}
+
+
+def _rectangular_options(depth: int, options: dict) -> dict:
+    """Rectangular step networks: ``widths`` $(m_1, \\dots, m_{L-1})$ (every hidden layer, the last
+    one's neurons being the units), or one number for every layer."""
+    widths, layout = options.pop("widths", None), options.pop("layout")
+    if options:
+        raise ValueError(f"unknown option(s) for rectangular networks: {', '.join(sorted(options))}; accepted: widths")
+    if widths is None:
+        raise ValueError(f"a depth-{depth} rectangular network needs widths=(m1, ..., m_L-1) or one width for all")
+    widths = _widths(depth, widths, depth - 1)
+    if len(widths) != depth - 1:
+        raise ValueError(
+            f"a depth-{depth} rectangular network has {depth - 1} hidden layers, so {depth - 1} widths; got {widths}"
+        )
+    return {"widths": widths, "layout": layout}
 
 
 def _switches(architecture: Architecture) -> int:
     return max_switches(architecture.options["widths"])
 
 
-def _sign_pricing(architecture: Architecture, x: np.ndarray) -> Priced:
+def _low(architecture: Architecture) -> float:
+    return architecture.activation.low
+
+
+def _step_pricing(architecture: Architecture, x: np.ndarray) -> Priced:
     points, first = np.unique(x, return_index=True)
+    low = _low(architecture)
     return Priced(
-        switching_pricing(x, _switches(architecture)),
-        lambda column: pattern_from_values(points, column[first]),
-        lambda: switching_candidates(points, 1).values(x),
+        switching_pricing(x, _switches(architecture), low),
+        lambda column: pattern_from_values(points, column[first], low),
+        lambda: switching_candidates(points, 1, low).values(x),
     )
 
 
-def _sign_clipping(architecture: Architecture, x: np.ndarray, y: np.ndarray, beta: float):
-    """Every pattern available: the labels clipped (:func:`~lmirrors.closed_forms.clip_fit`), written
-    down as the layer cake of its distinct values."""
-    clipping = clip_fit(x, y, beta)
-    points, inverse = np.unique(x, return_inverse=True)
+def _layer_cake_library(architecture, x, points, H, z, xi, size: int, how: str) -> tuple[Library, tuple]:
+    """Sign layer-cake patterns $H$ (on ``points``) at the architecture's levels, as a library and $(z, \\xi)$."""
+    low = _low(architecture)
+    Q, z, xi = from_sign_solution(H, z, xi, low)
+    inverse = np.searchsorted(points, x)
+    features = [pattern_from_values(points, q, low) for q in Q.T]
+    return Library(architecture, x, features, Q[inverse], size, complete=False, how=how), (z, xi)
+
+
+def _clipping(architecture: Architecture, x: np.ndarray, y: np.ndarray, beta: float):
+    """Every pattern available: the labels clipped (:func:`~lmirrors.closed_forms.clip_fit`, at the
+    sign network's $\\beta$ for threshold units), written down as the layer cake of its distinct values."""
+    clipping = clip_fit(x, y, sign_beta(beta, _low(architecture)))
+    points = np.unique(x)
     units = np.unique(clipping.values).size - 1
     if units * points.size > MAX_LAYER_CAKE:
         raise ValueError(
@@ -312,11 +373,28 @@ def _sign_clipping(architecture: Architecture, x: np.ndarray, y: np.ndarray, bet
             f"large to build ({units} x {points.size} > MAX_LAYER_CAKE = {MAX_LAYER_CAKE}); "
             "lmirrors.closed_forms.clip_fit(x, y, beta) gives its fit, cost and certificate without it"
         )
-    H, z, xi = clipping.layer_cake()
-    features = [pattern_from_values(points, h) for h in H.T]
     size = architecture.size_formula(points.size)
-    library = Library(architecture, x, features, H[inverse], size, complete=False, how="solved in closed form")
-    return library, LassoSolution(z, xi, beta, clipping.objective, clipping.gap, "clipping (closed form)")
+    library, (z, xi) = _layer_cake_library(
+        architecture, x, points, *clipping.layer_cake(), size, "solved in closed form"
+    )
+    objective, gap = (from_sign_objective(v, beta, _low(architecture)) for v in (clipping.objective, clipping.gap))
+    return library, LassoSolution(z, xi, beta, objective, gap, "clipping (closed form)")
+
+
+def _rectangular_fits(architecture: Architecture, n: int) -> bool:
+    widths = architecture.options["widths"]
+    return min(widths[1:]) >= min(widths[0], n - 1)
+
+
+def _rectangular(architecture: Architecture, x: np.ndarray, y: np.ndarray, beta: float):
+    """The best first-layer switch set and its clipping (:func:`~lmirrors.libraries.rectangular.best_switch_set`)."""
+    m1 = architecture.options["widths"][0]
+    best = best_switch_set(x, y, sign_beta(beta, _low(architecture)), m1)
+    cake = replace(best.clipping, points=best.points, values=best.values).layer_cake()
+    how = f"the best of {best.searched:,} first-layer switch sets, each clipped in closed form"
+    library, (z, xi) = _layer_cake_library(architecture, x, best.points, *cake, 2 ** len(best.gaps) - 1, how)
+    objective, gap = (from_sign_objective(v, beta, _low(architecture)) for v in (best.objective, best.gap))
+    return library, LassoSolution(z, xi, beta, objective, gap, "best switch set (exhaustive) + clipping")
 
 
 def _mirror_dictionary(architecture: Architecture, x: np.ndarray):
@@ -335,6 +413,15 @@ WIDTHS = Option(
     slider=(1, None, 1),
 )
 M1 = Option("m1", "first-layer neurons of a depth-3 unit (widths=(m1,))", depths=range(3, 4))
+LAYOUT = Option(
+    "layout",
+    "'tree' (each unit has its own lower layers) or 'rectangular' (all units share them)",
+    "tree",
+    depths=range(3, ANY_DEPTH),
+)
+RECTANGULAR_WIDTHS = Option(
+    "widths", "neurons per hidden layer, (m1, ..., m_L-1), or one number for every layer", depths=range(3, ANY_DEPTH)
+)
 
 FAMILIES: tuple[Family, ...] = (
     *(
@@ -377,24 +464,51 @@ FAMILIES: tuple[Family, ...] = (
         lambda arch, kinks: reflection_candidates(kinks, arch.depth, arch.activation),
         dictionary=_mirror_dictionary,
     ),
-    Family(
-        "sign",
-        range(2, ANY_DEPTH),
-        "switching patterns",
-        "v4 sign networks: patterns with at most m1·m2·… switches",
-        SignNetwork,
-        sign_network,
-        lambda arch, n: switching_size(n, _switches(arch)),
-        lambda arch, kinks: switching_candidates(kinks, _switches(arch)),
-        pricing=_sign_pricing,
-        closed_form=ClosedForm(
-            lambda arch, n: _switches(arch) >= n - 1,
-            "every pattern: m1·m2·… ≥ N − 1 (distinct x minus one)",
-            _sign_clipping,
-        ),
-        options=(M1, WIDTHS),
-        check_options=_sign_options,
-        max_dense_columns=4096,
+    *(
+        Family(
+            name,
+            range(2, ANY_DEPTH),
+            "switching patterns" if name == "sign" else "0/1 switching patterns",
+            result,
+            SignNetwork,
+            sign_network,
+            lambda arch, n: switching_size(n, _switches(arch)),
+            lambda arch, kinks: switching_candidates(kinks, _switches(arch), _low(arch)),
+            pricing=_step_pricing,
+            closed_form=ClosedForm(
+                lambda arch, n: _switches(arch) >= n - 1,
+                "every pattern: m1·m2·… ≥ N − 1 (distinct x minus one)",
+                _clipping,
+            ),
+            options=(M1, WIDTHS, LAYOUT),
+            check_options=_step_options,
+            max_dense_columns=4096,
+        )
+        for name, result in (
+            ("sign", "v4 sign networks: patterns with at most m1·m2·… switches"),
+            ("threshold", "v4 summary: no reflections; library ours: the sign library on levels 0/1, at 2β"),
+        )
+    ),
+    *(
+        Family(
+            name,
+            range(3, ANY_DEPTH),
+            "first-layer switch sets",
+            result,
+            RectangularNetwork,
+            rectangular_network,
+            lambda arch, n: switch_set_count(n, arch.options["widths"][0]),
+            closed_form=ClosedForm(
+                _rectangular_fits, "every hidden layer after the first at least min(m1, N − 1) wide", _rectangular
+            ),
+            options=(RECTANGULAR_WIDTHS, LAYOUT),
+            check_options=_rectangular_options,
+            selected_by={"layout": "rectangular"},
+        )
+        for name, result in (
+            ("sign", "rectangular sign nets of any depth in the v1–v3 abstracts; theorem ours: best ≤ m1-switch fit"),
+            ("threshold", "ours: the rectangular sign network at 2β"),
+        )
     ),
 )
 """One entry per result of the paper, the registry that :func:`architectures` returns."""

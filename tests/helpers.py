@@ -170,7 +170,8 @@ def registry_cases(max_depth: int = 10) -> list[tuple[int, str, dict]]:
             required = [
                 o for o in family.options if o.name in EXAMPLE_OPTIONS and (o.depths is None or depth in o.depths)
             ]
-            cases.append((depth, family.activation, {o.name: EXAMPLE_OPTIONS[o.name] for o in required}))
+            options = {**family.selected_by, **{o.name: EXAMPLE_OPTIONS[o.name] for o in required}}
+            cases.append((depth, family.activation, options))
     return cases
 
 

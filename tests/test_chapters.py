@@ -72,6 +72,25 @@ def check_sign_networks(glued: dict) -> None:
     # ... and for beta > 0 the optimum is the data clipped (closed form = materialised Lasso).
     assert glued["ch3_clip_objective_error"] < 1e-9 and glued["ch3_clip_fit_error"] < 1e-8
     assert glued["ch3_clip_big_gap"] < 1e-9
+    # Threshold units (our derivation; v4 reports no reflections): the threshold network at beta is the
+    # sign network at 2 beta, and its minimum norm with every pattern is max y - min y, twice the sign one.
+    assert glued["ch3_thr_cases"] == 12
+    assert glued["ch3_thr_objective_error"] < 1e-8 and glued["ch3_thr_fit_error"] < 1e-6
+    assert glued["ch3_thr_network_error"] < 1e-8
+    assert abs(glued["ch3_thr_norm_ratio"] - 2.0) < 1e-8 and glued["ch3_thr_range_error"] < 1e-8
+    assert glued["ch3_thr_reflection_same"] is True and glued["ch3_thr_reflection_extra"] == 0
+    # Rectangular networks (our theorem): R_k falls with m1, never below the tree relaxation, strictly above
+    # it at m1 = 1 and equal to it (the every-pattern optimum) at m1 = N - 1; depth adds nothing; the rebuilt
+    # networks attain R_k and random networks never beat it; the optimal value is not convex in y.
+    rect, tree = np.array(glued["ch3_rect_values"]), np.array(glued["ch3_rect_tree_values"])
+    assert len(rect) == len(tree) == glued["ch3_rect_n"] - 1
+    assert np.all(np.diff(rect) <= 1e-10) and np.all(tree <= rect + 1e-9)
+    assert glued["ch3_rect_first_gap"] > 0.05 and glued["ch3_rect_last_gap"] < 1e-8
+    assert 1 < glued["ch3_rect_first_equal"] <= glued["ch3_rect_n"] - 1
+    assert glued["ch3_rect_network_error"] < 1e-8 and glued["ch3_rect_depth_spread"] < 1e-10
+    assert abs(glued["ch3_rect_random_excess"]) < 1e-9 and glued["ch3_rect_max_gap"] < 1e-9
+    assert glued["ch3_rect_midpoint"] > glued["ch3_rect_average"] + 0.05
+    assert glued["ch3_rect_tree_midpoint"] <= glued["ch3_rect_tree_average"] + 1e-12
 
 
 def check_square_wave(glued: dict) -> None:

@@ -10,7 +10,7 @@ from sign_reference import count_switches, oracle_patterns
 import lmirrors
 from lmirrors import Architecture
 from lmirrors.libraries.switching import best_pattern, pattern_from_switches
-from lmirrors.networks.reconstruction import sign_tree
+from lmirrors.networks.reconstruction import step_tree
 
 ARCHITECTURES = [(2, ()), (3, (1,)), (3, (2,)), (3, (3,)), (4, (2, 2))]
 
@@ -79,8 +79,9 @@ def test_every_pattern_is_realised_by_a_tree_of_these_widths(widths):
     for t in range(1, min(K, 6) + 1):
         for switches in itertools.combinations(range(6), t):
             pattern = pattern_from_switches(points, switches)
-            neuron, sign = sign_tree(pattern, widths)
-            np.testing.assert_array_equal(sign * neuron(grid), pattern(grid))
+            neuron, constant, slope = step_tree(pattern, widths)
+            assert constant == 0.0
+            np.testing.assert_array_equal(slope * neuron(grid), pattern(grid))
             assert neuron.layers == len(widths) + 1
             for level, m in enumerate(reversed(widths)):
                 assert neuron.max_fan_in(level) <= m
@@ -89,9 +90,9 @@ def test_every_pattern_is_realised_by_a_tree_of_these_widths(widths):
 def test_too_many_switches_for_the_tree_is_rejected():
     pattern = pattern_from_switches(np.arange(6.0), (0, 2, 4))
     with pytest.raises(ValueError, match="capacity"):
-        sign_tree(pattern, (2,))
+        step_tree(pattern, (2,))
     with pytest.raises(ValueError, match="switches once"):
-        sign_tree(pattern, ())
+        step_tree(pattern, ())
 
 
 @pytest.mark.parametrize(

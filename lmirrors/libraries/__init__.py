@@ -7,6 +7,8 @@ module                    networks                                    paper (v4)
 :mod:`.capped_ramps`      deep narrow ReLU, any depth >= 3             Lemma 3.8, Theorem 3.7
 :mod:`.reflections`       deep narrow absolute value, depths 3-5       Theorem 3.2
 :mod:`.switching`         sign networks (trees), any depth             sign networks
+:mod:`.thresholds`        threshold (0/1 step) networks, any depth     threshold (ours)
+:mod:`.rectangular`       rectangular sign / threshold, depth >= 3     rectangular (ours)
 :mod:`.planar`            two layers on 2-D data, ReLU / abs           ours; Thm C.3 not found
 ========================  ==========================================  =========================
 

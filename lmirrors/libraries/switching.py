@@ -32,6 +32,9 @@ $h \in \{\pm1\}^N$; it *switches* at $j$ when $h_j \ne h_{j+1}$.
 Constant patterns are absorbed by $\xi$ and $\pm h$ by the sign of $z$, so the library is
 the patterns with $h_1 = +1$ and $1..K$ switches:
 $\sum_{t=1}^{\min(K, N-1)} \binom{N-1}{t}$ columns, a function of the *order* of the data only.
+
+The same patterns with levels $\{0, 1\}$ instead of $\{\pm1\}$ (``low = 0``) are the
+library of threshold networks, :mod:`lmirrors.libraries.thresholds`.
 """
 
 from __future__ import annotations
@@ -45,12 +48,21 @@ import numpy as np
 from .library import Candidates
 
 
+def step_values(h, low: float = -1.0) -> np.ndarray:
+    r"""The $\pm1$ pattern ``h`` on the levels $\{\text{low}, 1\}$: $\text{low} + (1 - \text{low})(1 + h)/2$
+    ($h$ itself for sign, $(1 + h)/2$ for threshold units)."""
+    return low + (1.0 - low) * (1.0 + np.asarray(h, dtype=float)) / 2.0
+
+
 @dataclass(frozen=True)
 class SignPattern:
-    """A switching feature: value ``start`` left of the first threshold, flipping at each one."""
+    """A switching feature: the high level $1$ left of the first threshold if ``start`` is
+    $+1$ (the low level if $-1$), flipping at each threshold. ``low`` is $-1$ for sign units,
+    $0$ for threshold units."""
 
     start: float
     thresholds: tuple[float, ...]
+    low: float = -1.0
 
     @property
     def breakpoints(self) -> tuple[float, ...]:
@@ -59,23 +71,26 @@ class SignPattern:
     @property
     def label(self) -> str:
         where = ", ".join(f"{t:.3g}" for t in self.thresholds)
-        return f"{'+' if self.start > 0 else '−'} switching at {where}"
+        first = ("+" if self.start > 0 else "−") if self.low == -1.0 else f"{step_values(self.start, self.low):g}"
+        return f"{first} switching at {where}"
 
     def __call__(self, x) -> np.ndarray:
         x = np.asarray(x, dtype=float)
         flips = np.searchsorted(np.asarray(self.thresholds), x, side="right")
-        return self.start * (-1.0) ** flips
+        return step_values(self.start * (-1.0) ** flips, self.low)
 
 
-def pattern_from_switches(points: np.ndarray, switches) -> SignPattern:
-    """The pattern starting at $+1$ that switches after each index in ``switches`` (thresholds at midpoints)."""
-    return SignPattern(1.0, tuple(float((points[j] + points[j + 1]) / 2) for j in sorted(switches)))
+def pattern_from_switches(points: np.ndarray, switches, low: float = -1.0) -> SignPattern:
+    """The pattern starting at the high level that switches after each index in ``switches``
+    (thresholds at midpoints)."""
+    return SignPattern(1.0, tuple(float((points[j] + points[j + 1]) / 2) for j in sorted(switches)), low)
 
 
-def pattern_from_values(points: np.ndarray, values: np.ndarray) -> SignPattern:
-    """The pattern with the given $\\pm1$ values on sorted ``points``."""
+def pattern_from_values(points: np.ndarray, values: np.ndarray, low: float = -1.0) -> SignPattern:
+    """The pattern with the given values (each ``low`` or $1$) on sorted ``points``."""
     switches = np.flatnonzero(values[1:] != values[:-1])
-    return SignPattern(float(values[0]), tuple(float((points[j] + points[j + 1]) / 2) for j in switches))
+    start = 1.0 if values[0] == 1.0 else -1.0
+    return SignPattern(start, tuple(float((points[j] + points[j + 1]) / 2) for j in switches), low)
 
 
 def _runs(r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -137,12 +152,12 @@ def switching_size(n: int, switches: int) -> int:
     return sum(math.comb(n - 1, t) for t in range(1, switches + 1))
 
 
-def switching_candidates(points: np.ndarray, switches: int) -> Candidates:
-    """Every pattern starting at $+1$ with $1..K$ switches between consecutive sorted distinct
-    ``points`` (thresholds at the midpoints)."""
+def switching_candidates(points: np.ndarray, switches: int, low: float = -1.0) -> Candidates:
+    """Every pattern starting at the high level with $1..K$ switches between consecutive sorted
+    distinct ``points`` (thresholds at the midpoints), on the levels $\\{\\text{low}, 1\\}$."""
     gaps = range(points.size - 1)
     switch_sets = [s for t in range(1, min(switches, points.size - 1) + 1) for s in itertools.combinations(gaps, t)]
-    patterns = [pattern_from_switches(points, s) for s in switch_sets]
+    patterns = [pattern_from_switches(points, s, low) for s in switch_sets]
     return Candidates(
         len(patterns),
         lambda x: np.column_stack([p(x) for p in patterns]) if patterns else np.zeros((np.size(x), 0)),
@@ -150,14 +165,19 @@ def switching_candidates(points: np.ndarray, switches: int) -> Candidates:
     )
 
 
-def switching_pricing(x, switches: int):
+def switching_pricing(x, switches: int, low: float = -1.0):
     r"""The oracle $r \mapsto (\max_h |r^\top h|, h)$ over every pattern with at most $K$ switches
-    on ``x`` (:func:`best_pattern` on the sums of $r$ over repeated points)."""
+    on ``x`` (:func:`best_pattern` on the sums of $r$ over repeated points).
+
+    On the levels $\{\text{low}, 1\}$ a pattern is $c\mathbf 1 + \tfrac{1 - \text{low}}2 h$, so for
+    the centred $r$ the oracle receives ($\mathbf 1^\top r = 0$) the value scales by
+    $(1 - \text{low})/2$ and the maximiser is the same pattern.
+    """
     x = np.asarray(x, dtype=float)
     points, inverse = np.unique(x, return_inverse=True)
 
     def price(r: np.ndarray) -> tuple[float, np.ndarray]:
         value, pattern = best_pattern(np.bincount(inverse, weights=r, minlength=points.size), switches)
-        return value, pattern[inverse][:, None]
+        return value * (1.0 - low) / 2.0, step_values(pattern[inverse][:, None], low)
 
     return price

@@ -3,6 +3,7 @@ and their torch twins (:mod:`lmirrors.networks.torch_modules`, imported only whe
 
 from .base import FORMAT, Network
 from .parallel import ParallelNetwork
+from .rectangular import RectangularNetwork
 from .sign import SignNetwork, SignNeuron
 
-__all__ = ["FORMAT", "Network", "ParallelNetwork", "SignNetwork", "SignNeuron"]
+__all__ = ["FORMAT", "Network", "ParallelNetwork", "RectangularNetwork", "SignNetwork", "SignNeuron"]

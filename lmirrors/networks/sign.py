@@ -1,12 +1,16 @@
-r"""Sign-activation networks with explicit weights: trees of sign neurons.
+r"""Step-activation networks with explicit weights: trees of sign (or threshold) neurons.
 
-A unit is $a\,s\,g(x)$ with $g$ a tree of sign neurons ($\operatorname{sign}(0) = +1$): a
-first-layer neuron is $\operatorname{sign}(w x + b)$, a neuron above it
-$\operatorname{sign}(\sum_i v_i\,\text{child}_i(x) + c)$. Sign ignores positive scaling, so the
-inner weights are scale-free and only the output weight $a$ and the amplitude $s$ are penalised:
+A unit is $a\,s\,g(x)$ with $g$ a tree of step neurons: a first-layer neuron computes
+$\sigma(w x + b)$, a neuron above it $\sigma(\sum_i v_i\,\text{child}_i(x) + b)$, where $\sigma$ is
+$\operatorname{sign}$ ($\pm1$, $\operatorname{sign}(0) = +1$) or the threshold
+$\mathbb 1\{t \ge 0\}$ ($0/1$). Steps ignore positive scaling, so the inner weights are
+scale-free and only the output weight $a$ and the amplitude $s$ are penalised:
 
 $$ J = \tfrac12\|f(X) - y\|^2 + \tfrac\beta2\sum_k (a_k^2 + s_k^2),\qquad
    f(x) = \xi + \sum_k a_k s_k\, g_k(x). $$
+
+Rectangular networks, whose units share their lower layers, are
+:class:`~lmirrors.networks.rectangular.RectangularNetwork`.
 """
 
 from __future__ import annotations
@@ -16,27 +20,41 @@ from typing import Any
 
 import numpy as np
 
+from ..activations import Activation, get_activation
 from .base import Network, distinct_points, real_array, real_number
 
+SIGN = Activation("sign")
 
-def _sign(t) -> np.ndarray:
-    return np.where(np.asarray(t, dtype=float) >= 0.0, 1.0, -1.0)
+
+def step_activation(description: dict[str, Any]) -> Activation:
+    """The step activation a network description names (``sign`` if it names none)."""
+    name = description.get("activation", "sign")
+    if name not in ("sign", "threshold"):
+        raise ValueError(f"network description: a step network's 'activation' is sign or threshold, got {name!r}")
+    return get_activation(name)
+
+
+def step_penalty(a: np.ndarray, s: np.ndarray, beta: float) -> float:
+    r"""$\tfrac\beta2\sum_k (a_k^2 + s_k^2)$: the output weights and amplitudes of step units."""
+    return float(beta / 2 * (np.sum(a**2) + np.sum(s**2)))
 
 
 @dataclass(frozen=True)
 class SignNeuron:
-    r"""$\operatorname{sign}(w x + b)$ if ``children`` is empty (``weights = (w,)``), else
-    $\operatorname{sign}(\sum_i v_i\, \text{child}_i(x) + b)$ with ``weights = v``."""
+    r"""$\sigma(w x + b)$ if ``children`` is empty (``weights = (w,)``), else
+    $\sigma(\sum_i v_i\, \text{child}_i(x) + b)$ with ``weights = v``; $\sigma$ is the step
+    ``activation`` passed when it is evaluated (sign unless told)."""
 
     weights: tuple[float, ...]
     bias: float
     children: tuple[SignNeuron, ...] = ()
 
-    def __call__(self, x) -> np.ndarray:
+    def __call__(self, x, activation: Activation = SIGN) -> np.ndarray:
         x = np.asarray(x, dtype=float)
         if not self.children:
-            return _sign(self.weights[0] * x + self.bias)
-        return _sign(sum(v * child(x) for v, child in zip(self.weights, self.children, strict=True)) + self.bias)
+            return activation(self.weights[0] * x + self.bias)
+        inputs = (v * child(x, activation) for v, child in zip(self.weights, self.children, strict=True))
+        return activation(sum(inputs) + self.bias)
 
     @property
     def layers(self) -> int:
@@ -81,7 +99,8 @@ class SignNeuron:
 
 @dataclass
 class SignNetwork(Network):
-    r"""$f(x) = \xi + \sum_k a_k s_k\, g_k(x)$ with sign-neuron trees $g_k$ (``neurons``)."""
+    r"""$f(x) = \xi + \sum_k a_k s_k\, g_k(x)$ with step-neuron trees $g_k$ (``neurons``) of the
+    step ``activation`` (sign or threshold)."""
 
     kind = "sign"
 
@@ -89,10 +108,11 @@ class SignNetwork(Network):
     a: np.ndarray
     s: np.ndarray
     xi: float
+    activation: Activation = SIGN
 
     @property
     def depth(self) -> int:
-        """Number of weight layers (the sign layers of a unit plus the output weight)."""
+        """Number of weight layers (the step layers of a unit plus the output weight)."""
         return 1 + max((g.layers for g in self.neurons), default=1)
 
     @property
@@ -103,26 +123,27 @@ class SignNetwork(Network):
         x = np.asarray(x, dtype=float).reshape(-1)
         if not self.neurons:
             return np.zeros((0, x.size))
-        return np.array([a * s * g(x) for a, s, g in zip(self.a, self.s, self.neurons, strict=True)])
+        units = zip(self.a, self.s, self.neurons, strict=True)
+        return np.array([a * s * g(x, self.activation) for a, s, g in units])
 
     def penalty(self, beta: float) -> float:
         r"""$\tfrac\beta2\sum_k (a_k^2 + s_k^2)$ (inner weights are scale-free and not penalised)."""
-        return float(beta / 2 * (np.sum(self.a**2) + np.sum(self.s**2)))
+        return step_penalty(self.a, self.s, beta)
 
     def breakpoints(self) -> np.ndarray:
         """Every first-layer threshold of the network, sorted (the output can only jump there)."""
         return distinct_points([t for g in self.neurons for t in g.first_layer_thresholds()])
 
     def describe(self) -> str:
-        neurons = sum(g.size for g in self.neurons)
+        neurons, name = sum(g.size for g in self.neurons), self.activation.name
         return (
-            f"{self.width} unit(s) of depth {self.depth} (sign): {neurons} sign neurons, "
+            f"{self.width} unit(s) of depth {self.depth} ({name}): {neurons} {name} neurons, "
             f"{2 * self.width} penalised weights (a, s) and an output bias {self.xi:.6g}"
         )
 
     def parameters(self) -> dict[str, Any]:
         return {
-            "activation": "sign",
+            "activation": self.activation.name,
             "depth": self.depth,
             "units": [
                 {"a": float(a), "s": float(s), "neuron": g.to_dict()}
@@ -138,7 +159,7 @@ class SignNetwork(Network):
         neurons = [SignNeuron.from_dict(u.get("neuron")) for u in units]
         a = np.array([real_number(u, "a") for u in units])
         s = np.array([real_number(u, "s") for u in units])
-        network = cls(neurons, a, s, real_number(description, "output_bias"))
+        network = cls(neurons, a, s, real_number(description, "output_bias"), step_activation(description))
         if description.get("depth") != network.depth:
             raise ValueError(
                 f"network description: 'depth' is {description.get('depth')!r} but the neurons make depth {network.depth}"

@@ -1,11 +1,13 @@
 r"""Torch twins of the network classes (float64), for export and for training with Adam.
 
 :func:`batched_forward` evaluates a batch of parallel networks at once (restarts of Adam are
-trained together); :class:`TorchParallelNetwork`, :class:`TorchSignNetwork` and
-:class:`TorchPlanarNetwork` are the ``to_torch()`` of
-:class:`~lmirrors.networks.parallel.ParallelNetwork`, :class:`~lmirrors.networks.sign.SignNetwork`
-and :class:`~lmirrors.networks.planar.PlanarNetwork`. Sign units compute the same function but have
-zero gradient almost everywhere, so they are exported, not trained.
+trained together); :class:`TorchParallelNetwork`, :class:`TorchSignNetwork`,
+:class:`TorchPlanarNetwork` and :class:`TorchRectangularNetwork` are the ``to_torch()`` of
+:class:`~lmirrors.networks.parallel.ParallelNetwork`, :class:`~lmirrors.networks.sign.SignNetwork`,
+:class:`~lmirrors.networks.planar.PlanarNetwork` and
+:class:`~lmirrors.networks.rectangular.RectangularNetwork`. Step units (sign, threshold)
+compute the same function but have zero gradient almost everywhere, so they are exported, not
+trained.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from ..activations import Activation
 if TYPE_CHECKING:
     from .parallel import ParallelNetwork
     from .planar import PlanarNetwork
+    from .rectangular import RectangularNetwork
     from .sign import SignNetwork, SignNeuron
 
 
@@ -58,23 +61,25 @@ class TorchParallelNetwork(torch.nn.Module):
         return batched_forward(self.W, self.B, self.xi, x, self.activation)
 
 
-def _sign(t: torch.Tensor) -> torch.Tensor:
-    return torch.where(t >= 0, 1.0, -1.0).to(torch.float64)
+def _step(t: torch.Tensor, low: float) -> torch.Tensor:
+    return torch.where(t >= 0, 1.0, low).to(torch.float64)
 
 
 class TorchSignNeuron(torch.nn.Module):
-    """$\\operatorname{sign}(w x + b)$ or $\\operatorname{sign}(\\sum_i v_i\\,\\text{child}_i(x) + b)$."""
+    """$\\sigma(w x + b)$ or $\\sigma(\\sum_i v_i\\,\\text{child}_i(x) + b)$ for a step $\\sigma$ whose
+    value below zero is ``low`` ($-1$: sign, $0$: threshold)."""
 
-    def __init__(self, neuron: SignNeuron) -> None:
+    def __init__(self, neuron: SignNeuron, low: float = -1.0) -> None:
         super().__init__()
+        self.low = low
         self.weights, self.bias = _parameter(neuron.weights), _parameter(neuron.bias)
-        self.children_ = torch.nn.ModuleList(TorchSignNeuron(child) for child in neuron.children)
+        self.children_ = torch.nn.ModuleList(TorchSignNeuron(child, low) for child in neuron.children)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not len(self.children_):
-            return _sign(self.weights[0] * x + self.bias)
+            return _step(self.weights[0] * x + self.bias, self.low)
         inputs = torch.stack([child(x) for child in self.children_])
-        return _sign(self.weights @ inputs + self.bias)
+        return _step(self.weights @ inputs + self.bias, self.low)
 
 
 class TorchSignNetwork(torch.nn.Module):
@@ -82,7 +87,7 @@ class TorchSignNetwork(torch.nn.Module):
 
     def __init__(self, network: SignNetwork) -> None:
         super().__init__()
-        self.neurons = torch.nn.ModuleList(TorchSignNeuron(g) for g in network.neurons)
+        self.neurons = torch.nn.ModuleList(TorchSignNeuron(g, network.activation.low) for g in network.neurons)
         self.a, self.s, self.xi = _parameter(network.a), _parameter(network.s), _parameter(network.xi)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -108,3 +113,21 @@ class TorchPlanarNetwork(torch.nn.Module):
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         X = torch.as_tensor(X, dtype=torch.float64).reshape(-1, 2)
         return self.xi + self.activation.torch(X @ self.W.T + self.b) @ self.a
+
+
+class TorchRectangularNetwork(torch.nn.Module):
+    """The function of a :class:`~lmirrors.networks.rectangular.RectangularNetwork` (forward only)."""
+
+    def __init__(self, network: RectangularNetwork) -> None:
+        super().__init__()
+        self.low = network.activation.low
+        self.weights = torch.nn.ParameterList(_parameter(W) for W in network.weights)
+        self.biases = torch.nn.ParameterList(_parameter(b) for b in network.biases)
+        self.a, self.s, self.xi = _parameter(network.a), _parameter(network.s), _parameter(network.xi)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = torch.as_tensor(x, dtype=torch.float64).reshape(-1)
+        h = _step(self.weights[0][:, None] * x[None, :] + self.biases[0][:, None], self.low)
+        for V, c in zip(self.weights[1:], self.biases[1:], strict=True):
+            h = _step(V @ h + c[:, None], self.low)
+        return self.xi + ((self.a * self.s)[:, None] * h).sum(dim=0)
