@@ -23,6 +23,7 @@ from .convex.column_generation import Oracle
 from .convex.dictionary import Dictionary
 from .convex.lasso import LassoSolution
 from .libraries.capped_ramps import CappedRampDictionary, capped_ramp_candidates, capped_ramp_features
+from .libraries.leaky_chains import leaky_candidates, leaky_dictionary
 from .libraries.library import Candidates, Library
 from .libraries.ramps import ramp_candidates, two_layer_dictionary, two_layer_features
 from .libraries.reflections import (
@@ -365,6 +366,18 @@ FAMILIES: tuple[Family, ...] = (
         lambda arch, n: n * (n - 1) // 2,
         lambda arch, kinks: capped_ramp_candidates(kinks, arch.depth, arch.activation),
         dictionary=lambda arch, x: (CappedRampDictionary(x), capped_ramp_features(x, arch.depth, arch.activation)),
+    ),
+    Family(
+        "leaky_relu",
+        range(3, 5),
+        "chains with kinks at data",
+        "v4 Theorem 3.7",
+        ParallelNetwork,
+        parallel_network,
+        lambda arch, n: (2 * n) ** (arch.depth - 1),
+        lambda arch, kinks: leaky_candidates(kinks, arch.depth, arch.activation),
+        dictionary=lambda arch, x: leaky_dictionary(x, arch.depth, arch.activation),
+        options=(SLOPE,),
     ),
     Family(
         "abs",

@@ -64,7 +64,9 @@ def chain_forward(activation: Activation, signs: np.ndarray, biases: np.ndarray,
     return h, slope
 
 
-def chain_dictionary(x, activation: Activation, signs: np.ndarray, biases: np.ndarray, tau: np.ndarray) -> RampDictionary:
+def chain_dictionary(
+    x, activation: Activation, signs: np.ndarray, biases: np.ndarray, tau: np.ndarray
+) -> RampDictionary:
     r"""Normalised units (as in :func:`chain_forward`) as a matrix-free ramp dictionary on data ``x``.
 
     ``tau`` $(M, K)$ lists, per unit, every point where one of its pre-activations can vanish (a
