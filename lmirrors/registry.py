@@ -33,6 +33,7 @@ from .libraries.reflections import (
     reflection_candidates,
     reflection_features,
 )
+from .libraries.symmetrized import symmetrized_candidates, symmetrized_dictionary, symmetrized_size
 from .libraries.switching import (
     max_switches,
     pattern_from_values,
@@ -389,6 +390,24 @@ FAMILIES: tuple[Family, ...] = (
         lambda arch, n: (3 * n * n - n) // 2 if arch.depth == 3 else pinning_count(arch.depth, n),
         lambda arch, kinks: reflection_candidates(kinks, arch.depth, arch.activation),
         dictionary=_mirror_dictionary,
+    ),
+    *(
+        Family(
+            "symmetrized_relu",
+            range(depth, depth + 1),
+            library,
+            result,
+            ParallelNetwork,
+            parallel_network,
+            lambda arch, n: symmetrized_size(arch.depth, n),
+            lambda arch, kinks: symmetrized_candidates(kinks, arch.depth, arch.activation),
+            dictionary=lambda arch, x: symmetrized_dictionary(x, arch.depth, arch.activation),
+            max_dense_columns=500_000,
+        )
+        for depth, library, result in (
+            (2, "interval distances", "architecture defined by the book; no reflections at depth 2"),
+            (3, "generalized reflections", "v4 Theorem 3.12, architecture defined by the book"),
+        )
     ),
     Family(
         "sign",

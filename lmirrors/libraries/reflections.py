@@ -131,7 +131,8 @@ def _coefficients(pinnings: Pinnings, k: int) -> np.ndarray:
 
 def kink_kind(coefficients: dict[int, Fraction]) -> str:
     r"""How a kink $\sum_i c_i x_i$ derives from the points: data, midpoint, reflection $2x_i - x_j$,
-    reflection of a reflection (integer weights), or another mirror combination."""
+    generalized reflection $x_i + x_j - x_k$ (of $x_k$ about the midpoint of $x_i$ and $x_j$),
+    reflection of a reflection (other integer weights), or another mirror combination."""
     weights = sorted(coefficients.values())
     if weights == [1]:
         return "data"
@@ -139,6 +140,8 @@ def kink_kind(coefficients: dict[int, Fraction]) -> str:
         return "midpoint"
     if weights == [Fraction(-1), Fraction(2)]:
         return "reflection"
+    if weights == [Fraction(-1), Fraction(1), Fraction(1)]:
+        return "generalized reflection"
     return "reflection of a reflection" if all(c.denominator == 1 for c in weights) else "mirror combination"
 
 
