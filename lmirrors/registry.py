@@ -33,7 +33,6 @@ from .libraries.reflections import (
     reflection_candidates,
     reflection_features,
 )
-from .libraries.symmetrized import symmetrized_candidates, symmetrized_dictionary, symmetrized_size
 from .libraries.switching import (
     max_switches,
     pattern_from_values,
@@ -41,6 +40,7 @@ from .libraries.switching import (
     switching_pricing,
     switching_size,
 )
+from .libraries.symmetrized import symmetrized_candidates, symmetrized_dictionary, symmetrized_size
 from .networks.base import Network
 from .networks.parallel import ParallelNetwork
 from .networks.reconstruction import parallel_network, sign_network
