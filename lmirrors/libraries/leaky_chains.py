@@ -61,7 +61,8 @@ def leaky_chain(sign: np.ndarray, bias: np.ndarray, kinks: np.ndarray, activatio
     bends = t[np.abs(slopes[1] - slopes[0]) > 1e-12]
     arrows = "".join("↑" if s > 0 else "↓" for s in sign)
     label = f"leaky chain {arrows}, kinks " + ", ".join(f"{number(v)} (data)" for v in bends)
-    return Feature(activation, tuple(sign), tuple(bias), tuple(float(v) for v in bends), label, ("data",) * bends.size)
+    signs, biases = tuple(float(s) for s in sign), tuple(float(b) for b in bias)
+    return Feature(activation, signs, biases, tuple(float(v) for v in bends), label, ("data",) * bends.size)
 
 
 def leaky_candidates(kinks: np.ndarray, depth: int, activation: Activation) -> Candidates:

@@ -1,10 +1,12 @@
 r"""Symmetrized ReLU networks: interval distances and generalized reflections (paper, v4 Theorem 3.12).
 
-**The architecture is our definition.** The paper's text is not available to us; its abstract
-(version 3) says that "in absolute value and symmetrized ReLU networks, a third layer creates
-features that represent reflections of training data about themselves", and its Theorem 3.12
-gives the three-layer library "with generalized reflections". We define a *symmetrized ReLU
-neuron* as a ReLU neuron plus its mirror image, with their own biases and one shared weight,
+**The architecture is our definition.** The paper's text was not available to us: its version-3
+abstract names absolute-value and symmetrized ReLU networks as those where a third layer
+creates reflections of the data, and public summaries of version 4's Theorem 3.12 speak of the
+three-layer library with generalized reflections. A scalar activation cannot be the answer (an
+even, positively homogeneous $\sigma$ is $c|t|$, the absolute value), so we define a
+*symmetrized ReLU neuron* as a ReLU neuron plus its mirror image, with their own biases and one
+shared weight,
 
 $$ h \mapsto (w h + b)_+ + (-w h + b')_+ , $$
 
