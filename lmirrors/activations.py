@@ -30,7 +30,7 @@ class Activation:
     ``symmetrized_relu`` (the book's definition, not taken from the paper): a neuron adds a ReLU
     neuron and its mirror image with their own biases,
     $(w h + b)_+ + (-w h + b')_+$; with $b = b' = 0$ it is $(t)_+ + (-t)_+ = |t|$, which is what
-    :meth:`__call__` returns for it.
+    calling it on $t$ returns.
     """
 
     name: str
@@ -49,7 +49,7 @@ class Activation:
 
     @property
     def bias_shape(self) -> tuple[int, ...]:
-        """Shape of one neuron's bias: ``()`` (one bias), ``(2,)`` for the symmetrized ReLU $(b, b')$."""
+        """The array shape of one neuron's bias, ``()`` (one bias) or ``(2,)`` for the symmetrized ReLU $(b, b')$."""
         return (2,) if self.name == "symmetrized_relu" else ()
 
     def __call__(self, t):

@@ -24,6 +24,7 @@ With $\gamma = 0$ (ReLU) the chains with kinks at data points are the capped ram
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from functools import partial
 
 import numpy as np
@@ -79,7 +80,7 @@ def _chain_of(signs: np.ndarray, biases: np.ndarray, pins: np.ndarray, activatio
     return leaky_chain(signs[k], biases[k], pins[k], activation)
 
 
-def leaky_dictionary(x, depth: int, activation: Activation) -> tuple[RampDictionary, partial]:
+def leaky_dictionary(x, depth: int, activation: Activation) -> tuple[RampDictionary, Callable[[int], Feature]]:
     r"""The library on ``x`` as a matrix-free ramp dictionary (all $(2N)^{L-1}$ chains, in the order
     of :func:`leaky_chains`; at most $L$ ramps each) and the feature of column ``k``."""
     x = np.asarray(x, dtype=float)

@@ -41,6 +41,7 @@ $k(S)$ of them kink forms ($12N^4 + \dots$ before merging; far fewer distinct co
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache, partial
@@ -53,24 +54,23 @@ from .features import Feature, chain_dictionary, chain_forward, number
 from .library import Candidates
 from .reflections import describe_point, kink_kind
 
-KINK_FORMS = {
+# rows: the kink forms in theta, depth 2 (p, q), depth 3 (p, q, l1, l2)
+_KINK_FORMS = {
     2: np.array([[1.0, 0.0], [0.0, 1.0]]),
     3: np.array([[1, 0, 0, 0], [0, 1, 0, 0], [1, 0, -1, 0], [0, 1, 1, 0], [1, 0, 0, -1], [0, 1, 0, 1]], dtype=float),
 }
-r"""Rows: the kink forms in $\theta$; depth 2 $(p, q)$, depth 3 $(p, q, l_1, l_2)$."""
-
-BOUNDARY_FORMS = {
+# rows: forms pinned at 0 (depth 3: l1, l2, q - p, l2 - l1; at depth 2 the face p = q is already a
+# pinning of both ends)
+_BOUNDARY_FORMS = {
     2: np.zeros((0, 2)),
     3: np.array([[0, 0, 1, 0], [0, 0, 0, 1], [-1, 1, 0, 0], [0, 0, -1, 1]], dtype=float),
 }
-r"""Rows: forms pinned at 0 (depth 3: $l_1$, $l_2$, $q - p$, $l_2 - l_1$; at depth 2 the face $p = q$
-is already a pinning of both ends)."""
 
 
 @cache
 def vertex_subsets(depth: int) -> tuple[tuple[int, ...], ...]:
     """Sets of ``2(L - 1)`` linearly independent forms (indices into kink forms, then boundary forms)."""
-    forms = np.vstack([KINK_FORMS[depth], BOUNDARY_FORMS[depth]])
+    forms = np.vstack([_KINK_FORMS[depth], _BOUNDARY_FORMS[depth]])
     size = forms.shape[1]
     return tuple(
         s for s in itertools.combinations(range(len(forms)), size) if np.linalg.matrix_rank(forms[list(s)]) == size
@@ -80,7 +80,7 @@ def vertex_subsets(depth: int) -> tuple[tuple[int, ...], ...]:
 def symmetrized_size(depth: int, n: int) -> int:
     r"""Pinnings on ``n`` points before the domain $p \le q$, $l_1 \le l_2$ and merging: $\sum_S
     n^{k(S)}$ ($k(S)$: kink forms in the subset $S$), $n^2$ at depth 2 ($n(n+1)/2$ remain)."""
-    kinks = len(KINK_FORMS[depth])
+    kinks = len(_KINK_FORMS[depth])
     return sum(n ** sum(i < kinks for i in s) for s in vertex_subsets(depth))
 
 
@@ -105,15 +105,15 @@ class Intervals:
 
     def kinks(self) -> np.ndarray:
         """Every kink form at every row: where a pre-activation can vanish, shape (M, forms)."""
-        return self.theta @ KINK_FORMS[self.depth].T
+        return self.theta @ _KINK_FORMS[self.depth].T
 
 
 def interval_parameters(points, depth: int, decimals: int = 10) -> Intervals:
     r"""Every vertex $\theta$ (module docstring) on ``points`` with $p \le q$ (and $l_1 \le l_2$),
     equal rows merged. Cost: :func:`symmetrized_size` rows before merging."""
     points = np.unique(np.asarray(points, dtype=float))
-    forms = np.vstack([KINK_FORMS[depth], BOUNDARY_FORMS[depth]])
-    kinks = len(KINK_FORMS[depth])
+    forms = np.vstack([_KINK_FORMS[depth], _BOUNDARY_FORMS[depth]])
+    kinks = len(_KINK_FORMS[depth])
     scale = max(1.0, float(np.abs(points).max()))
     parts = []
     for s, subset in enumerate(vertex_subsets(depth)):
@@ -138,7 +138,7 @@ def interval_feature(intervals: Intervals, k: int, activation: Activation) -> Fe
     """Row ``k`` as a :class:`Feature`, labelled by how each kink derives from the points."""
     depth = intervals.depth
     subset = vertex_subsets(depth)[intervals.subset[k]]
-    forms = np.vstack([KINK_FORMS[depth], BOUNDARY_FORMS[depth]])
+    forms = np.vstack([_KINK_FORMS[depth], _BOUNDARY_FORMS[depth]])
     inverse = np.linalg.inv(forms[list(subset)])
     biases = intervals.biases()[k : k + 1]
     values = intervals.kinks()[k]
@@ -147,7 +147,7 @@ def interval_feature(intervals: Intervals, k: int, activation: Activation) -> Fe
     probes = np.concatenate([values - h, values + h])[None, :]
     slopes = chain_forward(activation, np.ones((1, depth - 1)), biases, probes)[1][0].reshape(2, -1)
     described: dict[float, tuple[str, str]] = {}
-    for form, t, bends in zip(KINK_FORMS[depth], values, np.abs(slopes[1] - slopes[0]) > 1e-12, strict=True):
+    for form, t, bends in zip(_KINK_FORMS[depth], values, np.abs(slopes[1] - slopes[0]) > 1e-12, strict=True):
         key = round(float(t), 9)
         if not bends or key in described:
             continue
@@ -190,7 +190,7 @@ def symmetrized_candidates(kinks: np.ndarray, depth: int, activation: Activation
     )
 
 
-def symmetrized_dictionary(x, depth: int, activation: Activation) -> tuple[RampDictionary, partial]:
+def symmetrized_dictionary(x, depth: int, activation: Activation) -> tuple[RampDictionary, Callable[[int], Feature]]:
     r"""The library on ``x`` as a matrix-free ramp dictionary (rows of :func:`interval_parameters`
     in order, at most 7 ramps per column) and the feature of column ``k``."""
     x = np.asarray(x, dtype=float)
