@@ -23,6 +23,7 @@ from .convex.column_generation import Oracle
 from .convex.dictionary import Dictionary
 from .convex.lasso import LassoSolution
 from .libraries.capped_ramps import CappedRampDictionary, capped_ramp_candidates, capped_ramp_features
+from .libraries.leaky_chains import leaky_candidates, leaky_dictionary
 from .libraries.library import Candidates, Library
 from .libraries.ramps import ramp_candidates, two_layer_dictionary, two_layer_features
 from .libraries.rectangular import best_switch_set, switch_set_count
@@ -40,6 +41,7 @@ from .libraries.switching import (
     switching_pricing,
     switching_size,
 )
+from .libraries.symmetrized import symmetrized_candidates, symmetrized_dictionary, symmetrized_size
 from .libraries.thresholds import from_sign_objective, from_sign_solution, sign_beta
 from .networks.base import Network
 from .networks.parallel import ParallelNetwork
@@ -454,6 +456,18 @@ FAMILIES: tuple[Family, ...] = (
         dictionary=lambda arch, x: (CappedRampDictionary(x), capped_ramp_features(x, arch.depth, arch.activation)),
     ),
     Family(
+        "leaky_relu",
+        range(3, 5),
+        "chains with kinks at data",
+        "v4 Theorem 3.7",
+        ParallelNetwork,
+        parallel_network,
+        lambda arch, n: (2 * n) ** (arch.depth - 1),
+        lambda arch, kinks: leaky_candidates(kinks, arch.depth, arch.activation),
+        dictionary=lambda arch, x: leaky_dictionary(x, arch.depth, arch.activation),
+        options=(SLOPE,),
+    ),
+    Family(
         "abs",
         range(3, 6),
         "reflections",
@@ -463,6 +477,24 @@ FAMILIES: tuple[Family, ...] = (
         lambda arch, n: (3 * n * n - n) // 2 if arch.depth == 3 else pinning_count(arch.depth, n),
         lambda arch, kinks: reflection_candidates(kinks, arch.depth, arch.activation),
         dictionary=_mirror_dictionary,
+    ),
+    *(
+        Family(
+            "symmetrized_relu",
+            range(depth, depth + 1),
+            library,
+            result,
+            ParallelNetwork,
+            parallel_network,
+            lambda arch, n: symmetrized_size(arch.depth, n),
+            lambda arch, kinks: symmetrized_candidates(kinks, arch.depth, arch.activation),
+            dictionary=lambda arch, x: symmetrized_dictionary(x, arch.depth, arch.activation),
+            max_dense_columns=500_000,
+        )
+        for depth, library, result in (
+            (2, "interval distances", "architecture defined by the book; no reflections at depth 2"),
+            (3, "generalized reflections", "v4 Theorem 3.12, architecture defined by the book"),
+        )
     ),
     *(
         Family(

@@ -53,8 +53,8 @@ def train_adam(
     r"""Minimise $J$ with Adam from ``restarts`` random initialisations, or from a given network.
 
     ``width`` defaults to $2N$ units (at least the $N-1$ that always suffice). First-layer
-    kinks start uniformly over the data range; the learning rate decays from ``lr`` to
-    ``lr/100`` (cosine). Returns the restart with the lowest final $J$. ``slope`` is the
+    kinks start uniformly over the data range (a symmetrized ReLU neuron starts as
+    $|w(x - t)|$); the learning rate decays from ``lr`` to ``lr/100`` (cosine). Returns the restart with the lowest final $J$. ``slope`` is the
     leaky ReLU's $\gamma$ (as in :class:`~lmirrors.registry.Architecture`).
 
     ``start``: every restart begins at this network's weights (its depth, activation and width
@@ -79,12 +79,13 @@ def train_adam(
         scale = float(np.std(y) + np.ptp(y)) / np.sqrt(width) + 1e-3
         W = torch.randn(shape, generator=gen, dtype=torch.float64) * scale ** (1 / depth)
         kinks = xt.min() + (xt.max() - xt.min()) * torch.rand(shape[:2], generator=gen, dtype=torch.float64)
-        B = 0.1 * torch.randn((restarts, width, depth - 1), generator=gen, dtype=torch.float64)
-        B[..., 0] = -W[..., 0] * kinks
+        B = 0.1 * torch.randn((restarts, width, depth - 1, *act.bias_shape), generator=gen, dtype=torch.float64)
+        first = -W[..., 0] * kinks
+        B[:, :, 0] = torch.stack([first, -first], dim=-1) if act.bias_shape else first  # symmetrized: |w(x - kink)|
         xi = torch.full((restarts,), float(np.mean(y)), dtype=torch.float64)
     else:
         W = torch.as_tensor(start.W).expand(shape).clone()
-        B = torch.as_tensor(start.B).expand(restarts, width, depth - 1).clone()
+        B = torch.as_tensor(start.B).expand(restarts, width, depth - 1, *act.bias_shape).clone()
         W *= 1 + jitter * torch.randn(shape, generator=gen, dtype=torch.float64)
         B *= 1 + jitter * torch.randn(B.shape, generator=gen, dtype=torch.float64)
         xi = torch.full((restarts,), float(start.xi), dtype=torch.float64)

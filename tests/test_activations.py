@@ -110,3 +110,34 @@ def test_torch_version_matches_numpy(act):
 def test_sign_cannot_be_trained():
     with pytest.raises(ValueError, match="sign"):
         Activation("sign").torch(torch.zeros(3))
+
+
+def test_symmetrized_relu_neuron_by_hand():
+    """(w h + b)_+ + (-w h + b')_+ with w = 2, b = -2, b' = -4: zero on [-2, 1], slopes -2 and 2 outside."""
+    act = get_activation("symmetrized")
+    assert act.name == "symmetrized_relu" and act.bias_shape == (2,)
+    h = np.array([-4.0, -2.0, 0.0, 1.0, 3.0])
+    np.testing.assert_array_equal(act.neuron(2.0, h, np.array([-2.0, -4.0])), [4.0, 0.0, 0.0, 0.0, 4.0])
+    np.testing.assert_array_equal(act(T), np.abs(T))  # both biases 0: (t)_+ + (-t)_+ = |t|
+
+
+@pytest.mark.parametrize("c", [1e-3, 0.7, 5.0])
+def test_symmetrized_relu_neuron_is_homogeneous_in_weight_and_biases(c):
+    act = Activation("symmetrized_relu")
+    rng = np.random.default_rng(1)
+    h, b = rng.standard_normal(40) * 3, rng.standard_normal(2)
+    np.testing.assert_allclose(act.neuron(c * 1.3, h, c * b), c * act.neuron(1.3, h, b), rtol=1e-14)
+
+
+@pytest.mark.parametrize(
+    "act", [Activation("relu"), Activation("leaky_relu", 0.2), Activation("abs"), Activation("symmetrized_relu")]
+)
+def test_neuron_slope_and_torch_neuron(act):
+    rng = np.random.default_rng(2)
+    h = rng.uniform(-3, 3, 200)
+    b = rng.standard_normal(act.bias_shape)
+    step = 1e-6
+    numeric = (act.neuron(-1.5, h + step, b) - act.neuron(-1.5, h - step, b)) / (2 * step)
+    np.testing.assert_allclose(act.neuron_slope(-1.5, h, b), numeric, atol=1e-6)
+    out = act.neuron_torch(torch.tensor(-1.5), torch.as_tensor(h), torch.as_tensor(b)).numpy()
+    np.testing.assert_allclose(out, act.neuron(-1.5, h, b), rtol=1e-15)

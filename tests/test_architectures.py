@@ -14,7 +14,7 @@ def test_size_formula():
 @pytest.mark.parametrize(
     "depth, activation, match",
     [
-        (3, "leaky_relu", "no library yet for depth 3 with leaky_relu"),
+        (5, "leaky_relu", "no library yet for depth 5 with leaky_relu"),
         (6, "abs", "no library yet for depth 6 with abs"),
         (11, "relu", "no library yet for depth 11 with relu"),
         (1, "relu", "depth must be an integer >= 2"),

@@ -144,6 +144,8 @@ def check_your_data(glued: dict) -> None:
 
 
 def check_deep_reflections(glued: dict) -> None:
+    from math import factorial
+
     # a capped ramp to the reflection 4 = 2*2 - 0 is half the data ramp 2->6 on the data
     assert abs(glued["ch2_reflection_combination_norm"] - 0.5) < 1e-9
     # z-shape minimum norm: 1.5 with ramps (L = 2), 0.75 with one capped ramp (L = 3, 4)
@@ -178,6 +180,32 @@ def check_deep_reflections(glued: dict) -> None:
     assert abs(toys["bounce", 4] - 4.0) < 1e-9 and abs(glued["ch2_toy_bounce_4"] - 4.0) < 1e-9
     # against the paper's recorded objectives 1.5e-8 and 3e-8 at beta = 1e-8 (z-shape, L = 3, 4)
     assert glued["ch2_toy_z_text"] == "0.75 and 0.75" and glued["ch2_toy_z_ratio_text"] == "0.5 and 0.25"
+    # leaky ReLU (v4 Theorem 3.7) on the Figure 2 data: slope 0 is ReLU (1.5, 0.75, 0.75); slope 0.5
+    # gains at every depth (3, 27/16, 15/11); every kink of a solution is a data point
+    norms = {(slope, depth): value for slope, depth, value in glued["ch2_leaky_min_norms"]}
+    for slope, want in [(0.0, [1.5, 0.75, 0.75]), (0.5, [3.0, 27 / 16, 15 / 11])]:
+        for depth, value in zip((2, 3, 4), want, strict=True):
+            assert abs(norms[slope, depth] - value) < 1e-9, (slope, depth, norms)
+    for slope in (0.01, 0.5):
+        assert norms[slope, 2] > norms[slope, 3] > norms[slope, 4] + 1e-6
+    assert glued["ch2_leaky_half_text"] == "3, 27/16, 15/11" and glued["ch2_leaky_relu_text"] == "1.5, 0.75, 0.75"
+    columns = {(slope, depth): value for slope, depth, value in glued["ch2_leaky_columns"]}
+    assert columns[0.0, 3] == columns[0.0, 4] == 6  # the N(N - 1)/2 capped ramps on 4 points
+    assert glued["ch2_leaky_reconstruction"] < 1e-8 and glued["ch2_leaky_kinds"] == ["data"]
+    for n, depth, candidates, bound in glued["ch2_leaky_bound"]:
+        assert candidates == (2 * n) ** (depth - 1) and bound == n ** (depth - 1) * 2**depth * factorial(depth)
+    assert glued["ch2_leaky_bound_ratio_text"] == "12 and 48"
+    # symmetrized ReLU (v4 Theorem 3.12, our definition): generalized reflections needed on the example
+    for got, want in zip(glued["ch2_sym_full"], [2.0, 7 / 12], strict=True):
+        assert abs(got - want) < 1e-9, glued["ch2_sym_full"]
+    for got, want in zip(glued["ch2_sym_earlier"], [169 / 83, 20591 / 34038], strict=True):
+        assert abs(got - want) < 1e-9, glued["ch2_sym_earlier"]
+    for network, lasso in zip(glued["ch2_sym_network"], glued["ch2_sym_full"], strict=True):
+        assert abs(network - lasso) < 1e-8 * lasso
+    assert glued["ch2_sym_winner_kinks"] == [1.0, 2.0, 7.0, 8.0] and glued["ch2_sym_generalized_kink"] == 7.0
+    assert glued["ch2_sym_winner_kinds"].count("generalized reflection") == 1
+    texts = [glued[k] for k in ("ch2_sym_earlier_min_text", "ch2_sym_full_min_text", "ch2_sym_full_beta_text")]
+    assert texts == ["169/83", "2", "7/12"] and abs(glued["ch2_sym_earlier_beta"] - 20591 / 34038) < 1e-9, texts
 
 
 def check_bitcoin(glued: dict) -> None:

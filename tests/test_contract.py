@@ -100,7 +100,7 @@ def test_explorer(case):
     ("args", "names"),
     [
         (["--depth", "6", "--activation", "abs"], "abs: depths 2–5"),
-        (["--depth", "3", "--activation", "leaky_relu"], ""),
+        (["--depth", "5", "--activation", "leaky_relu"], "leaky_relu: depths 2–4"),
     ],
 )
 def test_unsupported_combination_is_one_line_naming_what_exists(tmp_path, capsys, args, names):

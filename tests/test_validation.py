@@ -76,8 +76,8 @@ def test_unknown_activation(activation):
 def test_unsupported_depth_and_activation():
     with pytest.raises(ValueError, match="no library yet for depth 5 with leaky_relu"):
         fit(X, Y, depth=5, activation="leaky_relu")
-    with pytest.raises(ValueError, match="no library yet for depth 3 with leaky_relu"):
-        fit(X, Y, depth=3, activation="leaky_relu")
+    with pytest.raises(ValueError, match="no library yet for depth 4 with symmetrized_relu"):
+        fit(X, Y, depth=4, activation="symmetrized_relu")
     with pytest.raises(ValueError, match="slope in"):
         fit(X, Y, activation="leaky_relu", slope=1.5)
 

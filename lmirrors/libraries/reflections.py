@@ -33,7 +33,7 @@ import numpy as np
 
 from ..activations import Activation
 from ..convex.dictionary import RampDictionary
-from .features import Feature, number
+from .features import Feature, chain_dictionary, number
 from .library import Candidates
 
 
@@ -131,7 +131,8 @@ def _coefficients(pinnings: Pinnings, k: int) -> np.ndarray:
 
 def kink_kind(coefficients: dict[int, Fraction]) -> str:
     r"""How a kink $\sum_i c_i x_i$ derives from the points: data, midpoint, reflection $2x_i - x_j$,
-    reflection of a reflection (integer weights), or another mirror combination."""
+    generalized reflection $x_i + x_j - x_k$ (of $x_k$ about the midpoint of $x_i$ and $x_j$),
+    reflection of a reflection (other integer weights), or another mirror combination."""
     weights = sorted(coefficients.values())
     if weights == [1]:
         return "data"
@@ -139,6 +140,8 @@ def kink_kind(coefficients: dict[int, Fraction]) -> str:
         return "midpoint"
     if weights == [Fraction(-1), Fraction(2)]:
         return "reflection"
+    if weights == [Fraction(-1), Fraction(1), Fraction(1)]:
+        return "generalized reflection"
     return "reflection of a reflection" if all(c.denominator == 1 for c in weights) else "mirror combination"
 
 
@@ -197,31 +200,13 @@ def mirror_feature(pinnings: Pinnings, k: int, activation: Activation) -> Featur
     )
 
 
-def _chain_slopes(a: np.ndarray, t: np.ndarray) -> np.ndarray:
-    r"""Slope $f_a'(t) = \prod_l \operatorname{sign} h_l(t)$ with $h_0 = t - a_1$,
-    $h_l = |h_{l-1}| - a_{l+1}$, at points ``t`` (one row of points per row of ``a``)."""
-    h = t - a[:, :1]
-    slope = np.sign(h)
-    for level in range(1, a.shape[1]):
-        h = np.abs(h) - a[:, level : level + 1]
-        slope *= np.sign(h)
-    return slope
-
-
 def mirror_dictionary(x, depth: int = 3, pinnings: Pinnings | None = None) -> RampDictionary:
     r"""The deep narrow absolute-value library as a ramp dictionary, never forming $A$.
 
     Columns are the units $f_a(x) = |\cdots||x - a_1| - a_2| \cdots - a_{L-1}|$ for the rows $a$
     of :func:`pinned_parameters` on the distinct data, in that order. Every
-    weight is $\pm1$, so $f_a$ has slopes $\pm1$: $-1$ left of all its kink forms $\tau = Fa$
-    (:func:`kink_forms`), $+1$ right of them, and on each interval between
-    consecutive forms the product of the pre-activation signs at its midpoint (exact: no
-    pre-activation vanishes between consecutive forms). With slope changes $\Delta_\tau$, on
-    data $x_1 \le x \le x_N$
-
-    $$ f_a(x) = f_a(x_1) + s_a (x - x_1)_+ + \sum_{x_1 < \tau < x_N} \Delta_\tau (x - \tau)_+,
-       \qquad s_a = -1 + \sum_{\tau \le x_1} \Delta_\tau, $$
-
+    weight is $\pm1$, so $f_a$ has slopes $\pm1$, changing only at its kink forms $\tau = Fa$
+    (:func:`kink_forms`): :func:`~lmirrors.libraries.features.chain_dictionary` writes it as
     at most $2^{L-1}$ ramps per column. Columns equal up to a sign and an additive constant
     remain (e.g. reflections about points beyond the data), and so may columns that are
     constant on the data (e.g. $\operatorname{dist}(x, \{x_1, x_2\})$ for $N = 2$): neither
@@ -235,22 +220,7 @@ def mirror_dictionary(x, depth: int = 3, pinnings: Pinnings | None = None) -> Ra
     if depth < 2:
         raise ValueError(f"depth must be >= 2 (weight layers), got {depth}")
     a = (pinned_parameters(points, depth) if pinnings is None else pinnings).a
-    tau = np.sort(a @ kink_forms(depth).T, axis=1)
-    inner = _chain_slopes(a, 0.5 * (tau[:, 1:] + tau[:, :-1]))
-    ends = np.ones((a.shape[0], 1))
-    change = np.diff(np.hstack([-ends, inner, ends]), axis=1)
-    tol = 1e-13 * np.abs(points).max()
-    left = tau <= points[0] + tol
-    start = (change * left).sum(axis=1) - 1.0
-    inside = ~left & (tau < points[-1] - tol) & (change != 0)
-    columns = np.arange(a.shape[0])
-    return RampDictionary.from_terms(
-        x,
-        np.concatenate([np.full(a.shape[0], points[0]), tau[inside]]),
-        np.concatenate([start, change[inside]]),
-        np.concatenate([columns, np.nonzero(inside)[0]]),
-        chain_values(a, points[:1])[0],
-    )
+    return chain_dictionary(x, Activation("abs"), np.ones_like(a), -a, a @ kink_forms(depth).T)
 
 
 def reflection_candidates(kinks: np.ndarray, depth: int, activation: Activation) -> Candidates:

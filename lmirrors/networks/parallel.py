@@ -16,13 +16,14 @@ from typing import Any
 
 import numpy as np
 
-from ..activations import Activation, get_activation
+from ..activations import Activation, get_activation, layer_bias
 from .base import Network, distinct_points, real_array, real_number
 
 
 @dataclass
 class ParallelNetwork(Network):
-    """Weights ``W`` (units × L), biases ``B`` (units × (L − 1)), output bias ``xi``."""
+    """Weights ``W`` (units × L), biases ``B`` (units × (L − 1), with a trailing pair $(b, b')$ for
+    the symmetrized ReLU: :attr:`~lmirrors.activations.Activation.bias_shape`), output bias ``xi``."""
 
     kind = "parallel"
 
@@ -43,7 +44,7 @@ class ParallelNetwork(Network):
         """$h_l$ of every unit after ``layers`` hidden layers ($h_0 = x$): shape (units, len(x))."""
         h = np.broadcast_to(np.asarray(x, dtype=float).reshape(-1), (self.width, np.size(x)))
         for layer in range(layers):
-            h = self.activation(self.W[:, layer, None] * h + self.B[:, layer, None])
+            h = self.activation.neuron(self.W[:, layer, None], h, layer_bias(self.B, layer, self.activation))
         return h
 
     def units(self, x) -> np.ndarray:
@@ -114,7 +115,7 @@ class ParallelNetwork(Network):
             raise ValueError(f"network description: 'depth' must be an integer >= 2, got {depth!r}")
         activation = get_activation(str(description.get("activation")), real_number(description, "slope"))
         W = real_array(description, "weights", (-1, depth))
-        B = real_array(description, "biases", (W.shape[0], depth - 1))
+        B = real_array(description, "biases", (W.shape[0], depth - 1, *activation.bias_shape))
         return cls(activation, W, B, real_number(description, "output_bias"))
 
     def to_torch(self):
@@ -141,9 +142,15 @@ def _zeros(g, knots: np.ndarray) -> np.ndarray:
 def _unit_kinks(unit: ParallelNetwork) -> np.ndarray:
     """Kinks of a one-unit network (:meth:`ParallelNetwork.breakpoints`)."""
     knots = np.zeros(0)
+    act = unit.activation
     for layer in range(unit.depth - 1):
         w, b = unit.W[0, layer], unit.B[0, layer]
-        knots = np.union1d(knots, _zeros(lambda t, layer=layer, w=w, b=b: w * unit.hidden(t, layer)[0] + b, knots))
+        for k in range(len(act.pre_activations(w, 0.0, b))):
+
+            def pre(t, layer=layer, w=w, b=b, k=k):
+                return act.pre_activations(w, unit.hidden(t, layer)[0], b)[k]
+
+            knots = np.union1d(knots, _zeros(pre, knots))
     if knots.size == 0:
         return knots
     t = np.concatenate([[knots[0] - 1.0], knots, [knots[-1] + 1.0]])

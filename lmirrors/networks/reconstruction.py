@@ -44,7 +44,7 @@ def chain_weights(feature: Feature, z: float) -> tuple[np.ndarray, np.ndarray]:
     """
     c = abs(z) ** (1.0 / feature.depth)
     weights = np.array([*(s * c for s in feature.signs), np.sign(z) * c])
-    biases = np.array([b * c ** (layer + 1) for layer, b in enumerate(feature.biases)])
+    biases = np.array([np.asarray(b) * c ** (layer + 1) for layer, b in enumerate(feature.biases)])
     return weights, biases
 
 
@@ -53,7 +53,7 @@ def parallel_network(library: Library, solution: LassoSolution) -> ParallelNetwo
     depth = library.architecture.depth
     support = solution.support
     W = np.zeros((support.size, depth))
-    B = np.zeros((support.size, depth - 1))
+    B = np.zeros((support.size, depth - 1, *library.architecture.activation.bias_shape))
     for row, k in enumerate(support):
         W[row], B[row] = chain_weights(library.features[k], solution.z[k])
     return ParallelNetwork(library.architecture.activation, W, B, solution.xi)

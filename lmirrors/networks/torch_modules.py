@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from ..activations import Activation
+from ..activations import Activation, layer_bias
 
 if TYPE_CHECKING:
     from .parallel import ParallelNetwork
@@ -29,7 +29,7 @@ def batched_forward(W, B, xi, x, activation: Activation):
     """Network outputs for weights with any leading batch shape: ``W[..., units, L]``."""
     h = x.expand(*W.shape[:-1], x.shape[-1])
     for layer in range(W.shape[-1] - 1):
-        h = activation.torch(W[..., layer, None] * h + B[..., layer, None])
+        h = activation.neuron_torch(W[..., layer, None], h, layer_bias(B, layer, activation))
     return xi[..., None] + (W[..., -1, None] * h).sum(dim=-2)
 
 
