@@ -244,8 +244,9 @@ class Cones:
 
     @property
     def inward(self) -> np.ndarray:
-        r"""(blocks, 2, 2): the cone of block $k$ is $\{u : \text{inward}[k]\,u \ge 0\}$ (left of the
-        arc's first direction, right of its last; one half-plane when the arc is $\pi$ long)."""
+        r"""Inward normals of shape ``(blocks, 2, 2)``: the cone of block $k$ is
+        $\{u : \text{inward}[k]\,u \ge 0\}$ (left of the arc's first direction, right of its last;
+        one half-plane when the arc is $\pi$ long)."""
         first = np.stack([-np.sin(self.start), np.cos(self.start)], axis=1)
         last = np.stack([np.sin(self.stop), -np.cos(self.stop)], axis=1)
         return np.stack([first, last], axis=1)
