@@ -11,7 +11,18 @@ from pathlib import Path
 
 import numpy as np
 
-MANIFEST = Path(__file__).resolve().parent.parent / "data" / "bitcoin.json"
+
+def data_directory() -> Path:
+    """The project's ``data/``: beside the package in a source checkout, inside it
+    (``lmirrors/data/``) in an installed wheel."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package.parent / "data", package / "data"):
+        if (candidate / "bitcoin.json").is_file():
+            return candidate
+    raise FileNotFoundError(f"no data/bitcoin.json beside or inside {package}: reinstall lmirrors")
+
+
+MANIFEST = data_directory() / "bitcoin.json"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,277 @@
+r"""Matrix-free dictionaries: apply $A$ and $A^\top$ without materialising $A$.
+
+A :class:`Dictionary` is what the working-set Lasso solver needs from a library matrix
+$A \in \mathbb R^{N\times M}$:
+
+* ``matvec(z)`` $= Az$ and ``correlations(r, cols)`` $= A_{:,\text{cols}}^\top r$;
+* ``price(r, count)``: $\max_j |A_j^\top r|$ and the ``count`` columns with the largest
+  $|A_j^\top r|$ (the most violated dual constraints; $r$ has zero mean, so centring $A$
+  does not change these numbers);
+* ``gram(cols)``: the centred Gram matrix $A_{c,S}^\top A_{c,S}$ of a few columns.
+
+:class:`DenseDictionary` wraps an explicit matrix (pricing blockwise, never forming
+$A_c$). :class:`RampDictionary` stores every column as a sparse combination of ramps
+
+$$ A_{:,j} = \sum_k W_{kj}\,(x - \tau_k)_+ + e_j \quad\text{on the data}, $$
+
+which covers every piecewise-linear library on 1-D data: 2-layer ReLU / leaky / abs
+columns (one kink), capped ramps $\mathrm{clip}(x, x_i, x_j) - x_i = (x-x_i)_+ - (x-x_j)_+$,
+deep absolute-value units ($\le 2^{L-1}$ ramps each) and, via
+:meth:`RampDictionary.from_matrix`, any library given by its values on the data (a vector
+on sorted data is its piecewise-linear interpolant, whose slope changes are second
+differences; they are sparse for the paper's features, e.g. 2 per sign pattern switch).
+With suffix sums on sorted data,
+
+$$ \rho_k = \sum_{x_m > \tau_k} r_m (x_m - \tau_k),\qquad
+   (Wu\text{ applied}) (x_m) = \sum_{\tau_k < x_m} u_k (x_m - \tau_k) $$
+
+cost $O(N + K)$, so $A^\top r = W^\top\rho + e\,\mathbf 1^\top r$ and $Az$ cost
+$O(N + K + \mathrm{nnz}(W))$.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+
+@dataclass(frozen=True)
+class Pricing:
+    """Result of a pricing pass: the largest $|A_j^\\top r|$ and the most violated columns."""
+
+    max_abs: float
+    indices: np.ndarray
+    values: np.ndarray
+
+
+def top_indices(values: np.ndarray, count: int, peaks: bool = False) -> np.ndarray:
+    """Indices of the ``count`` entries of largest magnitude, largest first.
+
+    With ``peaks``, local maxima of $|v|$ in index order come first: neighbouring columns of
+    an ordered library (ramps at adjacent kinks) are nearly equal, and one column per peak
+    finds the distinct features of the solution in fewer rounds.
+    """
+    if peaks and values.size > 2:
+        a = np.abs(values)
+        padded = np.concatenate([[-1.0], a, [-1.0]])
+        is_peak = (a >= padded[:-2]) & (a >= padded[2:])
+        first = np.flatnonzero(is_peak)[top_indices(values[is_peak], count)]
+        rest = np.setdiff1d(top_indices(values, count), first)
+        return np.concatenate([first, rest[np.argsort(-a[rest], kind="stable")]])[: max(count, 0)]
+    count = min(count, values.size)
+    if count <= 0:
+        return np.zeros(0, dtype=np.int64)
+    part = np.argpartition(-np.abs(values), count - 1)[:count]
+    return part[np.argsort(-np.abs(values[part]), kind="stable")]
+
+
+class Dictionary:
+    """Interface of a library matrix for the working-set solver (see module docstring)."""
+
+    shape: tuple[int, int]
+
+    def matvec(self, z: np.ndarray) -> np.ndarray:
+        """$Az$ for a full coefficient vector (only its nonzeros are used)."""
+        cols = np.flatnonzero(z)
+        return self.matvec_columns(cols, z[cols])
+
+    def matvec_columns(self, cols: np.ndarray, coef: np.ndarray) -> np.ndarray:
+        """$A_{:,\\text{cols}}\\,\\text{coef}$."""
+        raise NotImplementedError
+
+    def correlations(self, r: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """$A_{:,\\text{cols}}^\\top r$."""
+        raise NotImplementedError
+
+    def gram(self, cols: np.ndarray) -> np.ndarray:
+        """Centred Gram matrix $A_{c,S}^\\top A_{c,S}$ of the columns ``cols``."""
+        raise NotImplementedError
+
+    def price(self, r: np.ndarray, count: int = 0) -> Pricing:
+        """$\\max_j |A_j^\\top r|$ and the ``count`` largest $|A_j^\\top r|$ (``r`` of zero mean)."""
+        raise NotImplementedError
+
+    def rmatvec(self, r: np.ndarray) -> np.ndarray:
+        """$A^\\top r$ for all columns (memory $O(M)$)."""
+        return self.correlations(r, np.arange(self.shape[1]))
+
+
+class DenseDictionary(Dictionary):
+    """An explicit matrix; pricing runs over column blocks so $A_c$ is never formed."""
+
+    def __init__(self, A: np.ndarray, block: int = 4096) -> None:
+        self.A = np.asarray(A, dtype=float)
+        if self.A.ndim != 2:
+            raise ValueError(f"A must be a 2-D matrix, got shape {self.A.shape}")
+        self.shape = self.A.shape
+        self.block = block
+
+    def matvec(self, z: np.ndarray) -> np.ndarray:
+        return self.A @ z
+
+    def matvec_columns(self, cols, coef):
+        return self.A[:, cols] @ coef
+
+    def correlations(self, r, cols):
+        return self.A[:, cols].T @ r
+
+    def rmatvec(self, r):
+        return self.A.T @ r
+
+    def gram(self, cols):
+        As = self.A[:, cols]
+        As = As - As.mean(axis=0)
+        return As.T @ As
+
+    def price(self, r, count=0):
+        best_idx, best_val, top = np.zeros(0, dtype=np.int64), np.zeros(0), 0.0
+        for start in range(0, self.shape[1], self.block):
+            values = self.A[:, start : start + self.block].T @ r
+            top = max(top, float(np.abs(values).max(initial=0.0)))
+            if count:
+                keep = top_indices(values, count)
+                best_idx = np.concatenate([best_idx, keep + start])
+                best_val = np.concatenate([best_val, values[keep]])
+                sel = top_indices(best_val, count)
+                best_idx, best_val = best_idx[sel], best_val[sel]
+        return Pricing(top, best_idx, best_val)
+
+
+class RampDictionary(Dictionary):
+    r"""Columns $\sum_k W_{kj}(x - \tau_k)_+ + e_j$ evaluated at data ``x`` (any order).
+
+    ``kinks`` ($\tau$, sorted, distinct), ``weights`` ($K \times M$, sparse) and ``offsets``
+    ($e$, length $M$). Kinks below the smallest data point are allowed (the ramp is then
+    affine on the data).
+    """
+
+    def __init__(self, x, kinks, weights, offsets=None) -> None:
+        self.x = np.asarray(x, dtype=float)
+        self.order = np.argsort(self.x, kind="stable")
+        xs = self.x[self.order]
+        # Work in coordinates centred on the data so that suffix sums do not cancel.
+        self.centre = 0.5 * (xs[0] + xs[-1])
+        self.xs = xs - self.centre
+        self.kinks = np.asarray(kinks, dtype=float) - self.centre
+        if np.any(np.diff(self.kinks) <= 0):
+            raise ValueError("kinks must be sorted and distinct")
+        self.W = sp.csc_matrix(weights)
+        if self.W.shape[0] != self.kinks.size:
+            raise ValueError(f"weights has {self.W.shape[0]} rows but there are {self.kinks.size} kinks")
+        self.Wt = self.W.T.tocsr()
+        self.offsets = np.zeros(self.W.shape[1]) if offsets is None else np.asarray(offsets, dtype=float)
+        self.shape = (self.x.size, self.W.shape[1])
+        # first data index strictly to the right of each kink
+        self._right = np.searchsorted(self.xs, self.kinks, side="right")
+
+    # ----- ramp basis -----
+    def ramp_correlations(self, r: np.ndarray) -> np.ndarray:
+        r"""$\rho_k = \sum_m r_m (x_m - \tau_k)_+$ for every kink, $O(N + K)$."""
+        rs = np.asarray(r, dtype=float)[self.order]
+        r0 = np.concatenate([np.cumsum(rs[::-1])[::-1], [0.0]])
+        r1 = np.concatenate([np.cumsum((rs * self.xs)[::-1])[::-1], [0.0]])
+        return r1[self._right] - self.kinks * r0[self._right]
+
+    def ramp_matvec(self, u: np.ndarray) -> np.ndarray:
+        r"""$\sum_k u_k (x - \tau_k)_+$ at the data (original order), $O(N + K)$."""
+        left = np.searchsorted(self.kinks, self.xs, side="left")
+        u0 = np.concatenate([[0.0], np.cumsum(u)])
+        u1 = np.concatenate([[0.0], np.cumsum(u * self.kinks)])
+        out = np.empty(self.x.size)
+        out[self.order] = self.xs * u0[left] - u1[left]
+        return out
+
+    def dense(self) -> np.ndarray:
+        """The explicit matrix $A$ (rows in the order of ``x``); memory $N \times M$."""
+        ramps = np.maximum(self.x[:, None] - self.centre - self.kinks[None, :], 0.0)
+        return np.asarray((self.Wt @ ramps.T).T) + self.offsets
+
+    # ----- Dictionary interface -----
+    def matvec(self, z):
+        z = np.asarray(z, dtype=float)
+        return self.ramp_matvec(self.W @ z) + float(self.offsets @ z)
+
+    def matvec_columns(self, cols, coef):
+        u = self.W[:, cols] @ coef
+        return self.ramp_matvec(u) + float(self.offsets[cols] @ coef)
+
+    def rmatvec(self, r):
+        return self.Wt @ self.ramp_correlations(r) + self.offsets * float(np.sum(r))
+
+    def correlations(self, r, cols):
+        return self.Wt[cols] @ self.ramp_correlations(r) + self.offsets[cols] * float(np.sum(r))
+
+    def price(self, r, count=0):
+        values = self.rmatvec(r)
+        top = top_indices(values, count, peaks=True)
+        return Pricing(float(np.abs(values).max(initial=0.0)), top, values[top])
+
+    def gram(self, cols):
+        Ws = self.W[:, cols]
+        used = np.unique(Ws.indices)
+        return np.asarray(Ws[used].T @ (Ws[used].T @ self._ramp_gram(used)).T)
+
+    def _ramp_gram(self, used: np.ndarray) -> np.ndarray:
+        r"""Centred Gram of the ramps at kinks ``used``, without cancellation.
+
+        With $\tau_1 < \dots < \tau_K$, $P_b = \sum_{x > \tau_b}(x - \tau_b)$,
+        $Q_b = \sum_{x>\tau_b}(x - \tau_b)^2$ and $n_b = \#\{x > \tau_b\}$, for $a \le b$:
+        $\langle (x-\tau_a)_+, (x-\tau_b)_+\rangle = Q_b + (\tau_b - \tau_a) P_b$ (all terms
+        $\ge 0$). $P, Q, n$ come from moments on the intervals $(\tau_k, \tau_{k+1}]$ by the
+        backward recursion $Q_b = q_b + Q_{b+1} + 2\Delta P_{b+1} + \Delta^2 n_{b+1}$,
+        $P_b = p_b + P_{b+1} + \Delta n_{b+1}$ with $\Delta = \tau_{b+1} - \tau_b$. Centring
+        subtracts $P_a P_b / N$.
+        """
+        tau = self.kinks[used]
+        K = tau.size
+        owner = np.searchsorted(tau, self.xs, side="left") - 1
+        inside = owner >= 0
+        d = self.xs[inside] - tau[owner[inside]]
+        cnt = np.bincount(owner[inside], minlength=K).astype(float)
+        p = np.bincount(owner[inside], weights=d, minlength=K)
+        q = np.bincount(owner[inside], weights=d * d, minlength=K)
+        n_, P, Q = cnt.copy(), p.copy(), q.copy()
+        for b in range(K - 2, -1, -1):
+            delta = tau[b + 1] - tau[b]
+            Q[b] += Q[b + 1] + 2 * delta * P[b + 1] + delta * delta * n_[b + 1]
+            P[b] += P[b + 1] + delta * n_[b + 1]
+            n_[b] += n_[b + 1]
+        hi = np.maximum.outer(np.arange(K), np.arange(K))
+        G = Q[hi] + np.abs(tau[:, None] - tau[None, :]) * P[hi]
+        return G - np.outer(P, P) / self.x.size
+
+    @classmethod
+    def from_matrix(cls, x, A: np.ndarray, rtol: float = 1e-12) -> RampDictionary:
+        r"""Exact ramp expansion of any matrix on data ``x`` (distinct values).
+
+        On sorted data $v = v_1 + s_0 (x - x_1) + \sum_{k=2}^{N-1} (s_{k-1} - s_{k-2})(x - x_k)_+$
+        with interval slopes $s_k = (v_{k+2} - v_{k+1})/(x_{k+2} - x_{k+1})$; changes below
+        ``rtol`` times the column's largest slope are round-off and dropped.
+        """
+        x = np.asarray(x, dtype=float)
+        A = np.asarray(A, dtype=float)
+        order = np.argsort(x, kind="stable")
+        xs, As = x[order], A[order]
+        if np.any(np.diff(xs) <= 0):
+            raise ValueError("from_matrix needs distinct x values; merge repeated points first")
+        slopes = np.diff(As, axis=0) / np.diff(xs)[:, None]
+        change = np.vstack([slopes[:1], np.diff(slopes, axis=0)])
+        scale = np.abs(slopes).max(axis=0, initial=0.0)
+        change[np.abs(change) <= rtol * scale] = 0.0
+        # row k of ``change`` multiplies (x - xs[k])_+; row 0 is the slope from xs[0] on.
+        return cls(x, xs[:-1], sp.csc_matrix(change), As[0])
+
+    @classmethod
+    def from_terms(cls, x, positions, weights, columns, offsets) -> RampDictionary:
+        r"""A dictionary from triplets: column ``columns[i]`` has ``weights[i]`` on the ramp at
+        ``positions[i]`` (repeats add up); ``offsets`` $e$ has one entry per column. Kinks closer
+        than $10^{-13}\max|\tau|$ (round-off) are merged."""
+        kinks, rows = np.unique(positions, return_inverse=True)
+        new = np.concatenate([[True], np.diff(kinks) > 1e-13 * np.abs(kinks).max()])
+        rows = (np.cumsum(new) - 1)[rows]
+        W = sp.csc_matrix((weights, (rows, columns)), shape=(int(new.sum()), offsets.size))
+        W.sum_duplicates()
+        W.eliminate_zeros()
+        return cls(x, kinks[new], W, offsets)

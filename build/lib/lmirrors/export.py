@@ -1,0 +1,39 @@
+r"""A fitted network as plain JSON-ready data, and back.
+
+The description holds everything needed to evaluate the network without ``lmirrors``
+(:meth:`lmirrors.networks.base.Network.to_dict`: its ``kind``, weights and biases, output
+bias $\xi$), plus what the fit certified: the architecture, $\beta$, the Lasso objective and
+its duality gap, the network's own objective and the selected features.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .fitting import Fit
+from .networks.base import Network
+
+
+def fit_to_dict(result: Fit) -> dict[str, Any]:
+    """The network's description with the architecture, β, objective, gap and selected features."""
+    options = {k: list(v) if isinstance(v, tuple) else v for k, v in result.architecture.options.items()}
+    return {
+        **result.network.to_dict(),
+        "architecture": result.architecture.name,
+        "options": options,
+        "beta": result.beta,
+        "objective": result.solution.objective,
+        "objective_meaning": "minimum l1 norm (beta = 0)" if result.beta == 0 else "0.5*||f(X) - y||^2 + beta*||z||_1",
+        "duality_gap": result.solution.gap,
+        "network_objective": result.network_objective,
+        "n_points": int(result.x.size),
+        "library_size": result.library.size,
+        "features": [
+            {"label": s.label, "z": s.z, "breakpoints": list(s.feature.breakpoints)} for s in result.selected()
+        ],
+    }
+
+
+def network_from_dict(description: dict[str, Any]) -> Network:
+    """The network a :func:`fit_to_dict` (or :meth:`~lmirrors.networks.base.Network.to_dict`) description stands for."""
+    return Network.from_dict(description)

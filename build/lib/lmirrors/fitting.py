@@ -1,0 +1,261 @@
+r"""The public entry point: fit the globally optimal network by solving its Lasso.
+
+``fit(x, y, depth, activation, beta)`` looks the architecture up in the registry
+(:mod:`lmirrors.registry`), solves
+$\min_{z,\xi} \tfrac12\|Az + \xi\mathbf 1 - y\|^2 + \beta\|z\|_1$ over its finite library with a
+duality-gap certificate (``beta = 0``: the exact minimum-norm interpolant), and turns the
+solution back into a network whose own objective $J$ is evaluated independently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from .convex import column_generation
+from .convex.cones import cone_group_lasso
+from .convex.lasso import LassoSolution, solve
+from .libraries.library import LazyFeatures, Library
+from .libraries.planar import CirclePricing, PlanarArchitecture
+from .networks.base import Network
+from .networks.reconstruction import planar_network
+from .registry import Architecture
+from .validation import check_beta, check_data, check_planar_data
+
+DENSE_LIMIT = 50_000_000
+"""Largest dense library (points × columns) :func:`fit` builds by itself; beyond it the library is priced."""
+
+METHODS = ("auto", "library", "matrix_free", "column_generation", "closed_form")
+
+
+class Selected(NamedTuple):
+    """A feature the solution uses, with its coefficient."""
+
+    feature: Any
+    z: float
+
+    @property
+    def label(self) -> str:
+        return self.feature.label
+
+
+@dataclass(frozen=True)
+class Fit:
+    """A certified global optimum: library, Lasso solution and the reconstructed network."""
+
+    x: np.ndarray
+    y: np.ndarray
+    beta: float
+    library: Library
+    solution: LassoSolution
+    network: Network
+
+    @property
+    def architecture(self) -> Architecture:
+        return self.library.architecture
+
+    def predict(self, x) -> np.ndarray:
+        """The network's output at ``x`` (any points, not only the data)."""
+        return self.network(np.asarray(x, dtype=float).reshape(-1))
+
+    def selected(self) -> list[Selected]:
+        """Features with nonzero coefficient, largest $|z|$ first."""
+        z = self.solution.z
+        chosen = [Selected(self.library.features[k], float(z[k])) for k in self.solution.support]
+        return sorted(chosen, key=lambda s: -abs(s.z))
+
+    @property
+    def network_objective(self) -> float:
+        r"""$J$ evaluated on the reconstructed weights (for ``beta = 0``: the weight penalty at
+        $\beta = 1$ of the interpolating network, comparable with $\|z\|_1$)."""
+        if self.beta == 0:
+            return self.network.penalty(1.0)
+        return self.network.objective(self.x, self.y, self.beta)
+
+    @property
+    def max_interpolation_error(self) -> float:
+        """$\\max_n |f(x_n) - y_n|$ (zero up to round-off for the minimum-norm fit)."""
+        return float(np.abs(self.predict(self.x) - self.y).max())
+
+    def summary(self) -> str:
+        lines = [
+            f"{self.library.summary()}",
+            (
+                f"beta = {self.beta:g}: Lasso objective {self.solution.objective:.10g} "
+                f"(duality gap {self.solution.gap:.1e}), network objective {self.network_objective:.10g}"
+            ),
+        ]
+        lines += [f"  z = {s.z:+.6g}  {s.label}" for s in self.selected()]
+        return "\n".join(lines)
+
+
+def fit(x, y, depth: int = 2, activation: str = "relu", beta: float = 1e-3, method: str = "auto", **options) -> Fit:
+    r"""Globally optimal ``depth``-layer network of ``activation`` units for data ``(x, y)``.
+
+    Solves the equivalent Lasso exactly (``beta = 0``: minimum-$\ell_1$ interpolation) and
+    rebuilds the network. ``options`` are the family's (:func:`lmirrors.architectures() <lmirrors.registry.architectures>`), e.g.
+    ``slope`` for ``leaky_relu``, ``m1`` or ``widths`` for ``sign``. ``method``:
+
+    * ``"library"``: write the library down and solve it (dense);
+    * ``"matrix_free"``: solve on the matrix-free library, certified against every column;
+    * ``"column_generation"``: price the library with its oracle, adding columns as needed;
+    * ``"closed_form"``: the family's closed form where it applies (sign networks with every pattern);
+    * ``"auto"`` (default): the closed form if it applies, else the dense library up to
+      :data:`DENSE_LIMIT` entries (and the family's column limit), else matrix-free, else
+      column generation.
+
+    Raises ``ValueError`` on bad input, saying what to change.
+    """
+    x, y = check_data(x, y)
+    beta = check_beta(beta)
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    architecture = Architecture(depth, activation, **options)
+    family = architecture.family
+    if method == "auto":
+        method = automatic_method(architecture, x)
+    if method not in family.methods:
+        raise ValueError(
+            f"{architecture.name} networks cannot be solved by method={method!r}; use one of {family.methods}"
+        )
+    if method == "closed_form":
+        library, solution = _closed_form(architecture, x, y, beta)
+    elif method == "library":
+        candidates = family.candidates(architecture, np.unique(x))
+        library = Library.from_candidates(architecture, x, candidates)
+        solution = solve(library.A, y, beta)
+    elif method == "matrix_free":
+        library, solution = _matrix_free(architecture, x, y, beta)
+    else:
+        library, solution = _column_generation(architecture, x, y, beta)
+    return Fit(x, y, beta, library, solution, family.reconstruct(library, solution))
+
+
+def fit_library(library: Library, y, beta: float, warm_start=None) -> Fit:
+    """Like :func:`fit` on a library already built for ``library.x`` (reuse it across β or y).
+
+    ``warm_start``: coefficients of an earlier solution on the same library, which seed the
+    working-set solver (the answer is certified either way).
+    """
+    x, y = check_data(library.x, y)
+    beta = check_beta(beta)
+    solution = solve(library.A, y, beta, warm_start=warm_start)
+    return Fit(x, y, beta, library, solution, library.architecture.family.reconstruct(library, solution))
+
+
+def automatic_method(architecture: Architecture, x: np.ndarray) -> str:
+    """The ``method`` that ``method="auto"`` picks for this architecture on data ``x``."""
+    family, n = architecture.family, np.unique(x).size
+    if family.closed_form is not None and (family.candidates is None or family.closed_form.applies(architecture, n)):
+        return "closed_form"
+    size = architecture.size_formula(n)
+    small = x.size * size <= DENSE_LIMIT and (family.max_dense_columns is None or size <= family.max_dense_columns)
+    if small or len(family.methods) == 1:
+        return "library"
+    return "matrix_free" if family.dictionary is not None else "column_generation"
+
+
+def _closed_form(architecture: Architecture, x, y, beta):
+    closed_form = architecture.family.closed_form
+    n = np.unique(x).size
+    if not closed_form.applies(architecture, n):
+        raise ValueError(
+            f"method='closed_form' does not apply to {architecture.name} on {n} distinct points: it needs "
+            f"{closed_form.needs}; use method='auto'"
+        )
+    return closed_form.solve(architecture, x, y, beta)
+
+
+def _matrix_free(architecture: Architecture, x, y, beta):
+    r"""Solve on the matrix-free library (certified against every column); only the solution's
+    columns are written down (``complete=False``; ``solution.z`` indexes those)."""
+    dictionary, feature_of = architecture.family.dictionary(architecture, x)
+    if beta == 0:
+        raise ValueError(
+            f"beta = 0 (minimum norm) needs the dense LP, and this library has {dictionary.shape[1]:,} columns "
+            f"on {x.size:,} points; use a small beta > 0 (e.g. 1e-6 times lasso.beta_max)"
+        )
+    full = solve(dictionary, y, beta)
+    support = full.support
+    columns = np.empty((x.size, support.size))  # no columns at all when beta >= beta_max
+    for k, c in enumerate(support):
+        columns[:, k] = dictionary.matvec_columns(np.array([c]), np.ones(1))
+    library = Library(
+        architecture, x, LazyFeatures(support, feature_of), columns, dictionary.shape[1], False, "solved matrix-free"
+    )
+    solution = LassoSolution(full.z[support], full.xi, beta, full.objective, full.gap, f"{full.method} (matrix-free)")
+    return library, solution
+
+
+def _column_generation(architecture: Architecture, x, y, beta):
+    """Column generation over the family's pricing oracle (``beta = 0`` starts from interpolating columns)."""
+    priced = architecture.family.pricing(architecture, x)
+    result = column_generation.solve(y, beta, priced.oracle, initial=priced.interpolating() if beta == 0 else None)
+    features = [priced.feature(column) for column in result.columns.T]
+    size = architecture.size_formula(np.unique(x).size)
+    library = Library(architecture, x, features, result.columns, size, False, "priced by column generation")
+    return library, result.solution
+
+
+@dataclass(frozen=True)
+class PlanarFit(Fit):
+    """A :class:`Fit` on 2-D data: ``x`` holds the points (shape (n, 2)), ``network`` is a
+    :class:`~lmirrors.networks.planar.PlanarNetwork`."""
+
+    def predict(self, x) -> np.ndarray:
+        """The network's output at the points ``x`` (shape (n, 2))."""
+        return self.network(x)
+
+    def certificate(self, columns: np.ndarray) -> float:
+        r"""$\max_j |a_j^\top r| / \beta$ over ``columns`` (e.g. :func:`~lmirrors.libraries.planar.random_units`),
+        $r$ the centred residual: at most 1 when no unit among them could lower the objective."""
+        residual = self.y - self.solution.xi - self.library.A @ self.solution.z
+        return float(np.abs(columns.T @ (residual - residual.mean())).max() / self.beta)
+
+
+def fit_planar(X, y, beta: float = 1e-3, activation: str = "relu", norm: str = "l1") -> PlanarFit:
+    r"""Globally optimal two-layer ``activation`` network on points ``X`` (shape (n, 2)), certified.
+
+    ``norm="l1"`` (penalty $\tfrac\beta2(a^2 + \|w\|_1^2)$): the finite library of kink lines
+    through pairs of data points and axis-parallel lines through one point, solved densely.
+    ``norm="l2"`` (weight decay): the group Lasso over the cones of directions
+    (:func:`~lmirrors.convex.cones.cone_group_lasso` on :class:`~lmirrors.libraries.planar.Cones`)
+    gives near-optimal units; column generation from them (and the pair library), priced
+    exactly by :class:`~lmirrors.libraries.planar.CirclePricing`, certifies the duality gap
+    against every unit. ``beta = 0``: minimum-norm interpolation. Raises ``ValueError`` on bad input.
+    """
+    X, y = check_planar_data(X, y)
+    beta = check_beta(beta)
+    architecture = PlanarArchitecture.make(activation, norm)
+    pairs = architecture.library(X)
+    if norm == "l1":
+        return fit_planar_library(pairs, y, beta)
+    cones = architecture.cones(X)
+    seeds = [feature for U in cone_group_lasso(cones.M, cones.inward, y, beta) for feature, _ in cones.features(U)]
+    pricing = CirclePricing(cones)
+    initial = np.column_stack([*(feature(X) for feature in seeds), pairs.A])
+    result = column_generation.solve(y, beta, pricing, initial=initial)
+
+    def feature(k: int):
+        if k < len(seeds):
+            return seeds[k]
+        if k < initial.shape[1]:
+            return pairs.features[k - len(seeds)]
+        return pricing.feature(result.columns[:, k])
+
+    features = LazyFeatures(np.arange(result.columns.shape[1]), feature)
+    how = "cones of directions, every unit priced exactly (column generation)"
+    library = Library(architecture, X, features, result.columns, 0, False, how)
+    return PlanarFit(X, y, beta, library, result.solution, planar_network(library, result.solution))
+
+
+def fit_planar_library(library: Library, y, beta: float) -> PlanarFit:
+    """The certified Lasso optimum over a written-down planar library (e.g. part of one,
+    ``PlanarArchitecture.library(X, kinds=("pair",))``), and its network. Optimal for the
+    network only when the library is complete (:func:`fit_planar` with ``norm="l1"``)."""
+    X, y = check_planar_data(library.x, y)
+    beta = check_beta(beta)
+    solution = solve(library.A, y, beta)
+    return PlanarFit(X, y, beta, library, solution, planar_network(library, solution))

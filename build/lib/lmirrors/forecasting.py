@@ -1,0 +1,181 @@
+r"""One-dimensional autoregression: predict $s_{t+1}$ from $s_t$, evaluated honestly.
+
+Splits are chronological (no shuffling): $\beta$ is chosen on a validation block that follows
+the training block (:func:`select_beta`), and the test block is forecast *walk-forward*
+(:func:`walk_forward`, :func:`evaluate`): the model that predicts $s_{t+1}$ is fitted only on
+pairs $(s_u, s_{u+1})$ with $u < t$, the data available when the forecast is made.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .convex.lasso import beta_max
+from .fitting import fit, fit_library
+from .registry import Architecture
+
+Predictor = Callable[[np.ndarray], np.ndarray]
+Trainer = Callable[[np.ndarray, np.ndarray], Predictor]
+
+
+def lagged_pairs(series) -> tuple[np.ndarray, np.ndarray]:
+    """Inputs $s_t$ and targets $s_{t+1}$ for $t = 1, \\dots, T-1$."""
+    s = np.asarray(series, dtype=float)
+    if s.ndim != 1 or s.size < 3:
+        raise ValueError(f"need a 1-D series of at least 3 values, got shape {s.shape}")
+    return s[:-1], s[1:]
+
+
+@dataclass(frozen=True)
+class ChronologicalSplit:
+    """Consecutive index blocks ``[0, train) [train, validation) [validation, n)``."""
+
+    n: int
+    train: int
+    validation: int
+
+    @classmethod
+    def fractions(cls, n: int, validation: float = 0.15, test: float = 0.15) -> ChronologicalSplit:
+        if not (0 < validation < 1 and 0 < test < 1 and validation + test < 1):
+            raise ValueError("validation and test fractions must be in (0, 1) and sum to less than 1")
+        n_test = max(1, round(test * n))
+        n_val = max(1, round(validation * n))
+        return cls(n, n - n_test - n_val, n - n_test)
+
+    @property
+    def train_idx(self) -> slice:
+        return slice(0, self.train)
+
+    @property
+    def validation_idx(self) -> slice:
+        return slice(self.train, self.validation)
+
+    @property
+    def test_idx(self) -> slice:
+        return slice(self.validation, self.n)
+
+    @property
+    def before_test_idx(self) -> slice:
+        """The training and validation blocks together (everything known before the test block)."""
+        return slice(0, self.validation)
+
+
+def rmse(a, b) -> float:
+    r"""$\sqrt{\tfrac1n \sum_i (a_i - b_i)^2}$."""
+    return float(np.sqrt(np.mean((np.asarray(a) - np.asarray(b)) ** 2)))
+
+
+def walk_forward(x: np.ndarray, y: np.ndarray, start: int, trainer: Trainer, refit_every: int = 1) -> np.ndarray:
+    r"""Predictions of ``y[start:]``: before predicting pair $t$ the model is refitted (every
+    ``refit_every`` steps) on pairs $0..t-1$ only, so no forecast sees its own future."""
+    if refit_every < 1:
+        raise ValueError(f"refit_every must be >= 1, got {refit_every}")
+    predictions = np.empty(y.size - start)
+    for offset, t in enumerate(range(start, y.size)):
+        if offset % refit_every == 0:
+            predict = trainer(x[:t], y[:t])
+        predictions[offset] = predict(x[t : t + 1])[0]
+    return predictions
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """A model's walk-forward forecast of the test block, its RMSE and the time it took."""
+
+    predictions: np.ndarray
+    rmse: float
+    seconds: float
+
+
+def evaluate(
+    x: np.ndarray, y: np.ndarray, split: ChronologicalSplit, models: Mapping[str, Trainer], refit_every: int = 1
+) -> dict[str, Forecast]:
+    """Each named model forecasts the test block ``y[split.test_idx]`` :func:`walk_forward`
+    (refitted every ``refit_every`` pairs on all pairs before the forecast), in the given order."""
+    forecasts = {}
+    for name, trainer in models.items():
+        start = time.perf_counter()
+        predictions = walk_forward(x, y, split.validation, trainer, refit_every)
+        seconds = time.perf_counter() - start
+        forecasts[name] = Forecast(predictions, rmse(predictions, y[split.test_idx]), seconds)
+    return forecasts
+
+
+@dataclass(frozen=True)
+class BetaSelection:
+    r"""One architecture's validation path: for each $\beta$ of the grid, the validation RMSE
+    of the optimal network fitted on the training block and the number of features it uses."""
+
+    architecture: Architecture
+    betas: np.ndarray
+    validation_rmse: np.ndarray
+    features: np.ndarray
+
+    @property
+    def best(self) -> int:
+        """Index of the smallest validation RMSE (the first, on ties)."""
+        return int(np.argmin(self.validation_rmse))
+
+    @property
+    def beta(self) -> float:
+        return float(self.betas[self.best])
+
+    @property
+    def n_features(self) -> int:
+        """Features used by the network at the chosen $\\beta$."""
+        return int(self.features[self.best])
+
+
+def select_beta(
+    architecture: Architecture, x: np.ndarray, y: np.ndarray, split: ChronologicalSplit, fractions: Sequence[float]
+) -> BetaSelection:
+    r"""Choose $\beta$ on the validation block from the grid $\beta = c\,\beta_{\max}$, $c \in$ ``fractions``.
+
+    $\beta_{\max}$ is that of the training block (above it the optimal network is constant).
+    Each optimum is fitted on the training pairs only and scored by its RMSE on the validation
+    pairs; the test block is never read.
+    """
+    x_train, y_train = x[split.train_idx], y[split.train_idx]
+    library = architecture.library(x_train)
+    betas = beta_max(library.A, y_train) * np.asarray(fractions, dtype=float)
+    fits = [fit_library(library, y_train, beta) for beta in betas]
+    x_val, y_val = x[split.validation_idx], y[split.validation_idx]
+    return BetaSelection(
+        architecture,
+        betas,
+        np.array([rmse(f.predict(x_val), y_val) for f in fits]),
+        np.array([len(f.selected()) for f in fits]),
+    )
+
+
+def convex_trainer(architecture: Architecture, beta: float) -> Trainer:
+    """A trainer that fits the globally optimal ``architecture`` network at ``beta`` (:func:`lmirrors.fit`)."""
+    name, depth, options = architecture.activation.name, architecture.depth, architecture.options
+    return lambda xs, ys: fit(xs, ys, depth, name, beta, **options).predict
+
+
+def last_value(x: np.ndarray, y: np.ndarray) -> Predictor:
+    """Random-walk baseline: tomorrow equals today (for returns: use :func:`zero`)."""
+    return lambda new_x: np.asarray(new_x, dtype=float)
+
+
+def zero(x: np.ndarray, y: np.ndarray) -> Predictor:
+    """Zero-return baseline (the random walk written in returns)."""
+    return lambda new_x: np.zeros(np.size(new_x))
+
+
+def linear_ar1(x: np.ndarray, y: np.ndarray) -> Predictor:
+    r"""Least-squares AR(1): $\hat s_{t+1} = a + b\, s_t$."""
+    b, a = np.polyfit(x, y, 1)
+    return lambda new_x: a + b * np.asarray(new_x, dtype=float)
+
+
+def compared(a: float, b: float) -> str:
+    r"""How error ``a`` compares with error ``b``: ``"12.3 % lower than"`` or ``"4.0 % higher than"``
+    ($100\,|a/b - 1|$ per cent)."""
+    change = 100 * (a / b - 1)
+    return f"{abs(change):.1f} % {'lower' if change < 0 else 'higher'} than"

@@ -1,0 +1,107 @@
+r"""Deep narrow ReLU networks: the capped-ramp library (paper, v4 Lemma 3.8; v4 Theorem 3.7).
+
+Every normalised unit of a deep narrow ReLU network, at any depth $L \ge 3$, computes
+$\pm\operatorname{clip}(x, a, b) + c$ on the real line: a ReLU chain is monotone and
+piecewise linear with at most two kinks once its output is positive. By the vertex argument
+the kinks can be pinned to data points, so the library is the capped ramps
+
+$$ \operatorname{clip}(x, x_i, x_j) - x_i = (x - x_i)_+ - (x - x_j)_+, \qquad i < j, $$
+
+$N(N-1)/2$ columns, which contain every ramp ($j = N$) and the linear feature. Depth 3 is
+strictly richer than depth 2; depth $\ge 4$ adds nothing. Version 1 of the paper used
+reflection breakpoints $2x_j - x_i$ at depth 4: they are realisable, but on the data such a
+capped ramp is a convex combination of capped ramps with data ends, so it is never needed.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..activations import Activation
+from ..convex.dictionary import Pricing, RampDictionary, top_indices
+from .features import Feature, number
+from .library import Candidates
+
+
+def capped_ramp(a: float, b: float, depth: int, activation: Activation) -> Feature:
+    r"""The deep ReLU feature $\operatorname{clip}(x, a, b) - a$ ($a < b$) as a narrow chain.
+
+    $h_1 = (b - x)_+$, $h_2 = (b - a - h_1)_+$ equals $\operatorname{clip}(x, a, b) - a$;
+    further layers are $(h + 0)_+ = h$ (valid because $h \ge 0$).
+    """
+    if not a < b:
+        raise ValueError(f"a capped ramp needs a < b, got a = {a}, b = {b}")
+    if depth < 3:
+        raise ValueError(f"a capped ramp needs depth >= 3 (two hidden layers), got {depth}")
+    pad = depth - 3
+    signs = (-1.0, -1.0, *([1.0] * pad))
+    biases = (float(b), float(b - a), *([0.0] * pad))
+    label = f"capped ramp {number(a)}→{number(b)}"
+    return Feature(activation, signs, biases, (float(a), float(b)), label, ("data", "data"))
+
+
+def capped_ramp_candidates(kinks: np.ndarray, depth: int, activation: Activation) -> Candidates:
+    """$\\operatorname{clip}(x, t_i, t_j) - t_i$ for every pair $i < j$ of ``kinks`` (``np.triu_indices`` order)."""
+    i, j = np.triu_indices(kinks.size, 1)
+    lo, hi = kinks[i], kinks[j]
+    return Candidates(
+        i.size,
+        lambda x: np.clip(np.asarray(x, dtype=float)[:, None], lo[None, :], hi[None, :]) - lo[None, :],
+        partial(_capped_ramp_of, lo, hi, depth, activation),
+    )
+
+
+def _capped_ramp_of(lo: np.ndarray, hi: np.ndarray, depth: int, activation: Activation, k: int) -> Feature:
+    return capped_ramp(lo[k], hi[k], depth, activation)
+
+
+class CappedRampDictionary(RampDictionary):
+    r"""Deep narrow ReLU library: capped ramps $\mathrm{clip}(x, x_i, x_j) - x_i = (x - x_i)_+ - (x - x_j)_+$.
+
+    Columns are the pairs $i < j$ of sorted distinct data in ``np.triu_indices(N, 1)`` order.
+    Pricing is $O(N)$ time and memory although there are $N(N-1)/2$ columns: with
+    $\rho_k = \sum_m r_m (x_m - x_k)_+$ the correlation is $\rho_i - \rho_j$, so
+    $\max_{i<j} |\rho_i - \rho_j| = \max_j \max(\max_{i<j}\rho_i - \rho_j,\ \rho_j - \min_{i<j}\rho_i)$
+    (running maxima / minima). The candidates returned are the best partner $i$ of each $j$.
+    """
+
+    def __init__(self, x) -> None:
+        xs = np.unique(np.asarray(x, dtype=float))
+        n = xs.size
+        i, j = np.triu_indices(n, 1)
+        cols = np.arange(i.size)
+        W = sp.csc_matrix(
+            (
+                np.concatenate([np.ones(i.size), -np.ones(i.size)]),
+                (np.concatenate([i, j]), np.concatenate([cols, cols])),
+            ),
+            shape=(n, i.size),
+        )
+        super().__init__(x, xs, W)
+        self.points = xs
+
+    def column_index(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """Column of the capped ramp from the ``i``-th to the ``j``-th sorted distinct point (``i < j``)."""
+        i, j = np.asarray(i), np.asarray(j)
+        return i * self.points.size - i * (i + 1) // 2 + (j - i - 1)
+
+    def price(self, r, count=0):
+        rho = self.ramp_correlations(r)
+        arg_hi = np.maximum.accumulate(np.where(rho == np.maximum.accumulate(rho), np.arange(rho.size), 0))
+        arg_lo = np.maximum.accumulate(np.where(rho == np.minimum.accumulate(rho), np.arange(rho.size), 0))
+        j = np.arange(1, rho.size)
+        partners = np.concatenate([arg_hi[:-1], arg_lo[:-1]])
+        values = rho[partners] - rho[np.concatenate([j, j])]
+        top = top_indices(values, count, peaks=True)
+        cols = self.column_index(partners[top], np.concatenate([j, j])[top])
+        return Pricing(float(np.abs(values).max(initial=0.0)), cols, values[top])
+
+
+def capped_ramp_features(x, depth: int, activation: Activation):
+    """The :class:`Feature` of column ``k`` of :class:`CappedRampDictionary` on ``x`` (a function of ``k``)."""
+    points = np.unique(np.asarray(x, dtype=float))
+    i, j = np.triu_indices(points.size, 1)
+    return partial(_capped_ramp_of, points[i], points[j], depth, activation)

@@ -1,0 +1,109 @@
+r"""A library on data: the distinct features of an architecture and their matrix.
+
+For an architecture, the *library* on data $x_1 < \dots < x_N$ is a finite set of normalised
+units whose Lasso $\min_{z,\xi} \tfrac12\|Az + \xi\mathbf 1 - y\|_2^2 + \beta\|z\|_1$ has the
+same optimal value as training the network. Columns equal up to an additive constant or a
+sign give the same Lasso (the unpenalised bias $\xi$ absorbs constants, $z$ carries signs),
+so a library keeps one of each and drops the columns that are constant on the data.
+
+A feature is any object with ``__call__(x)`` (its values), ``label`` (words) and
+``breakpoints`` (where it bends or switches): :class:`~lmirrors.libraries.features.Feature`
+for piecewise-linear units, :class:`~lmirrors.libraries.switching.SignPattern` for sign units.
+Features are made only when asked for (:class:`LazyFeatures`): a library may have millions of
+columns, of which a solution uses a few.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """A theorem's candidate features: how many, their values at any ``x``, and feature ``k``."""
+
+    count: int
+    values: Callable[[np.ndarray], np.ndarray]
+    feature: Callable[[int], Any]
+
+
+class LazyFeatures(Sequence):
+    """``features[k]`` is ``make(index[k])``, built on first access and kept."""
+
+    def __init__(self, index: np.ndarray, make: Callable[[int], Any]) -> None:
+        self.index = np.asarray(index, dtype=np.int64)
+        self.make = make
+        self._made: dict[int, Any] = {}
+
+    def __len__(self) -> int:
+        return self.index.size
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self)))]
+        k = range(len(self))[k]  # negative indices, bounds
+        if k not in self._made:
+            self._made[k] = self.make(int(self.index[k]))
+        return self._made[k]
+
+
+def distinct_columns(A: np.ndarray, decimals: int = 9) -> np.ndarray:
+    """Indices of one representative per class of columns equal up to sign and constant.
+
+    Constant columns are dropped. Representatives keep their original order.
+    """
+    centred = A - A.mean(axis=0)
+    scale = np.abs(centred).max(axis=0)
+    tol = 10.0 ** (-decimals) * max(1.0, float(np.abs(A).max(initial=0.0)))
+    nonconstant = np.flatnonzero(scale > tol)
+    C = centred[:, nonconstant]
+    first = np.argmax(np.abs(C) > tol, axis=0)
+    C = C * np.sign(C[first, np.arange(C.shape[1])])
+    key = np.round(C / tol).T
+    _, first_of_class = np.unique(key, axis=0, return_index=True)
+    return nonconstant[np.sort(first_of_class)]
+
+
+@dataclass
+class Library:
+    """Distinct features of an architecture and their matrix ``A[n, k] = feature_k(x_n)``.
+
+    ``n_candidates`` counts the theorem's candidates before duplicates were merged. When a
+    solver priced the library without writing it down (matrix-free, column generation, closed
+    form), only the columns it used are here: ``complete`` is False and ``how`` says which
+    (``n_candidates = 0``: a continuum of candidates, as for weight decay on 2-D data).
+    """
+
+    architecture: Any
+    x: np.ndarray
+    features: Sequence
+    A: np.ndarray = field(repr=False)
+    n_candidates: int
+    complete: bool = True
+    how: str = ""
+
+    @classmethod
+    def from_candidates(cls, architecture, x: np.ndarray, candidates: Candidates) -> Library:
+        """Evaluate every candidate at ``x``, keep one column per class (:func:`distinct_columns`)."""
+        A = candidates.values(x)
+        keep = distinct_columns(A)
+        return cls(architecture, x, LazyFeatures(keep, candidates.feature), A[:, keep], candidates.count)
+
+    @property
+    def size(self) -> int:
+        """Number of distinct, non-constant columns (written down)."""
+        return len(self.features)
+
+    def __len__(self) -> int:
+        return self.size
+
+    def summary(self) -> str:
+        head = f"{self.architecture.name} library on N = {np.unique(self.x, axis=0).shape[0]} points: "
+        if not self.complete:
+            count = f"{self.n_candidates:,} candidate features, " if self.n_candidates else ""
+            return head + f"{count}{self.how}; {self.size} written down"
+        return head + f"{self.n_candidates:,} candidate features, {self.size} distinct non-constant columns"

@@ -1,0 +1,183 @@
+r"""Sign-activation networks: the library of switching patterns (paper, v4: sign networks).
+
+**Units.** A sign neuron outputs $\operatorname{sign}(t) \in \{\pm1\}$ (with
+$\operatorname{sign}(0) = +1$). A unit is $a\,s\,\operatorname{sign}(\cdot)$: an output weight
+$a$ times an amplitude $s$ times the last sign neuron, whose input is
+
+* depth 2: $w x + b$ (one first-layer neuron);
+* depth $L \ge 3$, a **tree**: $\sum_i v_i\, g_i(x) + c$ where each $g_i$ is a sign neuron of
+  the layer below, with its own children; ``widths`` $= (m_1, \dots, m_{L-2})$ gives the
+  number of children per neuron, $m_1$ first-layer neurons feeding each second-layer neuron.
+
+The inner weights $w, b, v, c$ are scale-free (sign ignores positive scaling), so only $a$
+and $s$ are penalised: $J = \tfrac12\|f(X) - y\|^2 + \tfrac\beta2\sum_k (a_k^2 + s_k^2)$,
+$f = \xi + \sum_k a_k s_k\,g_k$. Minimising over $a s = z$ gives $\beta|z|$ (AM-GM), so
+training is the Lasso over the $\pm1$ patterns the last sign neuron can produce.
+
+**The pattern set.** On sorted data $x_1 < \dots < x_N$ a pattern is a vector
+$h \in \{\pm1\}^N$; it *switches* at $j$ when $h_j \ne h_{j+1}$.
+
+* A first-layer neuron switches at most once (a threshold $-b/w$).
+* A neuron's output can only switch where one of its inputs switches, so a depth-$L$ tree
+  unit switches at most $K = m_1 m_2 \cdots m_{L-2}$ times ($K = 1$ for depth 2).
+* Conversely every pattern with $k \le K$ switches is realisable. Depth 3: with
+  thresholds $t_1 < \dots < t_k$ between the switching data points and $h_0$ the first value,
+  $g(x) = h_0\bigl(1 + \sum_{i=1}^k (-1)^i (1 + \operatorname{sign}(x - t_i))\bigr)$ equals
+  the pattern itself (each step adds $\mp 2$), so $v_i = h_0(-1)^i$,
+  $c = h_0(1 + \sum_i (-1)^i)$. Deeper: cut the switches into $\le m_{L-2}$ contiguous groups
+  of $\le m_1\cdots m_{L-3}$; let $H_j$ follow $h$ across group $j$ and be constant elsewhere
+  (realisable one level down); with $e_j$ the value of $h$ after group $j$,
+  $h = \sum_j H_j - \sum_{j < J} e_j$, so weights $1$ and bias $-\sum_{j<J} e_j$ work.
+
+Constant patterns are absorbed by $\xi$ and $\pm h$ by the sign of $z$, so the library is
+the patterns with $h_1 = +1$ and $1..K$ switches:
+$\sum_{t=1}^{\min(K, N-1)} \binom{N-1}{t}$ columns, a function of the *order* of the data only.
+
+The same patterns with levels $\{0, 1\}$ instead of $\{\pm1\}$ (``low = 0``) are the
+library of threshold networks, :mod:`lmirrors.libraries.thresholds`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .library import Candidates
+
+
+def step_values(h, low: float = -1.0) -> np.ndarray:
+    r"""The $\pm1$ pattern ``h`` on the levels $\{\text{low}, 1\}$: $\text{low} + (1 - \text{low})(1 + h)/2$
+    ($h$ itself for sign, $(1 + h)/2$ for threshold units)."""
+    return low + (1.0 - low) * (1.0 + np.asarray(h, dtype=float)) / 2.0
+
+
+@dataclass(frozen=True)
+class SignPattern:
+    """A switching feature: the high level $1$ left of the first threshold if ``start`` is
+    $+1$ (the low level if $-1$), flipping at each threshold. ``low`` is $-1$ for sign units,
+    $0$ for threshold units."""
+
+    start: float
+    thresholds: tuple[float, ...]
+    low: float = -1.0
+
+    @property
+    def breakpoints(self) -> tuple[float, ...]:
+        return self.thresholds
+
+    @property
+    def label(self) -> str:
+        where = ", ".join(f"{t:.3g}" for t in self.thresholds)
+        first = ("+" if self.start > 0 else "−") if self.low == -1.0 else f"{step_values(self.start, self.low):g}"
+        return f"{first} switching at {where}"
+
+    def __call__(self, x) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        flips = np.searchsorted(np.asarray(self.thresholds), x, side="right")
+        return step_values(self.start * (-1.0) ** flips, self.low)
+
+
+def pattern_from_switches(points: np.ndarray, switches, low: float = -1.0) -> SignPattern:
+    """The pattern starting at the high level that switches after each index in ``switches``
+    (thresholds at midpoints)."""
+    return SignPattern(1.0, tuple(float((points[j] + points[j + 1]) / 2) for j in sorted(switches)), low)
+
+
+def pattern_from_values(points: np.ndarray, values: np.ndarray, low: float = -1.0) -> SignPattern:
+    """The pattern with the given values (each ``low`` or $1$) on sorted ``points``."""
+    switches = np.flatnonzero(values[1:] != values[:-1])
+    start = 1.0 if values[0] == 1.0 else -1.0
+    return SignPattern(start, tuple(float((points[j] + points[j + 1]) / 2) for j in switches), low)
+
+
+def _runs(r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sums of ``r`` over its maximal runs of one sign (zeros join the run before them) and run starts."""
+    signs = np.where(r >= 0, 1, -1)
+    nonzero = np.flatnonzero(r)
+    if nonzero.size:  # a zero takes the sign of the nearest nonzero entry before it (or after, at the start)
+        carried = np.maximum.accumulate(np.where(r != 0, np.arange(r.size), 0))
+        carried[: nonzero[0]] = nonzero[0]
+        signs = signs[carried]
+    starts = np.flatnonzero(np.concatenate([[True], signs[1:] != signs[:-1]]))
+    return np.add.reduceat(r, starts), starts
+
+
+def best_pattern(r: np.ndarray, max_switches: int) -> tuple[float, np.ndarray]:
+    r"""$\max_h r^\top h$ over $h \in \{\pm1\}^N$ with at most ``max_switches`` switches.
+
+    Inside a maximal run of entries of one sign an optimal $h$ is constant (moving a switch to
+    the run's end never lowers $r^\top h$), so $r$ is first summed over its $R$ runs. With
+    $K \ge R - 1$ the answer is $h = \operatorname{sign}(r)$, $\|r\|_1$; otherwise a dynamic
+    programme over runs, $O(RK)$: $V_n(k, s)$ is the best $\sum_{m \le n} \rho_m h_m$ with
+    $h_n = s$ after $k$ switches, $V_{n+1}(k, s) = \rho_{n+1}s + \max(V_n(k, s), V_n(k-1, -s))$.
+    The set is closed under $h \to -h$, so this is also $\max_h |r^\top h|$.
+    """
+    r = np.asarray(r, dtype=float)
+    rho, starts = _runs(r)
+    n, K = rho.size, min(max_switches, rho.size - 1)
+    lengths = np.diff(np.append(starts, r.size))
+    if K == n - 1:
+        return float(np.abs(rho).sum()), np.repeat(np.where(rho >= 0, 1.0, -1.0), lengths)
+    V = np.full((K + 1, 2), -np.inf)  # column 0: h = +1, column 1: h = -1
+    V[0] = rho[0], -rho[0]
+    switched = np.zeros((n, K + 1, 2), dtype=bool)
+    signs = np.array([1.0, -1.0])
+    for m in range(1, n):
+        stay = V
+        flip = np.vstack([np.full((1, 2), -np.inf), V[:-1, ::-1]])
+        switched[m] = flip > stay
+        V = np.maximum(stay, flip) + rho[m] * signs
+    k, s = np.unravel_index(np.argmax(V), V.shape)
+    value = float(V[k, s])
+    pattern = np.empty(n)
+    for m in range(n - 1, -1, -1):
+        pattern[m] = signs[s]
+        if m and switched[m, k, s]:
+            k, s = k - 1, 1 - s
+    return value, np.repeat(pattern, lengths)
+
+
+def max_switches(widths: tuple[int, ...]) -> int:
+    r"""$K = m_1 \cdots m_{L-2}$ (1 for depth 2, ``widths = ()``): the most switches a unit can make."""
+    return math.prod(widths)
+
+
+def switching_size(n: int, switches: int) -> int:
+    r"""$\sum_{t=1}^{\min(K, n-1)} \binom{n-1}{t}$ patterns on ``n`` distinct points ($2^{n-1} - 1$ if $K \ge n - 1$)."""
+    if switches >= n - 1:
+        return 2 ** (n - 1) - 1
+    return sum(math.comb(n - 1, t) for t in range(1, switches + 1))
+
+
+def switching_candidates(points: np.ndarray, switches: int, low: float = -1.0) -> Candidates:
+    """Every pattern starting at the high level with $1..K$ switches between consecutive sorted
+    distinct ``points`` (thresholds at the midpoints), on the levels $\\{\\text{low}, 1\\}$."""
+    gaps = range(points.size - 1)
+    switch_sets = [s for t in range(1, min(switches, points.size - 1) + 1) for s in itertools.combinations(gaps, t)]
+    patterns = [pattern_from_switches(points, s, low) for s in switch_sets]
+    return Candidates(
+        len(patterns),
+        lambda x: np.column_stack([p(x) for p in patterns]) if patterns else np.zeros((np.size(x), 0)),
+        patterns.__getitem__,
+    )
+
+
+def switching_pricing(x, switches: int, low: float = -1.0):
+    r"""The oracle $r \mapsto (\max_h |r^\top h|, h)$ over every pattern with at most $K$ switches
+    on ``x`` (:func:`best_pattern` on the sums of $r$ over repeated points).
+
+    On the levels $\{\text{low}, 1\}$ a pattern is $c\mathbf 1 + \tfrac{1 - \text{low}}2 h$, so for
+    the centred $r$ the oracle receives ($\mathbf 1^\top r = 0$) the value scales by
+    $(1 - \text{low})/2$ and the maximiser is the same pattern.
+    """
+    x = np.asarray(x, dtype=float)
+    points, inverse = np.unique(x, return_inverse=True)
+
+    def price(r: np.ndarray) -> tuple[float, np.ndarray]:
+        value, pattern = best_pattern(np.bincount(inverse, weights=r, minlength=points.size), switches)
+        return value * (1.0 - low) / 2.0, step_values(pattern[inverse][:, None], low)
+
+    return price

@@ -1,0 +1,111 @@
+"""Checks on user input, with errors that say what is wrong and what to do."""
+
+from __future__ import annotations
+
+import numpy as np
+
+MIN_POINTS = 2
+
+
+def as_1d(values, name: str) -> np.ndarray:
+    """A finite float vector from a list, an (n,) array or an (n, 1) array."""
+    try:
+        arr = np.asarray(values, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be numeric; could not convert it to floats ({exc})") from exc
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    if arr.ndim != 1:
+        raise ValueError(
+            f"{name} must be one-dimensional (shape (n,) or (n, 1)), got shape {arr.shape}; "
+            "lmirrors fits functions of a single input"
+        )
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        where = np.flatnonzero(bad)[:5].tolist()
+        raise ValueError(
+            f"{name} contains {bad.sum()} NaN or infinite value(s) (positions {where}); remove or impute them first"
+        )
+    return arr
+
+
+def check_data(x, y) -> tuple[np.ndarray, np.ndarray]:
+    """Validate training data: equal lengths, finite, 1-D, at least two distinct x.
+
+    Repeated x values are allowed when their labels agree (the loss then counts
+    the point once per copy, exactly as the network's objective does); repeated x
+    with different labels are rejected.
+    """
+    x = as_1d(x, "x")
+    y = as_1d(y, "y")
+    if x.shape != y.shape:
+        raise ValueError(f"x and y must have the same length, got {x.size} and {y.size}")
+    if np.unique(x).size < MIN_POINTS:
+        raise ValueError(
+            f"need at least {MIN_POINTS} distinct x values, got {np.unique(x).size}; "
+            "a single point is fit by the output bias alone"
+        )
+    order = np.argsort(x, kind="stable")
+    xs, ys = x[order], y[order]
+    same = np.flatnonzero(xs[1:] == xs[:-1])
+    clash = same[~np.isclose(ys[same], ys[same + 1], rtol=1e-12, atol=1e-12)]
+    if clash.size:
+        i = clash[0]
+        raise ValueError(
+            f"x = {xs[i]:g} appears more than once with different labels ({ys[i]:g} and {ys[i + 1]:g}); "
+            "a function cannot take two values there: average the labels or drop one of the points"
+        )
+    return x, y
+
+
+def check_planar_data(X, y) -> tuple[np.ndarray, np.ndarray]:
+    """Validate training data in the plane: ``X`` of shape (n, 2), finite; ``y`` of length n;
+    at least two distinct points; a point repeated only with equal labels (as :func:`check_data`)."""
+    try:
+        X = np.asarray(X, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"X must be numeric; could not convert it to floats ({exc})") from exc
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"X must have shape (n, 2): one row per point of the plane, got shape {X.shape}")
+    if not np.all(np.isfinite(X)):
+        raise ValueError("X contains NaN or infinite values; remove or impute them first")
+    y = as_1d(y, "y")
+    if y.size != X.shape[0]:
+        raise ValueError(f"X and y must have the same number of points, got {X.shape[0]} and {y.size}")
+    points, where = np.unique(X, axis=0, return_inverse=True)
+    if points.shape[0] < MIN_POINTS:
+        raise ValueError(
+            f"need at least {MIN_POINTS} distinct points, got {points.shape[0]}; "
+            "a single point is fit by the output bias alone"
+        )
+    where = where.reshape(-1)
+    first = np.zeros(points.shape[0], dtype=np.int64)
+    first[where[::-1]] = np.arange(y.size)[::-1]
+    clash = np.flatnonzero(~np.isclose(y, y[first[where]], rtol=1e-12, atol=1e-12))
+    if clash.size:
+        i = clash[0]
+        raise ValueError(
+            f"the point {tuple(X[i])} appears more than once with different labels ({y[first[where[i]]]:g} and "
+            f"{y[i]:g}); a function cannot take two values there: average the labels or drop one of the points"
+        )
+    return X, y
+
+
+def check_beta(beta) -> float:
+    """A finite, non-negative regularisation strength."""
+    if isinstance(beta, (str, bytes)):
+        raise ValueError(f"beta must be a number, got the string {beta!r}; pass float(beta)")
+    try:
+        beta = float(beta)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"beta must be a number, got {beta!r}") from exc
+    if not np.isfinite(beta) or beta < 0:
+        raise ValueError(f"beta must be finite and >= 0 (0 means minimum norm), got {beta}")
+    return beta
+
+
+def check_depth(depth) -> int:
+    """The number of weight layers: an integer >= 2."""
+    if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 2:
+        raise ValueError(f"depth must be an integer >= 2 (weight layers), got {depth!r}")
+    return int(depth)
