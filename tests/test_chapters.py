@@ -47,6 +47,10 @@ def check_two_layer_ramps(glued: dict) -> None:
     assert glued["ch1_fig3_band"] > 0.5
     assert glued["ch1_path_objectives_monotone"] is True
     assert glued["ch1_path_first_is_constant"] is True
+    # The kernel-free beta slider: every state it ships is a certified optimum, rebuilt exactly.
+    assert glued["ch1_slider_states"] >= 3 * 12
+    assert glued["ch1_slider_max_gap"] < 1e-8
+    assert glued["ch1_slider_max_reconstruction_error"] < 1e-8
     # 2N = 12 ReLU ramps on 6 points: two vanish on the data, two are the same linear feature
     assert glued["ch1_relu_candidates"] == 12 and glued["ch1_relu_dropped"] == 3
 
