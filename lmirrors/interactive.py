@@ -171,7 +171,6 @@ def beta_slider(
         "margin": {"t": 70, "b": 40},
         "sliders": [{"active": start, "steps": steps, "pad": {"t": 50},
                      "currentvalue": {"prefix": "β = " if not title else f"{title}: β = "}}],
-        "legend": {"orientation": "h", "y": -0.45},
         # What was fitted, so a reader (or the browser test) can re-derive any state.
         "meta": {"curves": [{"name": c.name, "options": c.options} for c in curves]},
     }

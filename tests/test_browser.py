@@ -26,7 +26,7 @@ import lmirrors
 
 ROOT = Path(__file__).resolve().parent.parent
 HTML = ROOT / "_build" / "html"
-INTERACTIVE_PAGES = ["executed/01_two_layer_ramps"]
+INTERACTIVE_PAGES = ["executed/01_two_layer_ramps", "executed/04_square_wave"]
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("LMIRRORS_BROWSER") != "1", reason="run by `make test` after the book build (LMIRRORS_BROWSER=1)"

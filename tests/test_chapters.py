@@ -103,6 +103,9 @@ def check_square_wave(glued: dict) -> None:
     assert glued["ch4_boundary_max_error"] < 1e-7
     assert glued["ch4_boundary_max_objective_error"] < 1e-7
     assert glued["ch4_n_checks"] >= 20
+    # Every state of the beta slider (2 and 3 layers) is the closed form's network.
+    assert glued["ch4_slider_states"] >= 9
+    assert glued["ch4_slider_closed_form_error"] < 1e-7
     # 5% past a boundary the other regime's formula is off by about 0.04 or more: the boundaries are sharp.
     assert glued["ch4_min_neighbour_error"] > 0.035
     assert glued["ch4_first_regime_value_error"] < 1e-8
