@@ -1,7 +1,8 @@
 # Reproducible build of the lmirrors package, its tests and the Jupyter Book.
 #
 #   make book   venv + node_modules, execute every chapter (full), build, check
-#   make test   venv + node_modules, ruff, pytest (chapters run with quick=True), build, check
+#   make test   venv + node_modules + chromium, ruff, pytest (chapters run with quick=True),
+#               build, check, then the browser test of the interactive figures
 #   make bench  time our solver against cvxpy, scikit-learn and Adam (benchmarks/bench.py)
 #   make lab    JupyterLab; jupytext opens chapters/*.md as notebooks
 #   make lint   ruff
@@ -18,7 +19,7 @@ NODE_STAMP := node_modules/.installed
 BOOK := $(PY) scripts/book.py
 
 .DEFAULT_GOAL := book
-.PHONY: book test bench lab lint screenshots clean distclean venv node
+.PHONY: book test bench lab lint screenshots chromium clean distclean venv node
 
 venv: $(VENV_STAMP)
 node: $(NODE_STAMP)
@@ -39,11 +40,13 @@ book: $(VENV_STAMP) $(NODE_STAMP)
 	$(BOOK) build
 
 # pytest executes each chapter with quick=True into executed/; the book is then
-# built from exactly those copies. A failing test or build fails the target.
-test: $(VENV_STAMP) $(NODE_STAMP)
+# built from exactly those copies, and its interactive figures are driven in headless
+# Chromium (tests/test_browser.py). A failing test or build fails the target.
+test: $(VENV_STAMP) $(NODE_STAMP) chromium
 	$(PY) -m ruff check .
 	$(PY) -m pytest -q
 	$(BOOK) build
+	LMIRRORS_BROWSER=1 $(PY) -m pytest -q tests/test_browser.py
 
 # Up to 60 s per method and size; prints the table recorded in README.md.
 bench: $(VENV_STAMP)
@@ -61,12 +64,14 @@ lab: $(VENV_STAMP)
 lint: $(VENV_STAMP)
 	$(PY) -m ruff check .
 
-# Look at what the build made (after make book or make test). Installs Debian's chromium if
-# it is missing (needs root, as on the project's machines).
+# Look at what the build made (after make book or make test). `chromium` installs Debian's
+# chromium if it is missing (needs root, as on the project's machines).
 CHROMIUM_FLAGS := --headless --no-sandbox --disable-gpu --disable-background-networking \
 	--disable-component-update --no-first-run --virtual-time-budget=8000 --window-size=1300,9000
-screenshots:
+chromium:
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+screenshots: chromium
 	mkdir -p _build/screenshots
 	for page in _build/html/*.html _build/html/executed/*.html; do \
 		chromium $(CHROMIUM_FLAGS) --user-data-dir=$$(mktemp -d) \

@@ -9,7 +9,8 @@ Layers, bottom up (each imports only those before it): :mod:`~lmirrors.validatio
 :mod:`~lmirrors.closed_forms`; :mod:`lmirrors.libraries` (one module per result of the paper);
 :mod:`lmirrors.networks` (network classes, reconstruction maps, torch twins);
 :mod:`~lmirrors.registry` (the registry); :mod:`~lmirrors.fitting`; then the tools:
-training, stationarity, export, cli, estimator, plotting, widgets, datasets, forecasting.
+training, stationarity, export, cli, estimator, plotting, interactive, widgets, datasets,
+forecasting.
 
 Names are imported on first use, so ``import lmirrors`` stays fast; ``lmirrors.fit`` loads
 what fitting needs, and scikit-learn, torch, cvxpy and matplotlib only load where used.
@@ -53,6 +54,7 @@ _SUBMODULES = {
     "export",
     "fitting",
     "forecasting",
+    "interactive",
     "libraries",
     "networks",
     "plotting",

@@ -236,6 +236,7 @@ def vendor() -> Path:
         "mathjax": NODE_MODULES / "mathjax" / "es5",
         "require.js": NODE_MODULES / "requirejs" / "require.js",
         "html-manager": NODE_MODULES / "@jupyter-widgets" / "html-manager" / "dist",
+        "plotly": NODE_MODULES / "plotly.js-basic-dist-min" / "plotly-basic.min.js",
     }
     missing = [str(p.relative_to(ROOT)) for p in sources.values() if not p.exists()]
     if missing:
@@ -245,6 +246,9 @@ def vendor() -> Path:
     VENDOR_STATIC.mkdir(parents=True)
     shutil.copytree(sources["mathjax"], VENDOR_STATIC / "mathjax")
     shutil.copy2(sources["require.js"], VENDOR_STATIC / "require.js")
+    # plotly.js (scatter traces, sliders) for lmirrors.interactive's kernel-free figures.
+    (VENDOR_STATIC / "plotly").mkdir()
+    shutil.copy2(sources["plotly"], VENDOR_STATIC / "plotly" / "plotly.min.js")
     # embed-amd.js is self-contained apart from the font files it references.
     shutil.copytree(
         sources["html-manager"],

@@ -47,6 +47,10 @@ def check_two_layer_ramps(glued: dict) -> None:
     assert glued["ch1_fig3_band"] > 0.5
     assert glued["ch1_path_objectives_monotone"] is True
     assert glued["ch1_path_first_is_constant"] is True
+    # The kernel-free beta slider: every state it ships is a certified optimum, rebuilt exactly.
+    assert glued["ch1_slider_states"] >= 3 * 12
+    assert glued["ch1_slider_max_gap"] < 1e-8
+    assert glued["ch1_slider_max_reconstruction_error"] < 1e-8
     # 2N = 12 ReLU ramps on 6 points: two vanish on the data, two are the same linear feature
     assert glued["ch1_relu_candidates"] == 12 and glued["ch1_relu_dropped"] == 3
 
@@ -99,6 +103,9 @@ def check_square_wave(glued: dict) -> None:
     assert glued["ch4_boundary_max_error"] < 1e-7
     assert glued["ch4_boundary_max_objective_error"] < 1e-7
     assert glued["ch4_n_checks"] >= 20
+    # Every state of the beta slider (2 and 3 layers) is the closed form's network.
+    assert glued["ch4_slider_states"] >= 9
+    assert glued["ch4_slider_closed_form_error"] < 1e-7
     # 5% past a boundary the other regime's formula is off by about 0.04 or more: the boundaries are sharp.
     assert glued["ch4_min_neighbour_error"] > 0.035
     assert glued["ch4_first_regime_value_error"] < 1e-8

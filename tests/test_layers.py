@@ -26,6 +26,7 @@ LAYERS = [
         "cli",
         "estimator",
         "plotting",
+        "interactive",
         "widgets",
         "datasets",
         "forecasting",
