@@ -14,9 +14,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .activations import Activation, get_activation
 from .convex import column_generation
 from .convex.cones import cone_group_lasso
-from .activations import Activation, get_activation
 from .convex.lasso import LassoSolution, min_norm_with_dual, solve
 from .libraries.library import LazyFeatures, Library
 from .libraries.planar import CirclePricing, PlanarArchitecture
