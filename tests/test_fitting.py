@@ -252,3 +252,16 @@ def test_min_norm_certificate_refuses_what_it_cannot_certify():
         fit(x, y, depth=3, activation="sign", beta=0, widths=(5, 5), layout="rectangular").min_norm_certificate()
     with pytest.raises(ValueError, match="shape"):
         fit(x, y, beta=0).min_norm_certificate().correlation(np.ones(5))
+
+
+def test_min_norm_certificate_prices_the_whole_library_when_only_part_is_written_down():
+    """One-switch patterns interpolate, but two-switch units do better on wiggly labels: a fit that
+    wrote down only the former must not be certified, since the whole library is priced."""
+    x, y = make_data("uniform", 8, 14)
+    depth3 = Architecture(3, "sign", m1=2)
+    best = fit(x, y, depth=3, activation="sign", beta=0, m1=2).min_norm_certificate()
+    part = replace(Architecture(2, "sign").library(x), architecture=depth3, complete=False)
+    certificate = fit_library(part, y, 0).min_norm_certificate()
+    assert certificate.interpolation_error < 1e-9
+    assert certificate.norm > best.norm * (1 + 1e-3)
+    assert certificate.lower_bound <= best.norm * (1 + 1e-9)
