@@ -82,7 +82,7 @@ class Fit:
 
     def min_norm_certificate(self) -> MinNormCertificate:
         r"""Proof that this $\beta = 0$ fit has the smallest $\|z\|_1$ of any interpolating network
-        of its family (:class:`MinNormCertificate`).
+        of its family (:class:`~lmirrors.fitting.MinNormCertificate`).
 
         $\nu$ is the dual of the minimum-norm LP over the columns written down, divided by
         $\max(1, c)$ with $c = \max_j |a_j^\top\nu|$ over the *whole* library: the library
@@ -120,7 +120,7 @@ class MinNormCertificate:
     $\|z\|_1 \ge \nu^\top y$ = ``lower_bound`` (multiply $Az + \xi\mathbf 1 = y$ by $\nu$).
     The fit is optimal when ``gap`` $=$ ``norm`` $-$ ``lower_bound`` is round-off and it
     interpolates (``interpolation_error``, from the rebuilt network). :meth:`correlation` checks
-    other units, e.g. :func:`random_two_layer_units`: at most 1 means none of them could lower the norm.
+    other units, e.g. :func:`~lmirrors.fitting.random_two_layer_units`: at most 1 means none of them could lower the norm.
     """
 
     norm: float
@@ -156,7 +156,9 @@ def _library_correlation(library: Library, nu: np.ndarray) -> float:
     )
 
 
-def random_two_layer_units(x, activation: str | Activation, count: int = 10_000, seed: int = 0, slope: float = 0.01):
+def random_two_layer_units(
+    x, activation: str | Activation, count: int = 10_000, seed: int = 0, slope: float = 0.01
+) -> np.ndarray:
     r"""Columns $\sigma(\pm(x - t))$ at ``x`` of ``count`` random normalised two-layer units, kinks $t$
     anywhere in the data range enlarged by its length on each side: an oracle independent of the
     libraries, built from the neuron alone.
