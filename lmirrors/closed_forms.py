@@ -1,4 +1,5 @@
-r"""Closed forms: every-pattern sign networks clip the labels; optimal sign networks on the square wave.
+r"""Closed forms: every-pattern sign networks clip the labels; optimal sign networks on the square wave;
+the minimum norm of every two-layer family.
 
 **Clipping** (:func:`clip_fit`): a sign network whose units can switch at every gap between
 data points ($K \ge N - 1$) has every $\pm1$ pattern as a feature; its Lasso is solved by
@@ -44,6 +45,10 @@ points, so the optimal network at any $x$ is the fitted value at the nearest dat
 (:meth:`SquareWaveFit.predict`), and $u_1$, $u_N$ beyond the data. The square wave itself is
 continued the same way (:func:`square_wave_at`): labels switch halfway between blocks and keep
 alternating beyond the data, where a sign network is constant.
+
+**Minimum norm of two-layer networks** (:func:`two_layer_min_norm`): the $\beta \to 0$ limit of
+every depth-2 family in terms of the slopes of the connect-the-dots interpolant (or, for step
+units, the total variation of the labels).
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .activations import Activation, get_activation
 from .convex.working_set import gap_from_residual
 from .validation import check_beta, check_data
 
@@ -269,3 +275,37 @@ def clip_fit(x, y, beta: float) -> Clipping:
     correlation = float(np.abs(np.bincount(inverse, weights=r)).sum())
     gap = gap_from_residual(r, fitted - fitted.mean(), l1, correlation, beta) + 0.5 * y.size * offset**2
     return Clipping(points, values, lower, upper, beta, float(0.5 * r @ r + 0.5 * y.size * offset**2 + beta * l1), gap)
+
+
+def two_layer_min_norm(x, y, activation: str | Activation, slope: float = 0.01) -> float:
+    r"""Minimum $\|z\|_1$ of a two-layer network of ``activation`` units interpolating $(x, y)$.
+
+    With $d_n = (y_{n+1} - y_n)/(x_{n+1} - x_n)$ the slopes of the connect-the-dots
+    interpolant, $V = \sum_n |d_{n+1} - d_n|$ its total change of slope and
+    $D = d_1 + d_{N-1}$ the sum of its end slopes:
+
+    * ReLU ($\gamma = 0$) and leaky ReLU $\max(t, \gamma t)$:
+      $\max\bigl(V/(1-\gamma),\ (V + |D|)/2\bigr)$;
+    * absolute value and symmetrized ReLU: $(V + |D|)/2$ (the formula at $\gamma = -1$,
+      since $|t| = \max(t, -t)$);
+    * sign and threshold units: $\sum_n |y_{n+1} - y_n| / (1 - \text{low})$ (low $= -1$, $0$).
+
+    Lower bounds: a unit $z\,\sigma_\gamma(\pm(x - t))$ bends the network by $(1 - \gamma)|z|$ at
+    $t$ and adds $\pm(1 + \gamma) z$ to $f'(-\infty) + f'(+\infty)$ (an interval-distance unit
+    $z\,\operatorname{dist}(x, [p, q])$ bends by $|z|$ twice and adds $0$); an interpolant bends by
+    at least $V + |f'(-\infty) - d_1| + |f'(+\infty) - d_{N-1}|$, which gives both terms. A step
+    unit jumps by $(1 - \text{low})|z|$ and the network must rise or fall by $|y_{n+1} - y_n|$
+    between consecutive points. The finite libraries reach these bounds (the minimum-norm LP
+    agrees in the tests); ``slope`` is $\gamma$ for ``leaky_relu`` only.
+    """
+    x, y = check_data(x, y)
+    activation = get_activation(activation, slope)
+    points, inverse = np.unique(x, return_inverse=True)
+    labels = np.zeros(points.size)
+    labels[inverse] = y
+    if activation.step:
+        return float(np.abs(np.diff(labels)).sum() / (1.0 - activation.low))
+    d = np.diff(labels) / np.diff(points)
+    bend, ends = float(np.abs(np.diff(d)).sum()), abs(float(d[0] + d[-1]))
+    gamma = -1.0 if activation.name in ("abs", "symmetrized_relu") else activation.slope
+    return max(bend / (1.0 - gamma), (bend + ends) / 2)

@@ -14,9 +14,10 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .activations import Activation, get_activation
 from .convex import column_generation
 from .convex.cones import cone_group_lasso
-from .convex.lasso import LassoSolution, solve
+from .convex.lasso import LassoSolution, min_norm_with_dual, solve
 from .libraries.library import LazyFeatures, Library
 from .libraries.planar import CirclePricing, PlanarArchitecture
 from .networks.base import Network
@@ -79,6 +80,25 @@ class Fit:
         """$\\max_n |f(x_n) - y_n|$ (zero up to round-off for the minimum-norm fit)."""
         return float(np.abs(self.predict(self.x) - self.y).max())
 
+    def min_norm_certificate(self) -> MinNormCertificate:
+        r"""Proof that this $\beta = 0$ fit has the smallest $\|z\|_1$ of any interpolating network
+        of its family (:class:`~lmirrors.fitting.MinNormCertificate`).
+
+        $\nu$ is the dual of the minimum-norm LP over the columns written down, divided by
+        $\max(1, c)$ with $c = \max_j |a_j^\top\nu|$ over the *whole* library: the library
+        itself when it is complete, else the family's pricing oracle or matrix-free library.
+        Raises ``ValueError`` for $\beta > 0$ or a family with neither.
+        """
+        if self.beta != 0:
+            raise ValueError(f"a minimum-norm certificate needs a beta = 0 fit, this one has beta = {self.beta:g}")
+        nu = min_norm_with_dual(self.library.A, self.y)[1]
+        nu = nu - nu.mean()
+        correlation = _library_correlation(self.library, nu)
+        nu = nu / max(1.0, correlation)
+        return MinNormCertificate(
+            float(np.abs(self.solution.z).sum()), float(nu @ self.y), nu, self.max_interpolation_error
+        )
+
     def summary(self) -> str:
         lines = [
             f"{self.library.summary()}",
@@ -89,6 +109,75 @@ class Fit:
         ]
         lines += [f"  z = {s.z:+.6g}  {s.label}" for s in self.selected()]
         return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class MinNormCertificate:
+    r"""LP duality for minimum-norm interpolation, $\min\|z\|_1$ s.t. $Az + \xi\mathbf 1 = y$.
+
+    ``nu`` has $\mathbf 1^\top\nu = 0$ and $|a^\top\nu| \le 1$ for every column $a$ of the
+    family's library, so every interpolating network of the family has
+    $\|z\|_1 \ge \nu^\top y$ = ``lower_bound`` (multiply $Az + \xi\mathbf 1 = y$ by $\nu$).
+    The fit is optimal when ``gap`` $=$ ``norm`` $-$ ``lower_bound`` is round-off and it
+    interpolates (``interpolation_error``, from the rebuilt network). :meth:`correlation` checks
+    other units, e.g. :func:`~lmirrors.fitting.random_two_layer_units`: at most 1 means none of them could lower the norm.
+    """
+
+    norm: float
+    lower_bound: float
+    nu: np.ndarray
+    interpolation_error: float
+
+    @property
+    def gap(self) -> float:
+        """``norm`` minus ``lower_bound`` (at least the distance to the minimum norm)."""
+        return self.norm - self.lower_bound
+
+    def correlation(self, columns) -> float:
+        r"""$\max_j |a_j^\top\nu|$ over ``columns`` (units evaluated at the data, one per column)."""
+        columns = np.asarray(columns, dtype=float)
+        if columns.ndim != 2 or columns.shape[0] != self.nu.size:
+            raise ValueError(f"columns must be an array of shape ({self.nu.size}, units), got {columns.shape}")
+        return float(np.abs(columns.T @ self.nu).max(initial=0.0))
+
+
+def _library_correlation(library: Library, nu: np.ndarray) -> float:
+    r"""$\max_j |a_j^\top\nu|$ over the whole library (``nu`` centred)."""
+    if library.complete:
+        return float(np.abs(library.A.T @ nu).max(initial=0.0))
+    architecture = library.architecture
+    if architecture.family.pricing is not None:
+        return float(architecture.pricing(library.x)(nu)[0])
+    if architecture.family.dictionary is not None:
+        return float(np.abs(architecture.dictionary(library.x)[0].rmatvec(nu)).max())
+    raise ValueError(
+        f"{architecture.name} networks have no pricing of their whole library, so a minimum norm "
+        "cannot be certified here; compare fits instead"
+    )
+
+
+def random_two_layer_units(
+    x, activation: str | Activation, count: int = 10_000, seed: int = 0, slope: float = 0.01
+) -> np.ndarray:
+    r"""Columns $\sigma(\pm(x - t))$ at ``x`` of ``count`` random normalised two-layer units, kinks $t$
+    anywhere in the data range enlarged by its length on each side: an oracle independent of the
+    libraries, built from the neuron alone.
+
+    Homogeneous units have first-layer weight $w = \pm1$ (a rescaled neuron is the same unit at
+    another $|z|$); a symmetrized ReLU neuron $(w x + b)_+ + (-w x + b')_+$ also gets a random
+    second kink; step units are $\sigma(\pm(x - t))$. ``slope`` is $\gamma$ for ``leaky_relu``.
+    """
+    x = np.asarray(x, dtype=float).reshape(-1)
+    activation = get_activation(activation, slope)
+    rng = np.random.default_rng(seed)
+    lo, hi = float(x.min()), float(x.max())
+    kinks = rng.uniform(2 * lo - hi, 2 * hi - lo, (count, 2))
+    w = rng.choice([-1.0, 1.0], count)[:, None]
+    if activation.bias_shape:
+        b = np.stack([-w * kinks[:, :1], w * kinks[:, 1:]], axis=-1)
+    else:
+        b = -w * kinks[:, :1]
+    return activation.neuron(w, x[None, :], b).T
 
 
 def fit(x, y, depth: int = 2, activation: str = "relu", beta: float = 1e-3, method: str = "auto", **options) -> Fit:

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import lmirrors
 from scripts.book import CHAPTERS, execute_chapter, glued_values
 
 CHAPTER_PATHS = sorted(CHAPTERS.glob("*.md"))
@@ -53,6 +54,55 @@ def check_two_layer_ramps(glued: dict) -> None:
     assert glued["ch1_slider_max_reconstruction_error"] < 1e-8
     # 2N = 12 ReLU ramps on 6 points: two vanish on the data, two are the same linear feature
     assert glued["ch1_relu_candidates"] == 12 and glued["ch1_relu_dropped"] == 3
+    check_two_layer_min_norms(glued)
+
+
+def check_two_layer_min_norms(glued: dict) -> None:
+    """Chapter 1, minimum-norm networks of every two-layer family."""
+    assert glued["ch1_mn_families"] == [f.activation for f in lmirrors.architectures() if 2 in f.depths]
+    assert set(glued["ch1_mn_families"]) >= {"relu", "leaky_relu", "abs", "symmetrized_relu", "sign", "threshold"}
+    norms = glued["ch1_mn_norms"]
+    # Figure 3 data: slopes 0, 0, 1, 1/3, 0 bend by V = 2 with end slopes summing to 0; labels rise by 3
+    assert glued["ch1_mn_fig3_bend"] == pytest.approx(2.0, rel=1e-12) and abs(glued["ch1_mn_fig3_ends"]) < 1e-12
+    fig3 = {"relu": 2.0, "leaky_relu": 2 / 0.9, "abs": 1.0, "symmetrized_relu": 1.0, "sign": 1.5, "threshold": 3.0}
+    # the line 1.5x with a bump of 0.5 at x = 3: V = 2, ends 1.5 + 1.5 = 3, labels rise by 9
+    assert glued["ch1_mn_line_bend"] == pytest.approx(2.0) and glued["ch1_mn_line_ends"] == pytest.approx(3.0)
+    line = {"relu": 2.5, "leaky_relu": 2.5, "abs": 2.5, "symmetrized_relu": 2.5, "sign": 4.5, "threshold": 9.0}
+    for data, expected in (("Figure 3 data", fig3), ("line with a bump", line)):
+        for name, value in expected.items():
+            assert norms[data][name] == pytest.approx(value, rel=1e-9), (data, name)
+    for data, n in norms.items():
+        assert abs(n["symmetrized_relu"] - n["abs"]) <= 1e-9 * n["abs"], data
+        assert n["abs"] <= n["relu"] * (1 + 1e-9) and n["relu"] <= n["leaky_relu"] * (1 + 1e-9), data
+        assert n["leaky_relu"] <= n["relu"] / 0.9 * (1 + 1e-9) and n["relu"] <= 2 * n["abs"] * (1 + 1e-9), data
+        assert abs(n["threshold"] - 2 * n["sign"]) <= 1e-9 * n["sign"], data
+    assert norms["Figure 3 data"]["relu"] == pytest.approx(2 * norms["Figure 3 data"]["abs"], rel=1e-9)
+    # noisy labels are not monotone: the depth-2 sign network pays half the total variation, more than half the range
+    noisy = norms["noisy data"]
+    assert noisy["sign"] == pytest.approx(glued["ch1_mn_noisy_half_variation"], rel=1e-9)
+    assert noisy["sign"] > glued["ch1_mn_noisy_half_range"] * (1 + 1e-3)
+    # the closed form, the certificates, and the oracle of random units with kinks anywhere
+    assert glued["ch1_mn_closed_form_error"] < 1e-9
+    assert glued["ch1_mn_max_relative_gap"] < 1e-9
+    assert glued["ch1_mn_max_interpolation_error"] < 1e-9
+    assert glued["ch1_mn_oracle_max"] <= 1 + 1e-9
+    assert glued["ch1_mn_oracle_units"] >= 10_000
+    # Figure 3 data: the piecewise-linear networks bend exactly at 5, 7 and 10, the step networks
+    # jump once between 5 and 7 and once between 7 and 10
+    kinks = glued["ch1_mn_fig3_kinks"]
+    assert len(kinks) == 6
+    for family, where in kinks.items():
+        if family.startswith(("sign", "threshold")):
+            assert len(where) == 2 and 5 < where[0] < 7 < where[1] < 10, (family, where)
+        else:
+            assert where == pytest.approx([5.0, 7.0, 10.0], abs=1e-9), (family, where)
+    # the line with a bump (data 0..6): the ends decide (|D| > V), so each piecewise-linear network
+    # bends at an end of the data; step networks jump in all six gaps
+    for family, where in glued["ch1_mn_line_kinks"].items():
+        if family.startswith(("sign", "threshold")):
+            assert len(where) == 6, (family, where)
+        else:
+            assert min(where) <= 1e-9 or max(where) >= 6 - 1e-9, (family, where)
 
 
 def check_sign_networks(glued: dict) -> None:

@@ -241,3 +241,32 @@ def test_square_wave_shrinkage_is_a_clipping(n_blocks, block_length, fraction):
     clipped = clip_fit(x, y, fraction * S)
     np.testing.assert_allclose(clipped.values, shrink.u, atol=1e-12)
     assert clipped.objective == pytest.approx(shrink.objective, rel=1e-12)
+
+
+TWO_LAYER = [("relu", 0.0), ("leaky_relu", 0.1), ("leaky_relu", 0.7), ("abs", 0.0), ("symmetrized_relu", 0.0)]
+
+
+@pytest.mark.parametrize("activation, slope", [*TWO_LAYER, ("sign", 0.0), ("threshold", 0.0)])
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("n, seed", [(2, 0), (5, 1), (9, 2)])
+def test_two_layer_min_norm_is_the_minimum_norm_lp(activation, slope, layout, n, seed):
+    x, y = make_data(layout, max(n, 3) if layout == "duplicates" else n, seed)
+    if seed == 2:  # a steep trend, where the end slopes decide the piecewise-linear norms
+        y = y + 5 * x
+    options = {"slope": slope} if activation == "leaky_relu" else {}
+    lp = lmirrors.fit(x, y, activation=activation, beta=0, **options).solution.objective
+    assert abs(cf.two_layer_min_norm(x, y, activation, slope) - lp) <= 1e-9 * max(1.0, lp)
+
+
+def test_two_layer_min_norm_by_hand():
+    # connect-the-dots slopes 0, 0, 1, 1/3, 0: total bend V = 2, end slopes sum D = 0; total variation 3
+    x, y = np.array([0.0, 4, 5, 7, 10, 11]), np.array([0.0, 0, 0, 2, 3, 3])
+    expected = {"relu": 2.0, "abs": 1.0, "symmetrized_relu": 1.0, "sign": 1.5, "threshold": 3.0}
+    for activation, value in expected.items():
+        assert cf.two_layer_min_norm(x, y, activation) == pytest.approx(value, rel=1e-12)
+    assert cf.two_layer_min_norm(x, y, "leaky_relu", 0.1) == pytest.approx(2 / 0.9, rel=1e-12)
+    # a line: no bend, so every piecewise-linear family pays |slope| (the ends) and steps pay the rise
+    line = 3 * x - 1
+    assert cf.two_layer_min_norm(x, line, "relu") == pytest.approx(3.0, rel=1e-12)
+    assert cf.two_layer_min_norm(x, line, "abs") == pytest.approx(3.0, rel=1e-12)
+    assert cf.two_layer_min_norm(x, line, "sign") == pytest.approx(33 / 2, rel=1e-12)

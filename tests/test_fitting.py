@@ -1,14 +1,15 @@
 """The public entry point fit(): the Fit API, prediction, selected features, minimum norm, repeats."""
 
 import itertools
+from dataclasses import replace
 
 import cvxpy as cp
 import numpy as np
 import pytest
-from helpers import make_data, relative, two_layer_objective
+from helpers import make_data, min_norm_lower_bound, oracle_breakpoints, oracle_matrix, relative, two_layer_objective
 
 from lmirrors import Architecture, Fit, fit
-from lmirrors.fitting import fit_library
+from lmirrors.fitting import fit_library, random_two_layer_units
 
 
 @pytest.fixture(scope="module")
@@ -168,3 +169,99 @@ def test_large_deep_library_is_fitted_without_forming_it():
     assert f.library.n_candidates == 1_999_000 and f.library.size < 50
     assert f.solution.relative_gap <= 1e-9
     assert relative(f.network_objective, f.solution.objective) < 1e-9
+
+
+TWO_LAYER_FAMILIES = [
+    ("relu", {}),
+    ("leaky_relu", {"slope": 0.1}),
+    ("leaky_relu", {"slope": 0.6}),
+    ("abs", {}),
+    ("symmetrized_relu", {}),
+    ("sign", {}),
+    ("threshold", {}),
+]
+
+
+def reference_units(x, activation: str, slope: float) -> np.ndarray:
+    """Normalised two-layer units with kinks (or jumps) on a fine grid, written from their definitions."""
+    t = oracle_breakpoints(x, grid=300, per_gap=5)
+    if activation in ("relu", "leaky_relu", "abs"):
+        return oracle_matrix(x, activation, slope, t)
+    shifted = np.asarray(x, dtype=float)[:, None] - t[None, :]
+    if activation == "sign":
+        return np.where(shifted >= 0, 1.0, -1.0)
+    if activation == "threshold":
+        return np.where(shifted >= 0, 1.0, 0.0)
+    # symmetrized ReLU: (x - q)_+ + (p - x)_+, the distance to [p, q] plus a constant, for p, q on the grid
+    ends = oracle_breakpoints(x, grid=40, per_gap=2)
+    p, q = np.meshgrid(ends, ends)
+    up, down = x[:, None] - q.ravel()[None, :], p.ravel()[None, :] - x[:, None]
+    return np.where(up > 0, up, 0.0) + np.where(down > 0, down, 0.0)
+
+
+@pytest.mark.parametrize("activation, options", TWO_LAYER_FAMILIES)
+@pytest.mark.parametrize("layout, n, seed", [("uniform", 8, 5), ("clustered", 9, 6), ("duplicates", 6, 7)])
+def test_min_norm_certificate_of_every_two_layer_family(activation, options, layout, n, seed):
+    x, y = make_data(layout, n, seed)
+    f = fit(x, y, activation=activation, beta=0, **options)
+    certificate = f.min_norm_certificate()
+    assert certificate.interpolation_error < 1e-9
+    assert relative(certificate.norm, f.solution.objective) < 1e-12
+    assert abs(certificate.gap) <= 1e-9 * max(1.0, certificate.norm)
+    assert abs(certificate.nu.sum()) < 1e-12
+    # no unit with its kink anywhere beats the library: nu stays dual feasible for all of them, and
+    # an independent dual LP over those units cannot prove a norm below the library's
+    units = reference_units(x, activation, options.get("slope", 0.0))
+    assert certificate.correlation(units) <= 1 + 1e-9
+    assert min_norm_lower_bound(units, y) >= certificate.norm * (1 - 1e-7)
+    random_units = random_two_layer_units(x, activation, 5000, seed=seed, **options)
+    assert certificate.correlation(random_units) <= 1 + 1e-9
+
+
+def test_the_oracle_catches_a_library_without_left_facing_ramps():
+    """Ramps (x - x_n)_+ alone can interpolate, but their minimum norm is too large: the dual of
+    that LP fails against ramps facing the other way, so the oracle check has teeth."""
+    x, y = make_data("uniform", 8, 11)
+    full = fit(x, y, activation="relu", beta=0)
+    points = np.unique(x)
+    right = np.maximum(x[:, None] - points[None, :-1], 0.0)
+    cut = replace(full.library, A=right)
+    cut_fit = fit_library(cut, y, 0)
+    assert cut_fit.max_interpolation_error < 1e-9
+    assert cut_fit.solution.objective > full.solution.objective * (1 + 1e-3)
+    certificate = cut_fit.min_norm_certificate()
+    assert certificate.correlation(random_two_layer_units(x, "relu", 5000)) > 1 + 1e-3
+    assert full.min_norm_certificate().correlation(random_two_layer_units(x, "relu", 5000)) <= 1 + 1e-9
+
+
+def test_min_norm_certificate_of_priced_and_closed_form_fits():
+    x, y = make_data("uniform", 12, 12)
+    closed = fit(x, y, depth=3, activation="sign", beta=0, m1=11)
+    priced = fit(x, y, depth=3, activation="sign", beta=0, m1=2, method="column_generation")
+    for f in (closed, priced):
+        certificate = f.min_norm_certificate()
+        assert abs(certificate.gap) <= 1e-9 * certificate.norm and certificate.interpolation_error < 1e-9
+    assert relative(closed.min_norm_certificate().norm, (y.max() - y.min()) / 2) < 1e-12
+
+
+def test_min_norm_certificate_refuses_what_it_cannot_certify():
+    x, y = make_data("uniform", 6, 13)
+    with pytest.raises(ValueError, match="beta = 0"):
+        fit(x, y, beta=0.1).min_norm_certificate()
+    with pytest.raises(ValueError, match="no pricing of their whole library"):
+        fit(x, y, depth=3, activation="sign", beta=0, widths=(5, 5), layout="rectangular").min_norm_certificate()
+    with pytest.raises(ValueError, match="shape"):
+        fit(x, y, beta=0).min_norm_certificate().correlation(np.ones(5))
+
+
+def test_min_norm_certificate_prices_the_whole_library_when_only_part_is_written_down():
+    """One-switch patterns interpolate, but two-switch units do better on wiggly labels: a fit that
+    wrote down only the former must not be certified, since the whole library is priced."""
+    x, y = make_data("uniform", 8, 14)
+    depth3 = Architecture(3, "sign", m1=2)
+    best = fit(x, y, depth=3, activation="sign", beta=0, m1=2).min_norm_certificate()
+    part = replace(Architecture(2, "sign").library(x), architecture=depth3, complete=False)
+    certificate = fit_library(part, y, 0).min_norm_certificate()
+    assert certificate.interpolation_error < 1e-9
+    assert certificate.norm > best.norm * (1 + 1e-3)
+    assert certificate.lower_bound <= best.norm * (1 + 1e-9)
