@@ -225,16 +225,29 @@ def check_bitcoin(glued: dict) -> None:
     assert abs(rmse["log return | random walk"] - expected) < 1e-12
     # "lower than" with its uncertainty: the compared difference is the table's, the verdict follows
     # from the Diebold-Mariano p-value and the bootstrap interval, and the text says what was found.
-    best = glued["ch5_best_network_return"]
-    for key, baseline in (("rw", "random walk"), ("ar1", "linear AR(1)")):
-        assert abs(glued[f"ch5_{key}_difference"] - (best - rmse[f"log return | {baseline}"])) < 1e-12
-        low, high = glued[f"ch5_{key}_interval"]
-        p = glued[f"ch5_{key}_p_value"]
-        assert low <= high and 0 < p <= 1
-        assert glued[f"ch5_{key}_significant"] == (p < 0.05 and not low <= 0 <= high)
-        assert glued[f"ch5_{key}_verdict_text"].startswith("not") != glued[f"ch5_{key}_significant"]
+    daily = glued["ch5_daily_rmse"]
+    monthly = {k.split(" | ")[1]: v for k, v in rmse.items() if k.startswith("log return")}
+    for prefix, best, errors in (
+        ("ch5", glued["ch5_best_network_return"], monthly),
+        ("ch5_daily", daily["2-layer relu"], daily),
+    ):
+        for key, baseline in (("rw", "random walk"), ("ar1", "linear AR(1)")):
+            assert abs(glued[f"{prefix}_{key}_difference"] - (best - errors[baseline])) < 1e-12
+            low, high = glued[f"{prefix}_{key}_interval"]
+            p = glued[f"{prefix}_{key}_p_value"]
+            assert low <= high and 0 < p <= 1
+            assert glued[f"{prefix}_{key}_significant"] == (p < 0.05 and not low <= 0 <= high)
+            assert (glued[f"{prefix}_{key}_verdict_text"] == "a significant difference") == glued[
+                f"{prefix}_{key}_significant"]
     assert (glued["ch5_rw_difference"] < 0) == glued["ch5_best_beats_random_walk"]
-    assert glued["ch5_block_months"] == int(np.ceil(months ** (1 / 3)))
+    assert glued["ch5_block"] == int(np.ceil(months ** (1 / 3)))
+    # Daily closes: hundreds of test days; the random walk's RMSE is the RMS of the last daily returns.
+    from lmirrors.datasets import load_bitcoin_daily
+
+    days = glued["ch5_daily_test_days"]
+    assert days >= 300 and glued["ch5_daily_closes"] == 2749
+    daily_returns = load_bitcoin_daily().log_returns
+    assert abs(daily["random walk"] - float(np.sqrt(np.mean(daily_returns[-days:] ** 2)))) < 1e-12
     convex, network, adam = (
         glued[k] for k in ("ch5_convex_objectives", "ch5_network_objectives", "ch5_adam_objectives")
     )
