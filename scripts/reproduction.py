@@ -58,6 +58,11 @@ class Row:
     measured: str
 
 
+def _e(value: float) -> str:
+    """A small error in one significant digit (0 when exact)."""
+    return "0" if value == 0 else f"{value:.0e}"
+
+
 def _g(value: float) -> str:
     return f"{value:.3g}"
 
@@ -80,8 +85,8 @@ def _two_layer(v: dict) -> tuple[str, str]:
     oracle = all(abs(o - lib) <= 1e-7 * lib for lib, o in v["ch1_min_norm_library_vs_oracle"])
     ok = v["ch1_max_gap"] < 1e-8 and v["ch1_reconstruction_error"] < 1e-8 and excess >= -1e-9 and oracle
     return _verdict(ok), (
-        f"duality gap ≤ {v['ch1_max_gap']:.0e}; rebuilt network J = Lasso optimum to "
-        f"{v['ch1_reconstruction_error']:.0e}; {len(v['ch1_adam_objectives'])} Adam settings, smallest excess over "
+        f"duality gap ≤ {_e(v['ch1_max_gap'])}; rebuilt network J = Lasso optimum to "
+        f"{_e(v['ch1_reconstruction_error'])}; {len(v['ch1_adam_objectives'])} Adam settings, smallest excess over "
         f"the optimum {excess:.1e}; a dense oracle of kinks anywhere reaches the same minimum norms"
     )
 
@@ -144,15 +149,15 @@ def _sign(v: dict) -> tuple[str, str]:
     ok = ok and v["ch3_reconstruction_error"] < 1e-8 and v["ch3_range_error"] < 1e-8
     return _verdict(ok), (
         f"same library for any data with the same order (optimal values agree to "
-        f"{v['ch3_order_value_difference']:.0e}); sizes {v['ch3_sizes']} = the binomial sums; with every pattern the "
-        f"minimum norm is half the range (error {v['ch3_range_error']:.0e})"
+        f"{_e(v['ch3_order_value_difference'])}); sizes {v['ch3_sizes']} = the binomial sums; with every pattern the "
+        f"minimum norm is half the range (error {_e(v['ch3_range_error'])})"
     )
 
 
 def _rectangular(v: dict) -> tuple[str, str]:
     ok = v["ch3_rect_depth_spread"] < 1e-10 and abs(v["ch3_rect_random_excess"]) < 1e-9 and v["ch3_rect_max_gap"] < 1e-9
     return _verdict(ok, OURS), (
-        f"optimal value independent of depth (spread {v['ch3_rect_depth_spread']:.0e}); rebuilt networks attain it and "
+        f"optimal value independent of depth (spread {_e(v['ch3_rect_depth_spread'])}); rebuilt networks attain it and "
         f"{v['ch3_rect_random_count']} random networks never beat it; above the tree relaxation by "
         f"{_g(v['ch3_rect_first_gap'])} at m₁ = 1, equal from m₁ = {v['ch3_rect_first_equal']}"
     )
@@ -163,7 +168,7 @@ def _threshold(v: dict) -> tuple[str, str]:
     ok = ok and v["ch3_thr_objective_error"] < 1e-8
     return _verdict(ok, OURS), (
         f"reflection breakpoints add {v['ch3_thr_reflection_extra']} new columns; the threshold network at β is the "
-        f"sign network at 2β in {v['ch3_thr_cases']} cases (error {v['ch3_thr_objective_error']:.0e}); minimum norm "
+        f"sign network at 2β in {v['ch3_thr_cases']} cases (error {_e(v['ch3_thr_objective_error'])}); minimum norm "
         f"{_g(v['ch3_thr_norm_ratio'])}× the sign network's"
     )
 
@@ -181,7 +186,7 @@ def _square_closed_forms(v: dict) -> tuple[str, str]:
     end, interior = v["ch4_end_vs_interior"]
     ok = v["ch4_curve_error"] < 1e-7 and v["ch4_boundary_max_error"] < 1e-7 and v["ch4_min_neighbour_error"] > 0.035
     return _verdict(ok), (
-        f"closed forms = certified solver to {v['ch4_boundary_max_error']:.0e} in {v['ch4_n_checks']} checks at and "
+        f"closed forms = certified solver to {_e(v['ch4_boundary_max_error'])} in {v['ch4_n_checks']} checks at and "
         f"around every regime boundary; the other regime's formula is off by ≥ {_g(v['ch4_min_neighbour_error'])}; "
         f"end blocks fit better ({_g(end)} vs {_g(interior)})"
     )
@@ -201,7 +206,7 @@ def _stationarity(v: dict) -> tuple[str, str]:
     ok = v["ch7_rebuilt_descent"] < 1e-9 and v["ch7_split_descent"] < 1e-9 and v["ch7_perturbed_descent"] > 1e-2
     return _verdict(ok), (
         f"rebuilt networks of {v['ch7_architectures']} architectures and their splits: steepest one-sided descent "
-        f"≤ {max(v['ch7_rebuilt_descent'], v['ch7_split_descent']):.0e} (stationary); perturbed ones descend at "
+        f"≤ {_e(max(v['ch7_rebuilt_descent'], v['ch7_split_descent']))} (stationary); perturbed ones descend at "
         f"{_g(v['ch7_perturbed_descent'])}; Adam stops at a non-optimal stationary point {_g(v['ch7_adam_stationary_gap'])} "
         f"above the optimum {v['ch7_optimum_text']}"
     )
@@ -589,14 +594,14 @@ def executed_values(directory: Path, exclude: str = "09_reproduction") -> dict:
 
 
 def markdown(rows: list[Row]) -> str:
-    """The report as a Markdown table; each row links to its chapter's page."""
+    """The report as a Markdown table, the verdict second; each row links to its chapter's page."""
     lines = [
-        "| item | where in the book | what the paper states | what the book measured | verdict |",
+        "| item | verdict | where in the book | what the paper states | what the book measured |",
         "|---|---|---|---|---|",
     ]
     for row in rows:
         item = row.item
         where = f"[{CHAPTERS[item.chapter]}]({item.chapter}.html), § {item.section}"
-        cells = [item.name, where, item.paper, row.measured, f"**{row.verdict}**"]
+        cells = [item.name, f"**{row.verdict}**", where, item.paper, row.measured]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines)
