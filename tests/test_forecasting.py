@@ -134,3 +134,36 @@ def test_convex_trainer_fits_the_architecture_with_its_options():
 def test_compared_says_lower_or_higher():
     assert fc.compared(0.9, 1.0) == "10.0 % lower than"
     assert fc.compared(1.05, 1.0) == "5.0 % higher than"
+
+
+def test_compare_forecasts_by_hand_and_its_uncertainty():
+    rng = np.random.default_rng(3)
+    y = rng.normal(size=200)
+    good, bad = y + 0.3 * rng.normal(size=200), y + 1.0 * rng.normal(size=200)
+    result = fc.compare_forecasts(y, good, bad)
+    # Diebold-Mariano by hand: mean loss difference over its standard error, small-sample factor.
+    d = (y - good) ** 2 - (y - bad) ** 2
+    by_hand = np.sqrt(199 / 200) * d.mean() / np.sqrt(d.var() / 200)
+    assert abs(result.statistic - by_hand) < 1e-12 and result.statistic < -5
+    assert result.p_value < 1e-6 and result.significant
+    assert abs(result.rmse_difference - (fc.rmse(good, y) - fc.rmse(bad, y))) < 1e-12
+    low, high = result.interval
+    assert low < result.rmse_difference < high < 0
+    assert result.block == 6  # ceil(200 ** (1/3))
+    # Swapping the forecasts mirrors everything; two forecasts of equal quality are not told apart.
+    swapped = fc.compare_forecasts(y, bad, good)
+    assert abs(swapped.statistic + result.statistic) < 1e-12 and swapped.p_value == result.p_value
+    twin = fc.compare_forecasts(y, y + 0.5 * rng.normal(size=200), y + 0.5 * rng.normal(size=200))
+    assert twin.interval[0] < 0 < twin.interval[1] and not twin.significant
+    same = fc.compare_forecasts(y, good, good)
+    assert same.p_value == 1.0 and same.interval == (0.0, 0.0) and not same.significant
+
+
+def test_compare_forecasts_rejects_bad_input():
+    y = np.arange(10.0)
+    with pytest.raises(ValueError, match="one length"):
+        fc.compare_forecasts(y, y[:-1], y)
+    with pytest.raises(ValueError, match="level"):
+        fc.compare_forecasts(y, y, y, level=1.5)
+    with pytest.raises(ValueError, match="block"):
+        fc.compare_forecasts(y, y, y, block=11)
