@@ -6,6 +6,7 @@ dependencies, through a ``.pth`` line; the editable install's own ``.pth`` files
 from a borrowed directory, so ``import lmirrors`` there can only find the wheel.
 """
 
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -39,9 +40,16 @@ def test_every_subpackage_is_listed_for_the_wheel():
 
 
 def test_an_installed_wheel_loads_the_data_and_fits(tmp_path):
+    # Built from a copy: setuptools leaves build/ and *.egg-info/ in the source tree.
+    source = tmp_path / "source"
+    source.mkdir()
+    for part in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / part, source / part)
+    for part in ("lmirrors", "data"):
+        shutil.copytree(ROOT / part, source / part, ignore=shutil.ignore_patterns("__pycache__"))
     wheels = tmp_path / "wheels"
     build = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels), str(source)],
         capture_output=True, text=True, timeout=300, check=False,
     )
     assert build.returncode == 0, build.stderr[-3000:]
