@@ -3,7 +3,7 @@ measured and a verdict, computed from the values the executed chapters glued.
 
 The items (theorems, lemmas, figures and experiments of the paper's latest version, and the
 figures of its first version) and the rule that turns measured values into a verdict live here;
-``chapters/09_reproduction.md`` renders the table and tests/test_chapters.py pins the verdicts.
+``chapters/10_reproduction.md`` renders the table and tests/test_chapters.py pins the verdicts.
 A rule reads glued values by name. An item whose chapter section is still being written names
 *placeholder* glue values (``pending=True``): while they are missing its verdict is
 "not yet in the book"; once they exist it is "not yet judged" until its rule is written.
@@ -179,6 +179,15 @@ def _min_norm_relu_sign(v: dict) -> tuple[str, str]:
     return _verdict(ok), (
         f"ReLU, 2 layers: minimum norm {_g(v['ch1_fig3_min_norm'])} on the Figure 3 data, not unique (band "
         f"{v['ch1_fig3_band_text']}); sign with every pattern: half the range, two layers pay more"
+    )
+
+
+def _min_norm_families(v: dict) -> tuple[str, str]:
+    ok = v["ch1_mn_closed_form_error"] < 1e-9 and v["ch1_mn_max_relative_gap"] < 1e-9
+    ok = ok and v["ch1_mn_max_interpolation_error"] < 1e-9 and v["ch1_mn_oracle_max"] <= 1 + 1e-9
+    return _verdict(ok), (
+        f"every 2-layer family ({', '.join(v['ch1_mn_families'])}): certified minimum norms equal a closed form "
+        f"to {_e(v['ch1_mn_closed_form_error'])}, no random unit prices above {v['ch1_mn_oracle_max_text']}"
     )
 
 
@@ -407,15 +416,21 @@ ITEMS: tuple[Item, ...] = (
         ),
         _min_norm_relu_sign,
     ),
-    # PLACEHOLDER glue names: chapter 1's minimum-norm networks of every family (|x| too) are being added.
     Item(
         "min_norm_families",
         "v4 minimum-norm limit (every family)",
         "01_two_layer_ramps",
-        "The minimum-norm interpolant",
+        "Minimum-norm networks of every family",
         "β → 0 limit for sign, absolute-value and ReLU nets side by side",
-        ("ch1_min_norm_families",),
-        pending=True,
+        (
+            "ch1_mn_families",
+            "ch1_mn_closed_form_error",
+            "ch1_mn_max_relative_gap",
+            "ch1_mn_max_interpolation_error",
+            "ch1_mn_oracle_max",
+            "ch1_mn_oracle_max_text",
+        ),
+        _min_norm_families,
     ),
     # PLACEHOLDER glue names: chapter 1's exact solution path is being added.
     Item(
@@ -582,7 +597,7 @@ def verdicts(values: dict) -> dict[str, str]:
     return {row.item.key: row.verdict for row in report(values)}
 
 
-def executed_values(directory: Path, exclude: str = "09_reproduction") -> dict:
+def executed_values(directory: Path, exclude: str = "10_reproduction") -> dict:
     """Every glued value of the executed notebooks in ``directory`` (names are chapter-prefixed)."""
     from scripts.book import glued_values
 
