@@ -57,8 +57,8 @@ class Fit:
         return self.library.architecture
 
     def predict(self, x) -> np.ndarray:
-        """The network's output at ``x`` (any points, not only the data)."""
-        return self.network(np.asarray(x, dtype=float).reshape(-1))
+        """The network's output at ``x`` (any points, not only the data): a number, shape (n,) or (n, 1)."""
+        return self.network(x)
 
     def selected(self) -> list[Selected]:
         """Features with nonzero coefficient, largest $|z|$ first."""

@@ -16,6 +16,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from ..validation import as_1d
+
 FORMAT = "lmirrors.network/2"
 """Tag of the JSON description written by :meth:`Network.to_dict` (version 2 added ``kind``)."""
 
@@ -46,8 +48,8 @@ class Network(ABC):
         """Outputs of every unit at ``x``: shape (units, len(x))."""
 
     def __call__(self, x) -> np.ndarray:
-        """$f(x) = \\xi + \\sum_k \\text{unit}_k(x)$ at the points ``x``."""
-        return self.xi + self.units(np.asarray(x, dtype=float).reshape(-1)).sum(axis=0)
+        """$f(x) = \\xi + \\sum_k \\text{unit}_k(x)$ at the points ``x`` (a number, shape (n,) or (n, 1), finite)."""
+        return self.xi + self.units(as_1d(x, "x", scalar=True)).sum(axis=0)
 
     @abstractmethod
     def penalty(self, beta: float) -> float:
@@ -55,7 +57,7 @@ class Network(ABC):
 
     def objective(self, x, y, beta: float) -> float:
         r"""$J(\theta) = \tfrac12\|f(X) - y\|^2 + \text{penalty}_\beta(\theta)$ on data ``(x, y)``."""
-        r = self(x) - np.asarray(y, dtype=float).reshape(-1)
+        r = self(x) - as_1d(y, "y", scalar=True)
         return float(0.5 * r @ r) + self.penalty(beta)
 
     @abstractmethod
