@@ -344,3 +344,75 @@ def test_failures_during_the_fit_are_one_line(monkeypatch, capsys, good_csv, fai
     monkeypatch.setattr(cli, "fit", failing_fit)
     assert cli.main(["fit", str(good_csv), "--x", "time", "--y", "value"]) == status
     assert capsys.readouterr().err.strip() == message
+
+
+def described(kind: str) -> dict:
+    """A JSON round-tripped description of a small fitted network of each kind."""
+    from lmirrors.fitting import fit_planar
+
+    x = np.array(X)
+    results = {
+        "parallel": lambda: lmirrors.fit(X, Y, depth=3, activation="abs", beta=0.1),
+        "sign": lambda: lmirrors.fit(X, Y, depth=3, activation="sign", beta=0.1, m1=3),
+        "rectangular": lambda: lmirrors.fit(X, Y, 3, "threshold", 0.1, widths=(2, 2), layout="rectangular"),
+        "planar": lambda: fit_planar(np.column_stack([x, x**2 % 5]), Y, 0.1),
+    }
+    return json.loads(json.dumps(fit_to_dict(results[kind]())))
+
+
+def nested(description: dict, path: tuple):
+    """The container holding the last key of ``path`` and that key."""
+    *inner, last = path
+    for key in inner:
+        description = description[key]
+    return description, last
+
+
+TAMPERED = [
+    # (kind, path of the field, new value, message)
+    ("parallel", ("weights", 0, 0), None, "'weights' holds null, which is not a number"),
+    ("parallel", ("weights", 0, 0), float("nan"), "'weights' holds NaN or infinite values"),
+    ("parallel", ("weights", 0, 0), "1.5", "'weights' holds \"1.5\", which is not a number"),
+    ("parallel", ("weights", 0, 0), True, "'weights' holds true, which is not a number"),
+    ("parallel", ("weights",), None, "'weights' holds null"),
+    ("parallel", ("weights", 0), [1.0], "'weights' is ragged"),
+    ("parallel", ("depth",), 2.7, "'depth' must be an integer >= 2, got 2.7"),
+    ("parallel", ("depth",), 2, "'depth' is 2 but 'weights' has 3 entries per unit"),
+    ("parallel", ("depth",), 4, "'depth' is 4 but 'weights' has 3 entries per unit"),
+    ("parallel", ("biases", 0), [[0.0]], "'biases' is ragged"),
+    ("parallel", ("biases",), [], "'biases' has shape (0,), expected ("),
+    ("parallel", ("output_bias",), float("inf"), "'output_bias' must be a finite number"),
+    ("parallel", ("format",), "lmirrors.network/1", "format 'lmirrors.network/1', not 'lmirrors.network/2'"),
+    ("parallel", ("kind",), "recurrent", "unknown network kind 'recurrent'"),
+    ("sign", ("depth",), 2.7, "'depth' is 2.7 but the neurons make depth 3"),
+    ("sign", ("units", 0, "a"), None, "'a' must be a finite number, got None"),
+    ("sign", ("units", 0, "neuron", "weights", 0), float("nan"), "'weights' holds NaN or infinite values"),
+    ("sign", ("units", 0, "neuron", "weights", 0), None, "'weights' holds null"),
+    ("rectangular", ("depth",), 2, "'depth' is 2 but the layers make depth 3"),
+    ("rectangular", ("layers", 0, "weights", 0), None, "'weights' holds null"),
+    ("rectangular", ("a",), [1.0], "'a' has shape (1,), expected (2,)"),
+    ("planar", ("hidden_weights", 0), [1.0, 2.0, 3.0], "'hidden_weights' is ragged"),
+    ("planar", ("output_weights", 0), float("nan"), "'output_weights' holds NaN"),
+    ("planar", ("norm",), "l3", "'norm' in"),
+]
+
+
+@pytest.fixture(scope="module")
+def descriptions() -> dict:
+    return {kind: described(kind) for kind in ("parallel", "sign", "rectangular", "planar")}
+
+
+@pytest.mark.parametrize(
+    ("kind", "path", "value", "message"), TAMPERED, ids=[" ".join(map(str, t[:3])) for t in TAMPERED]
+)
+def test_tampered_json_is_refused_on_load(descriptions, kind, path, value, message):
+    """One-line ValueError naming the field (null weights used to load, a depth mismatch gave a raw reshape error)."""
+    original = descriptions[kind]
+    network_from_dict(original)  # the untampered description loads
+    tampered = json.loads(json.dumps(original))
+    container, key = nested(tampered, path)
+    container[key] = value
+    with pytest.raises(ValueError) as caught:
+        network_from_dict(tampered)
+    text = str(caught.value)
+    assert message in text and "\n" not in text, text
