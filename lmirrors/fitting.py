@@ -123,6 +123,7 @@ def fit(x, y, depth: int = 2, activation: str = "relu", beta: float = 1e-3, meth
     if method == "closed_form":
         library, solution = _closed_form(architecture, x, y, beta)
     elif method == "library":
+        architecture.check_memory(x.size, np.unique(x).size, beta)
         candidates = family.candidates(architecture, np.unique(x))
         library = Library.from_candidates(architecture, x, candidates)
         solution = solve(library.A, y, beta)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 
 MIN_POINTS = 2
@@ -138,3 +141,44 @@ def check_depth(depth) -> int:
     if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 2:
         raise ValueError(f"depth must be an integer >= 2 (weight layers), got {depth!r}")
     return int(depth)
+
+
+def available_memory() -> int | None:
+    """Bytes a new allocation can use: ``MemAvailable`` of ``/proc/meminfo`` (Linux), capped by a
+    cgroup v2 limit if one applies; elsewhere the free physical pages; ``None`` when unknown."""
+    available = None
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    available = int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        try:
+            available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (AttributeError, OSError, ValueError):
+            return None
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        used = Path("/sys/fs/cgroup/memory.current").read_text().strip()
+        if limit != "max":
+            headroom = int(limit) - int(used)
+            available = headroom if available is None else min(available, headroom)
+    except (OSError, ValueError):
+        pass
+    return available
+
+
+def check_memory(n_bytes: float, what: str, advice: str) -> None:
+    """Refuse (``ValueError``) to form ``what`` when its estimated ``n_bytes`` exceed :func:`available_memory`."""
+    available = available_memory()
+    if available is not None and n_bytes > available:
+        raise ValueError(
+            f"{what} needs about {_bytes(n_bytes)} of memory, but {_bytes(available)} are available; {advice}"
+        )
+
+
+def _bytes(n: float) -> str:
+    for unit, size in (("GiB", 2**30), ("MiB", 2**20)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{n / 2**10:.1f} KiB"

@@ -416,3 +416,12 @@ def test_tampered_json_is_refused_on_load(descriptions, kind, path, value, messa
         network_from_dict(tampered)
     text = str(caught.value)
     assert message in text and "\n" not in text, text
+
+
+def test_memory_refusal_is_one_line(monkeypatch, capsys, good_csv):
+    from lmirrors import cli, validation
+
+    monkeypatch.setattr(validation, "available_memory", lambda: 1000)
+    assert cli.main(["fit", str(good_csv), "--x", "time", "--y", "value"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "1000 bytes" not in err and "method='matrix_free'" in err

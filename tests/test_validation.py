@@ -1,5 +1,7 @@
 """Bad input: every public entry point raises ValueError with a message that says what is wrong."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -184,3 +186,50 @@ def test_a_nan_gap_is_never_certified(monkeypatch):
     monkeypatch.setattr(lasso, "duality_gap", lambda *args, **kwargs: np.nan)
     with pytest.raises(SolverError, match="relative duality gap nan"):
         solve(A, y, beta, method="cvxpy")
+
+
+def tiny_memory(monkeypatch, n_bytes: int = 2**20) -> None:
+    from lmirrors import validation
+
+    monkeypatch.setattr(validation, "available_memory", lambda: n_bytes)
+
+
+def test_dense_library_refused_when_it_would_not_fit(monkeypatch):
+    x = np.linspace(0.0, 1.0, 200)
+    y = np.sin(5 * x)
+    fit(x, y, beta=0.1, method="library")  # fits in the real memory
+    tiny_memory(monkeypatch)
+    advice = r"needs about [\d.]+ MiB of memory, but 1.0 MiB are available; use fit\(\.\.\., method='matrix_free'\)"
+    with pytest.raises(ValueError, match=r"the dense 2-layer relu library on 200 points \(80,000 entries\) " + advice):
+        fit(x, y, beta=0.1)
+    with pytest.raises(ValueError, match="with its minimum-norm LP.* use a small beta > 0 with method='matrix_free'"):
+        fit(x, y, beta=0.0)
+    with pytest.raises(ValueError, match="the dense 3-layer abs library on 200 points"):
+        Architecture(3, "abs").library(x)
+    with pytest.raises(ValueError, match=r"the minimum-norm LP on a 200 x 2,000 library needs about [\d.]+ MiB"):
+        solve(np.ones((200, 2000)), y, 0.0)
+    matrix_free = fit(x, y, beta=0.1, method="matrix_free")  # the alternative it names works
+    assert matrix_free.solution.relative_gap <= 1e-6
+
+
+def test_huge_library_refused_at_once():
+    """3-layer abs on 3,000 points would need terabytes (4-layer abs on 300 used to grow past 7 GB)."""
+    x = np.linspace(0.0, 1.0, 3000)
+    with pytest.raises(ValueError, match=r"the dense 3-layer abs library on 3,000 points .* GiB of memory"):
+        fit(x, np.cos(x), depth=3, activation="abs", beta=0.1, method="library")
+
+
+def test_available_memory_reads_meminfo_with_a_fallback(monkeypatch):
+    from lmirrors import validation
+
+    meminfo = validation.available_memory()
+    assert meminfo is None or meminfo > 0
+
+    def no_proc(*args, **kwargs):
+        raise OSError("no /proc here")
+
+    monkeypatch.setattr(validation, "open", no_proc, raising=False)
+    fallback = validation.available_memory()
+    assert fallback is None or fallback > 0
+    monkeypatch.setattr(validation.os, "sysconf", no_proc)
+    assert validation.available_memory() is None or Path("/sys/fs/cgroup/memory.max").exists()
