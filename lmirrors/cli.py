@@ -100,7 +100,7 @@ def read_rows(path: Path, delimiter: str) -> list[tuple[int, list[str]]]:
     return rows
 
 
-def is_number(cell: str) -> bool:
+def _is_number(cell: str) -> bool:
     try:
         float(cell)
     except ValueError:
@@ -110,7 +110,7 @@ def is_number(cell: str) -> bool:
 
 def has_header(first: list[str], path: Path) -> bool:
     """Whether line 1 names the columns: all names (True) or all numbers (False); mixed is refused."""
-    numeric = [is_number(cell) for cell in first]
+    numeric = [_is_number(cell) for cell in first]
     if all(numeric):
         return False
     if not any(numeric) and all(first):
@@ -388,10 +388,10 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         run_fit(args)
     except UsageError as exc:
-        print(f"lmirrors: error: {one_line(exc)}", file=sys.stderr)
+        print(f"lmirrors: error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except (ValueError, SolverError, OSError, MemoryError) as exc:
-        print(f"lmirrors: error: {one_line(exc) or type(exc).__name__}", file=sys.stderr)
+        print(f"lmirrors: error: {_one_line(exc) or type(exc).__name__}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("lmirrors: interrupted", file=sys.stderr)
@@ -399,5 +399,5 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def one_line(exc: BaseException) -> str:
+def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())
