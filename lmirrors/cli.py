@@ -108,15 +108,16 @@ def _is_number(cell: str) -> bool:
     return True
 
 
-def has_header(first: list[str], path: Path) -> bool:
-    """Whether line 1 names the columns: all names (True) or all numbers (False); mixed is refused."""
+def has_header(first: list[str], line: int, path: Path) -> bool:
+    """Whether the first record (on ``line``) names the columns: all names (True) or all numbers (False);
+    anything else is refused."""
     numeric = [_is_number(cell) for cell in first]
     if all(numeric):
         return False
     if not any(numeric) and all(first):
         return True
     raise UsageError(
-        f"{path}, line 1 ({','.join(first)}) is neither all column names nor all numbers; "
+        f"{path}, line {line} ({','.join(first)}) is neither all column names nor all numbers; "
         "pass --header if it names the columns, --no-header if it is data"
     )
 
@@ -168,14 +169,14 @@ def read_columns(
     rows = read_rows(path, delimiter)
     if not rows:
         raise UsageError(f"{path} is empty; expected an x and a y column")
-    _, first = rows[0]
+    first_line, first = rows[0]
     width = len(first)
     if width < 2:
         raise UsageError(
             f"{path} has a single column ({first[0]!r}); it needs an x and a y column{_delimiter_hint(first)}"
         )
     if header is None:
-        header = has_header(first, path)
+        header = has_header(first, first_line, path)
     names = first if header else None
     columns = (select_column(x_name, 0, names, width, "--x", path), select_column(y_name, 1, names, width, "--y", path))
     if columns[0] == columns[1]:
@@ -188,7 +189,7 @@ def read_columns(
     for row, (line, cells) in enumerate(data):
         if len(cells) != width:
             raise UsageError(
-                f"{path}, line {line} has {len(cells)} field(s) but line 1 has {width}; "
+                f"{path}, line {line} has {len(cells)} field(s) but line {first_line} has {width}; "
                 f"fix or delete the line{_delimiter_hint(cells)}"
             )
         for k, (column, label) in enumerate(zip(columns, labels, strict=True)):
