@@ -16,7 +16,9 @@ from .networks.base import Network
 
 def fit_to_dict(result: Fit) -> dict[str, Any]:
     """The network's description with the architecture, β, objective, gap and selected features."""
-    options = {k: list(v) if isinstance(v, tuple) else v for k, v in result.architecture.options.items()}
+    # planar architectures have no options beyond the norm, which the network's own fields carry
+    options = getattr(result.architecture, "options", {})
+    options = {k: list(v) if isinstance(v, tuple) else v for k, v in options.items()}
     return {
         **result.network.to_dict(),
         "architecture": result.architecture.name,
@@ -26,7 +28,7 @@ def fit_to_dict(result: Fit) -> dict[str, Any]:
         "objective_meaning": "minimum l1 norm (beta = 0)" if result.beta == 0 else "0.5*||f(X) - y||^2 + beta*||z||_1",
         "duality_gap": result.solution.gap,
         "network_objective": result.network_objective,
-        "n_points": int(result.x.size),
+        "n_points": len(result.x),
         "library_size": result.library.size,
         "features": [
             {"label": s.label, "z": s.z, "breakpoints": list(s.feature.breakpoints)} for s in result.selected()

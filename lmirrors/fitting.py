@@ -58,8 +58,8 @@ class Fit:
         return self.library.architecture
 
     def predict(self, x) -> np.ndarray:
-        """The network's output at ``x`` (any points, not only the data)."""
-        return self.network(np.asarray(x, dtype=float).reshape(-1))
+        """The network's output at ``x`` (any points, not only the data): a number, shape (n,) or (n, 1)."""
+        return self.network(x)
 
     def selected(self) -> list[Selected]:
         """Features with nonzero coefficient, largest $|z|$ first."""
@@ -212,6 +212,7 @@ def fit(x, y, depth: int = 2, activation: str = "relu", beta: float = 1e-3, meth
     if method == "closed_form":
         library, solution = _closed_form(architecture, x, y, beta)
     elif method == "library":
+        architecture.check_memory(x.size, np.unique(x).size, beta)
         candidates = family.candidates(architecture, np.unique(x))
         library = Library.from_candidates(architecture, x, candidates)
         solution = solve(library.A, y, beta)

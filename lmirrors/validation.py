@@ -2,23 +2,50 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 
 MIN_POINTS = 2
 
 
-def as_1d(values, name: str) -> np.ndarray:
-    """A finite float vector from a list, an (n,) array or an (n, 1) array."""
+def as_real(values, name: str) -> np.ndarray:
+    """``values`` as a float array of any shape, refusing what a silent conversion would change.
+
+    Masked arrays (the mask would be lost), complex numbers (the imaginary part would be
+    dropped) and text (numbers should be parsed by the caller) raise a ``ValueError``.
+    """
+    if isinstance(values, np.ma.MaskedArray):
+        raise ValueError(
+            f"{name} is a masked array, and its mask would be lost; pass {name}.compressed() to drop "
+            f"the masked entries (and the matching entries of the other arrays) or {name}.filled(value)"
+        )
     try:
-        arr = np.asarray(values, dtype=float)
+        raw = np.asarray(values)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{name} must be numeric; could not convert it to floats ({exc})") from exc
+    if raw.dtype.kind == "c":
+        raise ValueError(f"{name} holds complex numbers; lmirrors fits real data: pass {name}.real or abs({name})")
+    if raw.dtype.kind in "USV":
+        raise ValueError(f"{name} holds text ({raw.dtype}); convert it to numbers first, e.g. with float()")
+    try:
+        return np.asarray(raw, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be numeric; could not convert it to floats ({exc})") from exc
+
+
+def as_1d(values, name: str, scalar: bool = False) -> np.ndarray:
+    """A finite float vector from a list, an (n,) array or an (n, 1) array (``scalar``: a number too)."""
+    arr = as_real(values, name)
+    if scalar and arr.ndim == 0:
+        arr = arr.reshape(1)
     if arr.ndim == 2 and arr.shape[1] == 1:
         arr = arr[:, 0]
     if arr.ndim != 1:
         raise ValueError(
             f"{name} must be one-dimensional (shape (n,) or (n, 1)), got shape {arr.shape}; "
-            "lmirrors fits functions of a single input"
+            "lmirrors fits functions of a single input (fit_planar takes points of the plane)"
         )
     bad = ~np.isfinite(arr)
     if bad.any():
@@ -27,6 +54,18 @@ def as_1d(values, name: str) -> np.ndarray:
             f"{name} contains {bad.sum()} NaN or infinite value(s) (positions {where}); remove or impute them first"
         )
     return arr
+
+
+def as_planar_points(X, name: str = "X") -> np.ndarray:
+    """Finite points of the plane: an array of shape (n, 2) (one point of shape (2,) becomes one row)."""
+    X = as_real(X, name)
+    if X.shape == (2,):
+        X = X.reshape(1, 2)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"{name} must have shape (n, 2): one row per point of the plane, got shape {X.shape}")
+    if not np.all(np.isfinite(X)):
+        raise ValueError(f"{name} contains NaN or infinite values; remove or impute them first")
+    return X
 
 
 def check_data(x, y) -> tuple[np.ndarray, np.ndarray]:
@@ -61,14 +100,7 @@ def check_data(x, y) -> tuple[np.ndarray, np.ndarray]:
 def check_planar_data(X, y) -> tuple[np.ndarray, np.ndarray]:
     """Validate training data in the plane: ``X`` of shape (n, 2), finite; ``y`` of length n;
     at least two distinct points; a point repeated only with equal labels (as :func:`check_data`)."""
-    try:
-        X = np.asarray(X, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"X must be numeric; could not convert it to floats ({exc})") from exc
-    if X.ndim != 2 or X.shape[1] != 2:
-        raise ValueError(f"X must have shape (n, 2): one row per point of the plane, got shape {X.shape}")
-    if not np.all(np.isfinite(X)):
-        raise ValueError("X contains NaN or infinite values; remove or impute them first")
+    X = as_planar_points(X)
     y = as_1d(y, "y")
     if y.size != X.shape[0]:
         raise ValueError(f"X and y must have the same number of points, got {X.shape[0]} and {y.size}")
@@ -109,3 +141,44 @@ def check_depth(depth) -> int:
     if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 2:
         raise ValueError(f"depth must be an integer >= 2 (weight layers), got {depth!r}")
     return int(depth)
+
+
+def available_memory() -> int | None:
+    """Bytes a new allocation can use: ``MemAvailable`` of ``/proc/meminfo`` (Linux), capped by a
+    cgroup v2 limit if one applies; elsewhere the free physical pages; ``None`` when unknown."""
+    available = None
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    available = int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        try:
+            available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (AttributeError, OSError, ValueError):
+            return None
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        used = Path("/sys/fs/cgroup/memory.current").read_text().strip()
+        if limit != "max":
+            headroom = int(limit) - int(used)
+            available = headroom if available is None else min(available, headroom)
+    except (OSError, ValueError):
+        pass
+    return available
+
+
+def check_memory(n_bytes: float, what: str, advice: str) -> None:
+    """Refuse (``ValueError``) to form ``what`` when its estimated ``n_bytes`` exceed :func:`available_memory`."""
+    available = available_memory()
+    if available is not None and n_bytes > available:
+        raise ValueError(
+            f"{what} needs about {_bytes(n_bytes)} of memory, but {_bytes(available)} are available; {advice}"
+        )
+
+
+def _bytes(n: float) -> str:
+    for unit, size in (("GiB", 2**30), ("MiB", 2**20)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{n / 2**10:.1f} KiB"

@@ -184,9 +184,9 @@ def check_square_wave(glued: dict) -> None:
 
 
 def check_your_data(glued: dict) -> None:
-    # The command line succeeded, and a bad column is a one-line error with a non-zero status.
+    # The command line succeeded, and a bad column is a one-line input error (status 2, before fitting).
     assert glued["ch6_cli_exit"] == 0
-    assert glued["ch6_bad_exit"] == 1 and glued["ch6_bad_lines"] == 1
+    assert glued["ch6_bad_exit"] == 2 and glued["ch6_bad_lines"] == 1
     # Certified optimum; the CLI's objective and network J (its --json), the estimator's network J and
     # the JSON agree with it.
     assert glued["ch6_relative_gap"] < 1e-8

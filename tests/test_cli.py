@@ -15,10 +15,16 @@ from lmirrors.export import fit_to_dict, network_from_dict
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+def console_script() -> list[str]:
+    """The installed ``lmirrors`` entry point next to this interpreter, else ``python -m lmirrors``."""
+    script = Path(sys.executable).parent / "lmirrors"
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "lmirrors"]
+
+
+def run(*args: str, cwd: Path, command: list[str] | None = None) -> subprocess.CompletedProcess:
     env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "PYTHONIOENCODING": "utf-8", "MPLBACKEND": "Agg"}
     return subprocess.run(
-        [sys.executable, "-m", "lmirrors", *map(str, args)],
+        [*(command or console_script()), *map(str, args)],
         check=False,
         capture_output=True,
         text=True,
@@ -94,22 +100,111 @@ BAD_CSVS = {
     "nan": ("time,value\n0,1\n1,nan\n2,3\n", "line 3: column 'value' is 'nan'"),
     "infinite": ("time,value\n0,1\ninf,2\n2,3\n", "line 3: column 'time' is 'inf'"),
     "empty cell": ("time,value\n0,1\n1,\n2,3\n", "line 3: column 'value' is empty"),
-    "short row": ("time,value\n0,1\n1\n2,3\n", "line 3: column 'value' is empty"),
+    "short row": ("time,value\n0,1\n1\n2,3\n", "line 3 has 1 field(s) but line 1 has 2"),
+    "long row": ("time,value\n0,1\n1,2,3\n2,3\n", "line 3 has 3 field(s) but line 1 has 2"),
+    "only delimiters": ("time,value\n0,1\n,\n2,3\n", "line 3: column 'time' is empty"),
     "no rows": ("time,value\n", "has a header but no data rows"),
+    "blank lines only": ("\n\n  \n", "is empty"),
     "empty file": ("", "is empty"),
     "one column": ("time\n1\n", "single column"),
+    "semicolons": ("time;value\n0;1\n1;2\n", "seem separated by a semicolon: pass --delimiter semicolon"),
+    "tabs": ("time\tvalue\n0\t1\n1\t2\n", "pass --delimiter tab"),
+    "decimal commas": ("time;value\n0,5;1\n1,5;2\n", "seem separated by a semicolon"),
+    "unknown column": ("id,time\n0,1\n1,2\n", "column 'value' not in"),
+    "duplicate names": ("time,value,value\n0,1,2\n1,2,3\n", "names columns 2, 3 alike ('value')"),
+    "header x,x": ("x,x\n0,1\n1,2\n", "names columns 1, 2 alike ('x')"),
+    "mixed first line": ("time,2\n0,1\n1,2\n", "pass --header if it names the columns, --no-header if it is data"),
+    "unclosed quote": ('time,value\n0,1\n1,"2\n2,3\n', "not valid CSV"),
     "clashing labels": ("time,value\n0,1\n0,2\n2,3\n", "appears more than once with different labels"),
     "one point": ("time,value\n1,1\n", "need at least 2 distinct x values"),
 }
+"""Malformed files: text written as UTF-8, the message expected. ``--x time --y value`` is passed
+unless the case is about the columns themselves."""
+
+DEFAULT_COLUMNS = (
+    "empty file",
+    "one column",
+    "semicolons",
+    "tabs",
+    "header x,x",
+    "mixed first line",
+    "blank lines only",
+)
 
 
 @pytest.mark.parametrize("case", BAD_CSVS, ids=list(BAD_CSVS))
 def test_bad_csv_files(tmp_path, case):
     text, message = BAD_CSVS[case]
     csv = write_csv(tmp_path / "bad.csv", text)
-    explicit = [] if case in ("empty file", "one column") else ["--x", "time", "--y", "value"]
-    result = run("fit", csv, *explicit, cwd=tmp_path)
-    assert_clean_error(result, message, status=1)
+    explicit = [] if case in DEFAULT_COLUMNS else ["--x", "time", "--y", "value"]
+    result = run("fit", csv, *explicit, "--json", tmp_path / "out.json", cwd=tmp_path)
+    assert_clean_error(result, message, status=2)
+    assert result.stdout == "" and not (tmp_path / "out.json").exists()
+
+
+BAD_BYTES = {
+    "UTF-16 without byte-order mark": ("x,y\n0,0\n1,1\n".encode("utf-16-le"), "contains NUL bytes"),
+    "Latin-1": ("x,é\n0,0\n1,1\n".encode("latin-1"), "is not UTF-8 text (byte 0xe9"),
+    "binary": (b"\x89PNG\r\n\x1a\n\x00\x00", "contains NUL bytes"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_BYTES, ids=list(BAD_BYTES))
+def test_undecodable_files(tmp_path, case):
+    data, message = BAD_BYTES[case]
+    (tmp_path / "bad.csv").write_bytes(data)
+    assert_clean_error(run("fit", tmp_path / "bad.csv", cwd=tmp_path), message, status=2)
+
+
+def objective_line(x, y) -> str:
+    return f"{lmirrors.fit(x, y).solution.objective:.10g}"
+
+
+ROWS = list(zip(X, Y, strict=True))
+READABLE = {
+    "BOM and CRLF": ("\ufefftime,value\r\n" + "".join(f"{x},{y}\r\n" for x, y in ROWS)).encode("utf-8"),
+    "UTF-16 with BOM": ("time,value\n" + "".join(f"{x},{y}\n" for x, y in ROWS)).encode("utf-16"),
+    "UTF-16 big endian": b"\xfe\xff"
+    + ("time,value\r\n" + "".join(f"{x},{y}\r\n" for x, y in ROWS)).encode("utf-16-be"),
+    "old Mac line ends": ("time,value\r" + "".join(f"{x},{y}\r" for x, y in ROWS)).encode(),
+    "quoted, spaced, blank lines": ('"time", "value"\n\n' + "".join(f' "{x}", {y} \n \n' for x, y in ROWS)).encode(),
+    "semicolons with --delimiter": ("time;value\n" + "".join(f"{x};{y}\n" for x, y in ROWS)).encode(),
+}
+
+
+@pytest.mark.parametrize("case", READABLE, ids=list(READABLE))
+def test_readable_files_fit_every_row(tmp_path, case):
+    (tmp_path / "d.csv").write_bytes(READABLE[case])
+    extra = ["--delimiter", "semicolon"] if "semicolon" in case else []
+    result = run("fit", tmp_path / "d.csv", "--x", "time", "--y", "value", *extra, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert objective_line(X, Y) in result.stdout
+
+
+def test_header_decided_by_content_and_no_row_lost(tmp_path):
+    """Without a header every line is data (the first row used to become the header and vanish)."""
+    csv = write_csv(tmp_path / "d.csv", "".join(f"{x},{y}\n" for x, y in ROWS))
+    result = run("fit", csv, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert objective_line(X, Y) in result.stdout and objective_line(X[1:], Y[1:]) not in result.stdout
+    assert f"N = {len(X)} points" in result.stdout
+    numbered = run("fit", csv, "--x", "1", "--y", "2", "--no-header", cwd=tmp_path)
+    assert numbered.returncode == 0 and objective_line(X, Y) in numbered.stdout, numbered.stderr
+    assert_clean_error(run("fit", csv, "--x", "time", cwd=tmp_path), "has no header row, so its columns are", 2)
+    assert_clean_error(run("fit", csv, "--x", "3", cwd=tmp_path), "numbered 1 to 2", 2)
+    # --header forces line 1 to be names; --no-header forces it to be data
+    numeric_names = write_csv(tmp_path / "n.csv", "10,20\n" + "".join(f"{x},{y}\n" for x, y in ROWS))
+    named = run("fit", numeric_names, "--header", "--x", "10", "--y", "20", cwd=tmp_path)
+    assert named.returncode == 0 and objective_line(X, Y) in named.stdout
+    mixed = write_csv(tmp_path / "m.csv", "time,2\n" + "".join(f"{x},{y}\n" for x, y in ROWS))
+    assert_clean_error(run("fit", mixed, "--no-header", cwd=tmp_path), "line 1: column 1 holds 'time'", 2)
+    both = run("fit", csv, "--header", "--no-header", cwd=tmp_path)
+    assert_clean_error(both, "not allowed with argument", 2)
+
+
+def test_same_column_twice(tmp_path, good_csv):
+    result = run("fit", good_csv, "--x", "time", "--y", "time", cwd=tmp_path)
+    assert_clean_error(result, "--x and --y both select column 2", 2)
 
 
 def assert_clean_error(result: subprocess.CompletedProcess, message: str, status: int) -> None:
@@ -122,12 +217,13 @@ def assert_clean_error(result: subprocess.CompletedProcess, message: str, status
 
 
 def test_missing_file(tmp_path):
-    assert_clean_error(run("fit", tmp_path / "nope.csv", cwd=tmp_path), "no such file", status=1)
+    assert_clean_error(run("fit", tmp_path / "nope.csv", cwd=tmp_path), "no such file", status=2)
+    assert_clean_error(run("fit", tmp_path, cwd=tmp_path), "is not a file", status=2)
 
 
 def test_missing_column_lists_the_available_ones(tmp_path, good_csv):
     result = run("fit", good_csv, "--x", "time", "--y", "price", cwd=tmp_path)
-    assert_clean_error(result, "column(s) 'price' not in", status=1)
+    assert_clean_error(result, "column 'price' not in", status=2)
     assert "available: 'id', 'time', 'value'" in result.stderr
 
 
@@ -142,11 +238,17 @@ def test_missing_column_lists_the_available_ones(tmp_path, good_csv):
         (["--activation", "leaky_relu", "--option", "slope=2"], "leaky_relu needs a slope in [0, 1)"),
         (["--option", "colour=blue"], "unknown option(s) for relu networks: colour"),
         (["--json", "no/such/dir/net.json"], "directory no/such/dir does not exist"),
+        (["--plot", "fit.txt"], "unknown image type; end the name with one of"),
+        (["--activation", "sign", "--method", "matrix_free"], "cannot be solved by --method matrix_free"),
+        (["--option", "depth=3"], "an --option is not accepted"),
+        (["--delimiter", "."], "cannot separate numbers"),
     ],
 )
 def test_everything_fit_rejects_is_a_one_line_error(tmp_path, good_csv, args, message):
+    """Checked before the fit: status 2 and nothing printed on stdout (no report of a fit)."""
     result = run("fit", good_csv, "--x", "time", "--y", "value", *args, cwd=tmp_path)
-    assert_clean_error(result, message, status=1)
+    assert_clean_error(result, message, status=2)
+    assert result.stdout == ""
 
 
 @pytest.mark.parametrize(
@@ -173,7 +275,7 @@ def test_console_script_entry_point():
     assert scripts["lmirrors"] == "lmirrors.cli:main"
     from lmirrors.cli import main
 
-    assert main(["fit", str(ROOT / "no-such-file.csv")]) == 1
+    assert main(["fit", str(ROOT / "no-such-file.csv")]) == 2
 
 
 def test_network_from_dict_rejects_garbage():
@@ -191,3 +293,135 @@ def test_sign_networks_from_the_console_script(tmp_path, args):
     assert result.returncode == 0, result.stderr
     assert "certified globally optimal" in result.stdout and "(sign)" in result.stdout
     assert json.loads(out.read_text())["kind"] == "sign"
+
+
+def test_outputs_checked_before_fitting_and_never_overwritten(tmp_path, good_csv):
+    args = ["fit", good_csv, "--x", "time", "--y", "value"]
+    existing = tmp_path / "net.json"
+    existing.write_text("keep me")
+    result = run(*args, "--json", existing, cwd=tmp_path)
+    assert_clean_error(result, "exists; pass --force to overwrite it", 2)
+    assert result.stdout == "" and existing.read_text() == "keep me"
+    forced = run(*args, "--json", existing, "--force", cwd=tmp_path)
+    assert forced.returncode == 0, forced.stderr
+    assert json.loads(existing.read_text())["kind"] == "parallel"
+    original = good_csv.read_bytes()
+    for flag in ("--json", "--plot"):
+        for path in (good_csv, tmp_path / "." / good_csv.name):
+            result = run(*args, flag, path, "--force", cwd=tmp_path)
+            assert_clean_error(result, "is the input file", 2)
+    (tmp_path / "link.csv").symlink_to(good_csv)
+    assert_clean_error(run(*args, "--json", tmp_path / "link.csv", "--force", cwd=tmp_path), "is the input file", 2)
+    assert good_csv.read_bytes() == original
+    same = run(*args, "--json", tmp_path / "a.png", "--plot", tmp_path / "a.png", cwd=tmp_path)
+    assert_clean_error(same, "both name", 2)
+    assert_clean_error(run(*args, "--json", tmp_path, cwd=tmp_path), "it is a directory", 2)
+
+
+def test_installed_script_and_module_agree(tmp_path, good_csv):
+    """The console script (when installed next to this Python) and ``python -m lmirrors`` are one program."""
+    for command in (console_script(), [sys.executable, "-m", "lmirrors"]):
+        ok = run("fit", good_csv, "--x", "time", "--y", "value", cwd=tmp_path, command=command)
+        assert ok.returncode == 0 and objective_line(X, Y) in ok.stdout, ok.stderr
+        version = run("--version", cwd=tmp_path, command=command)
+        assert version.returncode == 0 and version.stdout.strip() == f"lmirrors {lmirrors.__version__}"
+
+
+@pytest.mark.parametrize(
+    ("failure", "status", "message"),
+    [
+        (KeyboardInterrupt(), 130, "lmirrors: interrupted"),
+        (lmirrors.SolverError("HiGHS gave up"), 1, "lmirrors: error: HiGHS gave up"),
+        (MemoryError("needs 9.0 GiB"), 1, "lmirrors: error: needs 9.0 GiB"),
+    ],
+)
+def test_failures_during_the_fit_are_one_line(monkeypatch, capsys, good_csv, failure, status, message):
+    from lmirrors import cli
+
+    def failing_fit(*args, **kwargs):
+        raise failure
+
+    monkeypatch.setattr(cli, "fit", failing_fit)
+    assert cli.main(["fit", str(good_csv), "--x", "time", "--y", "value"]) == status
+    assert capsys.readouterr().err.strip() == message
+
+
+def described(kind: str) -> dict:
+    """A JSON round-tripped description of a small fitted network of each kind."""
+    from lmirrors.fitting import fit_planar
+
+    x = np.array(X)
+    results = {
+        "parallel": lambda: lmirrors.fit(X, Y, depth=3, activation="abs", beta=0.1),
+        "sign": lambda: lmirrors.fit(X, Y, depth=3, activation="sign", beta=0.1, m1=3),
+        "rectangular": lambda: lmirrors.fit(X, Y, 3, "threshold", 0.1, widths=(2, 2), layout="rectangular"),
+        "planar": lambda: fit_planar(np.column_stack([x, x**2 % 5]), Y, 0.1),
+    }
+    return json.loads(json.dumps(fit_to_dict(results[kind]())))
+
+
+def nested(description: dict, path: tuple):
+    """The container holding the last key of ``path`` and that key."""
+    *inner, last = path
+    for key in inner:
+        description = description[key]
+    return description, last
+
+
+TAMPERED = [
+    # (kind, path of the field, new value, message)
+    ("parallel", ("weights", 0, 0), None, "'weights' holds null, which is not a number"),
+    ("parallel", ("weights", 0, 0), float("nan"), "'weights' holds NaN or infinite values"),
+    ("parallel", ("weights", 0, 0), "1.5", "'weights' holds \"1.5\", which is not a number"),
+    ("parallel", ("weights", 0, 0), True, "'weights' holds true, which is not a number"),
+    ("parallel", ("weights",), None, "'weights' holds null"),
+    ("parallel", ("weights", 0), [1.0], "'weights' is ragged"),
+    ("parallel", ("depth",), 2.7, "'depth' must be an integer >= 2, got 2.7"),
+    ("parallel", ("depth",), 2, "'depth' is 2 but 'weights' has 3 entries per unit"),
+    ("parallel", ("depth",), 4, "'depth' is 4 but 'weights' has 3 entries per unit"),
+    ("parallel", ("biases", 0), [[0.0]], "'biases' is ragged"),
+    ("parallel", ("biases",), [], "'biases' has shape (0,), expected ("),
+    ("parallel", ("output_bias",), float("inf"), "'output_bias' must be a finite number"),
+    ("parallel", ("format",), "lmirrors.network/1", "format 'lmirrors.network/1', not 'lmirrors.network/2'"),
+    ("parallel", ("kind",), "recurrent", "unknown network kind 'recurrent'"),
+    ("sign", ("depth",), 2.7, "'depth' is 2.7 but the neurons make depth 3"),
+    ("sign", ("units", 0, "a"), None, "'a' must be a finite number, got None"),
+    ("sign", ("units", 0, "neuron", "weights", 0), float("nan"), "'weights' holds NaN or infinite values"),
+    ("sign", ("units", 0, "neuron", "weights", 0), None, "'weights' holds null"),
+    ("rectangular", ("depth",), 2, "'depth' is 2 but the layers make depth 3"),
+    ("rectangular", ("layers", 0, "weights", 0), None, "'weights' holds null"),
+    ("rectangular", ("a",), [1.0], "'a' has shape (1,), expected (2,)"),
+    ("planar", ("hidden_weights", 0), [1.0, 2.0, 3.0], "'hidden_weights' is ragged"),
+    ("planar", ("output_weights", 0), float("nan"), "'output_weights' holds NaN"),
+    ("planar", ("norm",), "l3", "'norm' in"),
+]
+
+
+@pytest.fixture(scope="module")
+def descriptions() -> dict:
+    return {kind: described(kind) for kind in ("parallel", "sign", "rectangular", "planar")}
+
+
+@pytest.mark.parametrize(
+    ("kind", "path", "value", "message"), TAMPERED, ids=[" ".join(map(str, t[:3])) for t in TAMPERED]
+)
+def test_tampered_json_is_refused_on_load(descriptions, kind, path, value, message):
+    """One-line ValueError naming the field (null weights used to load, a depth mismatch gave a raw reshape error)."""
+    original = descriptions[kind]
+    network_from_dict(original)  # the untampered description loads
+    tampered = json.loads(json.dumps(original))
+    container, key = nested(tampered, path)
+    container[key] = value
+    with pytest.raises(ValueError) as caught:
+        network_from_dict(tampered)
+    text = str(caught.value)
+    assert message in text and "\n" not in text, text
+
+
+def test_memory_refusal_is_one_line(monkeypatch, capsys, good_csv):
+    from lmirrors import cli, validation
+
+    monkeypatch.setattr(validation, "available_memory", lambda: 1000)
+    assert cli.main(["fit", str(good_csv), "--x", "time", "--y", "value"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "1000 bytes" not in err and "method='matrix_free'" in err

@@ -106,7 +106,7 @@ def test_explorer(case):
 def test_unsupported_combination_is_one_line_naming_what_exists(tmp_path, capsys, args, names):
     data = tmp_path / "data.csv"
     data.write_text("x,y\n0,0\n1,1\n2,0\n")
-    assert main(["fit", str(data), *args]) == 1
+    assert main(["fit", str(data), *args]) == 2  # refused before fitting: a command-line error
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no library yet" in err and names in err
     for family in lmirrors.architectures():

@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..validation import check_beta
+from ..validation import as_1d, check_beta
 from .dictionary import Dictionary, Pricing
 from .lasso import LassoSolution, SolverError, duality_gap, lasso_objective, min_norm_with_dual
 from .working_set import solve_working_set
@@ -106,7 +106,7 @@ def solve(
     does not certify a relative gap of ``1e-6`` within ``max_iterations`` pricing rounds.
     """
     beta = check_beta(beta)
-    y = np.asarray(y, dtype=float)
+    y = as_1d(y, "y")
     if beta == 0 and initial is None:
         raise ValueError("beta = 0 needs initial columns that can interpolate y (e.g. all one-switch features)")
     dictionary = GeneratedDictionary(price, y.size, initial)
@@ -121,7 +121,7 @@ def solve(
         gap = duality_gap(dictionary.columns, y, z, xi, beta, correlation=correlation)
         objective = lasso_objective(dictionary.columns, y, z, xi, beta)
         solution = LassoSolution(z, xi, beta, objective, gap, "column generation (working set)")
-    if solution.relative_gap > 1e-6:
+    if not solution.relative_gap <= 1e-6:  # NaN included
         raise SolverError(
             f"column generation stopped after {max_iterations} pricing rounds with relative gap "
             f"{solution.relative_gap:.2e} > 1e-6; raise max_iterations"

@@ -11,10 +11,14 @@ Subclasses set ``kind`` (the tag of their JSON description) and are registered u
 
 from __future__ import annotations
 
+import json
+import math
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
 import numpy as np
+
+from ..validation import as_1d
 
 FORMAT = "lmirrors.network/2"
 """Tag of the JSON description written by :meth:`Network.to_dict` (version 2 added ``kind``)."""
@@ -46,8 +50,8 @@ class Network(ABC):
         """Outputs of every unit at ``x``: shape (units, len(x))."""
 
     def __call__(self, x) -> np.ndarray:
-        """$f(x) = \\xi + \\sum_k \\text{unit}_k(x)$ at the points ``x``."""
-        return self.xi + self.units(np.asarray(x, dtype=float).reshape(-1)).sum(axis=0)
+        """$f(x) = \\xi + \\sum_k \\text{unit}_k(x)$ at the points ``x`` (a number, shape (n,) or (n, 1), finite)."""
+        return self.xi + self.units(as_1d(x, "x", scalar=True)).sum(axis=0)
 
     @abstractmethod
     def penalty(self, beta: float) -> float:
@@ -55,7 +59,7 @@ class Network(ABC):
 
     def objective(self, x, y, beta: float) -> float:
         r"""$J(\theta) = \tfrac12\|f(X) - y\|^2 + \text{penalty}_\beta(\theta)$ on data ``(x, y)``."""
-        r = self(x) - np.asarray(y, dtype=float).reshape(-1)
+        r = self(x) - as_1d(y, "y", scalar=True)
         return float(0.5 * r @ r) + self.penalty(beta)
 
     @abstractmethod
@@ -117,15 +121,33 @@ def real_number(description: dict[str, Any], key: str) -> float:
 
 def real_array(description: dict[str, Any], key: str, shape: tuple[int, ...]) -> np.ndarray:
     """``description[key]`` as a finite float array of ``shape`` (-1 for any length), or a ``ValueError``."""
+    if key not in description:
+        raise ValueError(f"network description: {key!r} is missing")
+    bad = _not_a_number(description[key])
+    if bad is not None:
+        raise ValueError(f"network description: {key!r} holds {bad}, which is not a number")
     try:
         values = np.asarray(description[key], dtype=float)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ValueError(f"network description: {key!r} missing or not numeric ({exc})") from None
-    if values.size == 0:  # an empty list carries no shape
-        values = values.reshape([0 if n == -1 else n for n in shape])
+    except ValueError:
+        raise ValueError(f"network description: {key!r} is ragged (nested lists of different lengths)") from None
+    empty = [0 if n == -1 else n for n in shape]
+    if values.size == 0 and math.prod(empty) == 0:  # an empty list carries no shape
+        values = values.reshape(empty)
     if values.ndim != len(shape) or any(n not in (-1, m) for n, m in zip(shape, values.shape, strict=True)):
-        expected = "(" + ", ".join("any" if n == -1 else str(n) for n in shape) + ")"
+        expected = str(tuple(shape)).replace("-1", "any")
         raise ValueError(f"network description: {key!r} has shape {values.shape}, expected {expected}")
     if not np.all(np.isfinite(values)):
         raise ValueError(f"network description: {key!r} holds NaN or infinite values")
     return values
+
+
+def _not_a_number(value) -> str | None:
+    """How the first entry of nested lists that is no number reads in JSON (``null``, ``true``, ``"1"``), else None."""
+    if isinstance(value, (list, tuple)):
+        return next((bad for bad in map(_not_a_number, value) if bad is not None), None)
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        try:
+            return json.dumps(value)
+        except (TypeError, ValueError):
+            return repr(value)
+    return None

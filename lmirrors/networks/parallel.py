@@ -114,7 +114,11 @@ class ParallelNetwork(Network):
         if isinstance(depth, bool) or not isinstance(depth, int) or depth < 2:
             raise ValueError(f"network description: 'depth' must be an integer >= 2, got {depth!r}")
         activation = get_activation(str(description.get("activation")), real_number(description, "slope"))
-        W = real_array(description, "weights", (-1, depth))
+        W = real_array(description, "weights", (-1, -1))
+        if W.shape[1] != depth:
+            raise ValueError(
+                f"network description: 'depth' is {depth} but 'weights' has {W.shape[1]} entries per unit (one per layer)"
+            )
         B = real_array(description, "biases", (W.shape[0], depth - 1, *activation.bias_shape))
         return cls(activation, W, B, real_number(description, "output_bias"))
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..activations import Activation, get_activation
 from ..libraries.planar import ACTIVATIONS, NORMS, as_points, distinct_lines
+from ..validation import as_planar_points
 from .base import Network, real_array, real_number
 
 
@@ -45,7 +46,7 @@ class PlanarNetwork(Network):
 
     def __call__(self, X) -> np.ndarray:
         """$f$ at the points ``X`` (shape (n, 2))."""
-        return self.xi + self.units(X).sum(axis=0)
+        return self.xi + self.units(as_planar_points(X)).sum(axis=0)
 
     def penalty(self, beta: float) -> float:
         r"""$\tfrac\beta2\sum_k (a_k^2 + \|w_k\|_p^2)$."""
