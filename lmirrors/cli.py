@@ -161,9 +161,9 @@ def read_columns(
     """Two numeric columns of a CSV file (default: the first two).
 
     ``header``: whether line 1 names the columns (``None``: decided by its content, see
-    :func:`has_header`). With a header, ``x_name``/``y_name`` are column names, without one
+    ``has_header``). With a header, ``x_name``/``y_name`` are column names, without one
     1-based column numbers. Every record must have as many fields as line 1, and every cell of
-    the two columns must be a finite number: nothing is skipped. Raises :class:`UsageError`.
+    the two columns must be a finite number: nothing is skipped. Raises ``UsageError``.
     """
     path = Path(path)
     rows = read_rows(path, delimiter)
