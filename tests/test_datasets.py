@@ -24,22 +24,22 @@ def test_loading_does_not_import_the_plotting_stack():
     assert "backtesting" not in sys.modules and "bokeh" not in sys.modules
 
 
+def tampered(manifest, tmp_path, **changes):
+    """A copy of ``manifest`` in ``tmp_path`` with some fields replaced."""
+    meta = json.loads(manifest.read_text()) | changes
+    copy = tmp_path / manifest.name
+    copy.write_text(json.dumps(meta))
+    return copy
+
+
 def test_a_changed_file_is_rejected(tmp_path):
-    meta = json.loads(MANIFEST.read_text())
-    meta["sha256"] = "0" * 64
-    manifest = tmp_path / "bitcoin.json"
-    manifest.write_text(json.dumps(meta))
     with pytest.raises(ValueError, match="SHA-256.*install the pinned version"):
-        load_bitcoin(manifest)
+        load_bitcoin(tampered(MANIFEST, tmp_path, sha256="0" * 64))
 
 
 def test_a_missing_package_is_explained(tmp_path):
-    meta = json.loads(MANIFEST.read_text())
-    meta["package"] = "no_such_package_here"
-    manifest = tmp_path / "bitcoin.json"
-    manifest.write_text(json.dumps(meta))
     with pytest.raises(ValueError, match="not installed"):
-        load_bitcoin(manifest)
+        load_bitcoin(tampered(MANIFEST, tmp_path, package="no_such_package_here"))
 
 
 def test_daily_bitcoin_series_matches_its_manifest():
@@ -59,9 +59,5 @@ def test_daily_bitcoin_series_matches_its_manifest():
 def test_a_changed_daily_file_is_rejected(tmp_path):
     from lmirrors.datasets import DAILY_MANIFEST, load_bitcoin_daily
 
-    meta = json.loads(DAILY_MANIFEST.read_text())
-    meta["sha256"] = "f" * 64
-    manifest = tmp_path / "bitcoin_daily.json"
-    manifest.write_text(json.dumps(meta))
     with pytest.raises(ValueError, match="SHA-256"):
-        load_bitcoin_daily(manifest)
+        load_bitcoin_daily(tampered(DAILY_MANIFEST, tmp_path, sha256="f" * 64))
