@@ -153,6 +153,12 @@ def _polish(A: np.ndarray, y: np.ndarray, z: np.ndarray, beta: float) -> np.ndar
 
 
 METHODS = ("auto", "working-set", "cvxpy")
+MAX_RELATIVE_GAP = 1e-6
+r"""Largest certified duality gap, relative to the objective: $P - D \le 10^{-6} P$ (for
+``beta = 0``: relative to the minimum norm). Both sides scale alike under $y \to t y$ and
+$x \to s x$, so the test is unit-free."""
+INTERPOLATION_RTOL = 1e-9
+r"""A minimum-norm fit must interpolate to $10^{-9} \max_n |y_n - \bar y|$ (relative to the labels' spread)."""
 SMALL = 100_000
 """Dense problems up to this many entries get a CLARABEL second opinion below 1e-9 (see :func:`solve`)."""
 
@@ -193,13 +199,18 @@ def solve(A, y: np.ndarray, beta: float, polish: bool = True, method: str = "aut
         return _certified(A, y, np.zeros(A.shape[1]), beta, "closed-form")
     if method == "cvxpy":
         return _solve_cvxpy(A, y, beta, polish)
-    z, relative_gap = solve_working_set(as_dictionary(A), y, beta, warm_start)
-    second_opinion = relative_gap > 1e-6 or (relative_gap > 1e-9 and A.size <= SMALL)
-    if method == "auto" and dense and second_opinion:
-        clarabel = _solve_cvxpy(A, y, beta, polish)
-        if relative_gap > 1e-6 or clarabel.relative_gap < relative_gap:
-            return clarabel
-    return _certified(A, y, z, beta, "working-set")
+    z, _ = solve_working_set(as_dictionary(A), y, beta, warm_start)
+    best = _certificate(A, y, z, beta, "working-set")
+    # the working set is exact for every beta > 0; CLARABEL is only a second opinion on a dense A
+    gap = best.relative_gap
+    if method == "auto" and dense and (gap > MAX_RELATIVE_GAP or (gap > 1e-9 and A.size <= SMALL)):
+        try:
+            clarabel = _solve_cvxpy(A, y, beta, polish)
+        except SolverError:
+            clarabel = None
+        if clarabel is not None and clarabel.relative_gap < gap:
+            best = clarabel
+    return _checked(best)
 
 
 def _solve_cvxpy(A: np.ndarray, y: np.ndarray, beta: float, polish: bool) -> LassoSolution:
@@ -231,49 +242,103 @@ def _solve_cvxpy(A: np.ndarray, y: np.ndarray, beta: float, polish: bool) -> Las
     return _certified(A, y, zhat, beta, "clarabel")
 
 
-def _certified(A: np.ndarray, y: np.ndarray, z: np.ndarray, beta: float, method: str) -> LassoSolution:
+def _certificate(A, y: np.ndarray, z: np.ndarray, beta: float, method: str) -> LassoSolution:
     xi = _intercept(A, y, z)
-    objective = lasso_objective(A, y, z, xi, beta)
-    gap = duality_gap(A, y, z, xi, beta)
-    solution = LassoSolution(z, xi, beta, objective, gap, method)
-    if solution.relative_gap > 1e-6:
+    return LassoSolution(z, xi, beta, lasso_objective(A, y, z, xi, beta), duality_gap(A, y, z, xi, beta), method)
+
+
+def _checked(solution: LassoSolution) -> LassoSolution:
+    """``solution`` if its relative gap is at most :data:`MAX_RELATIVE_GAP`, else a :class:`SolverError`."""
+    if solution.relative_gap > MAX_RELATIVE_GAP:
         raise SolverError(
-            f"{method} stopped with relative duality gap {solution.relative_gap:.2e} > 1e-6; "
-            "rescale the data or try another solver"
+            f"{solution.method} stopped with relative duality gap {solution.relative_gap:.2e} > {MAX_RELATIVE_GAP:g}; "
+            "no certified optimum (report this with the data)"
         )
     return solution
 
 
-def min_norm(A: np.ndarray, y: np.ndarray) -> LassoSolution:
-    r"""Exact minimum-$\ell_1$ interpolation $\min\|z\|_1$ s.t. $Az + \xi\mathbf 1 = y$ (HiGHS LP).
+def _certified(A, y: np.ndarray, z: np.ndarray, beta: float, method: str) -> LassoSolution:
+    return _checked(_certificate(A, y, z, beta, method))
 
-    ``objective`` is the optimal $\|z\|_1$ and ``gap`` is $\|z\|_1 - \nu^\top y$ for the LP's
-    dual $\nu$ (feasible: $\|A^\top\nu\|_\infty \le 1$, $\mathbf 1^\top\nu = 0$, up to round-off).
-    The optimal set need not be a single point; HiGHS returns a vertex (a sparse solution).
+
+def min_norm(A: np.ndarray, y: np.ndarray) -> LassoSolution:
+    r"""Exact minimum-$\ell_1$ interpolation $\min\|z\|_1$ s.t. $Az + \xi\mathbf 1 = y$ (HiGHS LP), certified.
+
+    ``objective`` is the optimal $\|z\|_1$ and ``gap`` is $\|z\|_1 - \nu^\top y$ for a dual
+    $\nu$ made exactly feasible ($\mathbf 1^\top\nu = 0$, $\|A^\top\nu\|_\infty \le 1$): a
+    primal–dual certificate like the Lasso's gap. The optimal set need not be a single point;
+    HiGHS returns a vertex (a sparse solution). Raises :class:`SolverError` unless the fit
+    interpolates to :data:`INTERPOLATION_RTOL` and the relative gap is at most :data:`MAX_RELATIVE_GAP`.
     """
     return min_norm_with_dual(A, y)[0]
 
 
 def min_norm_with_dual(A: np.ndarray, y: np.ndarray) -> tuple[LassoSolution, np.ndarray]:
-    r""":func:`min_norm` and the LP's dual $\nu$ ($\|A^\top\nu\|_\infty \le 1$, $\mathbf 1^\top\nu = 0$)."""
+    r""":func:`min_norm` and its feasible dual $\nu$ ($\|A^\top\nu\|_\infty \le 1$, $\mathbf 1^\top\nu = 0$).
+
+    The LP is solved on unit-scale data: labels $(y - \bar y)/t$ with $t = \max_n|y_n - \bar y|$
+    and columns $A_c / a$ with $a = \max|A_c|$ ($A_c$ the centred columns), so HiGHS's absolute
+    tolerances are relative ones here; the vertex it returns is then solved exactly on its
+    support, and the answer mapped back ($z = (t/a) z'$, $\nu = \nu'/a$).
+    """
     from scipy.optimize import linprog
 
     A = np.asarray(A, dtype=float)
     y = np.asarray(y, dtype=float)
     n, m = A.shape
+    centre = float(y.mean())
+    t = float(np.abs(y - centre).max(initial=0.0))
+    Ac = A - A.mean(axis=0)
+    a = float(np.abs(Ac).max(initial=0.0))
+    if t == 0:  # constant labels: the bias alone interpolates
+        return LassoSolution(np.zeros(m), centre, 0.0, 0.0, 0.0, "constant labels"), np.zeros(n)
+    if a == 0:
+        raise SolverError("the library has no non-constant column, so it cannot interpolate non-constant labels")
+    B, target = Ac / a, (y - centre) / t
     cost = np.concatenate([np.ones(2 * m), [0.0]])
-    equality = np.hstack([A, -A, np.ones((n, 1))])
+    equality = np.hstack([B, -B, np.ones((n, 1))])
     bounds = [(0, None)] * (2 * m) + [(None, None)]
-    res = linprog(cost, A_eq=equality, b_eq=y, bounds=bounds, method="highs")
+    tight = {"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10}
+    res = linprog(cost, A_eq=equality, b_eq=target, bounds=bounds, method="highs", options=tight)
     if res.status != 0:
         raise SolverError(
             f"HiGHS could not solve the minimum-norm LP (status {res.status}: {res.message}); "
             "the library cannot interpolate these data"
         )
-    z = res.x[:m] - res.x[m : 2 * m]
-    nu = res.eqlin.marginals
-    norm = float(np.abs(z).sum())
-    return LassoSolution(z, float(res.x[-1]), 0.0, norm, max(norm - float(nu @ y), 0.0), "highs-lp"), nu
+    w = _on_support(B, target, res.x[:m] - res.x[m : 2 * m])
+    residual = B @ w - target
+    xi = -float(residual.mean())
+    error = float(np.abs(residual + xi).max())
+    nu = res.eqlin.marginals - res.eqlin.marginals.mean()
+    nu = nu / max(1.0, float(np.abs(B.T @ nu).max(initial=0.0)))
+    norm = float(np.abs(w).sum())
+    gap = max(norm - float(nu @ target), 0.0)
+    if error > INTERPOLATION_RTOL or gap > MAX_RELATIVE_GAP * norm:
+        raise SolverError(
+            f"the minimum-norm LP is not certified (interpolation error {error:.1e}, relative gap "
+            f"{gap / max(norm, 1e-300):.1e}, both relative to the labels' spread); use a small beta > 0 instead"
+        )
+    z = (t / a) * w
+    solution = LassoSolution(z, centre + t * xi - float(A.mean(axis=0) @ z), 0.0, t / a * norm, t / a * gap, "highs-lp")
+    return solution, nu / a
+
+
+def _on_support(B: np.ndarray, target: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """The LP vertex ``w`` re-solved exactly on its support (bias included), if that fits better."""
+    support = np.flatnonzero(w)
+    if support.size == 0:
+        return w
+    M = np.hstack([B[:, support], np.ones((B.shape[0], 1))])
+    exact = np.linalg.lstsq(M, target, rcond=None)[0]
+    refined = np.zeros_like(w)
+    refined[support] = exact[:-1]
+    same_signs = np.all(np.sign(refined[support]) == np.sign(w[support]))
+
+    def misfit(v: np.ndarray) -> float:
+        r = B @ v - target
+        return float(np.abs(r - r.mean()).max())
+
+    return refined if same_signs and misfit(refined) < misfit(w) else w
 
 
 def path(A, y: np.ndarray, betas, method: str = "auto") -> list[LassoSolution]:
