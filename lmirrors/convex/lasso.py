@@ -214,20 +214,25 @@ def solve(A, y: np.ndarray, beta: float, polish: bool = True, method: str = "aut
 
 
 def _solve_cvxpy(A: np.ndarray, y: np.ndarray, beta: float, polish: bool) -> LassoSolution:
-    """CLARABEL via cvxpy on the centred problem, then the exact polish."""
+    r"""CLARABEL via cvxpy on the centred problem at unit scale, then the exact polish.
+
+    CLARABEL's tolerances are absolute, so it sees $A_c/a$ and $y_c/t$ ($a = \max|A_c|$,
+    $t = \max|y_c|$) at $\beta/(a t)$, whose solution $z'$ gives $z = (t/a) z'$.
+    """
     import cvxpy as cp
 
     Ac = A - A.mean(axis=0)
     yc = y - y.mean()
+    a, t = float(np.abs(Ac).max(initial=0.0)) or 1.0, float(np.abs(yc).max(initial=0.0)) or 1.0
     z = cp.Variable(A.shape[1])
-    problem = cp.Problem(cp.Minimize(0.5 * cp.sum_squares(Ac @ z - yc) + beta * cp.norm1(z)))
+    problem = cp.Problem(cp.Minimize(0.5 * cp.sum_squares(Ac / a @ z - yc / t) + beta / (a * t) * cp.norm1(z)))
     try:
         problem.solve(solver=cp.CLARABEL)
     except cp.error.SolverError as exc:
         raise SolverError(f"CLARABEL failed on the Lasso ({exc}); check the data scale") from exc
     if problem.status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE) or z.value is None:
         raise SolverError(f"CLARABEL returned status {problem.status!r} on the Lasso")
-    zhat = np.asarray(z.value, dtype=float)
+    zhat = (t / a) * np.asarray(z.value, dtype=float)
     if polish:
         candidate = _polish(A, y, zhat, beta)
         xi = _intercept(A, y, candidate)

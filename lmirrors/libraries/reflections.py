@@ -175,7 +175,7 @@ def mirror_feature(pinnings: Pinnings, k: int, activation: Activation) -> Featur
     spacing = np.diff(np.unique(values))
     h = 0.25 * (spacing.min() if spacing.size else 1.0)
     probes = chain_values(a[None, :], np.concatenate([values - h, values, values + h]))[:, 0].reshape(3, -1)
-    bends = np.abs(probes[2] - 2 * probes[1] + probes[0]) > 1e-9 * max(1.0, h)
+    bends = np.abs(probes[2] - 2 * probes[1] + probes[0]) > 1e-9 * h
     described: dict[float, tuple[str, str]] = {}
     for form, t in zip(forms[bends], values[bends], strict=True):
         key = round(float(t), 9)
