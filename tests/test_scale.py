@@ -200,7 +200,7 @@ def problems(draw):
 
 
 EQUIVARIANCE_ERRORS: list[float] = []
-"""Relative objective differences seen by :func:`test_objective_is_equivariant` (for the report)."""
+"""Relative objective differences seen by :func:`test_objective_is_equivariant_certified_and_exported`."""
 
 
 def equivariance_error(case, x0, y0, beta0, s, c, t, m) -> tuple[float, lmirrors.Fit]:
@@ -213,10 +213,10 @@ def equivariance_error(case, x0, y0, beta0, s, c, t, m) -> tuple[float, lmirrors
     except ValueError as refusal:  # e.g. beta = 0 where the network cannot interpolate: refused alike
         with pytest.raises(ValueError, match=re.escape(str(refusal).split(",")[0])):
             lmirrors.fit(*moved_data, **options)
-        return 0.0, None
+        return 0.0, None, None
     moved = lmirrors.fit(*moved_data, **options)
     factor = t / s**h if beta0 == 0 else t**2
-    return relative(moved.solution.objective, factor * unit.solution.objective), moved
+    return relative(moved.solution.objective, factor * unit.solution.objective), moved, unit
 
 
 @settings(
@@ -229,11 +229,13 @@ def equivariance_error(case, x0, y0, beta0, s, c, t, m) -> tuple[float, lmirrors
 @given(problems())
 def test_objective_is_equivariant_certified_and_exported(problem):
     case, x0, y0, beta0, (s, c, t, m) = problem
-    error, moved = equivariance_error(case, x0, y0, beta0, s, c, t, m)
+    error, moved, unit = equivariance_error(case, x0, y0, beta0, s, c, t, m)
     EQUIVARIANCE_ERRORS.append(error)
-    assert error < 1e-9, (case, s, c, t, m, beta0)
     if moved is None:
         return
+    # both objectives are certified to their gaps only: they may differ by those, and by 1e-9 more
+    certified = unit.solution.relative_gap + moved.solution.relative_gap
+    assert error < 1e-9 + certified, (case, s, c, t, m, beta0)
     # the certificate is honest: recomputed on the whole library, from the fit's z alone
     architecture = moved.architecture
     if beta0 > 0 and architecture.family.candidates is not None:

@@ -13,7 +13,7 @@ $\min \|z\|_1$ s.t. $Az + \xi\mathbf 1 = y$ (HiGHS), with the LP dual as certifi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.linalg
@@ -200,6 +200,13 @@ def solve(A, y: np.ndarray, beta: float, polish: bool = True, method: str = "aut
         )
     if beta == 0:
         return min_norm(A, y)
+    level = float(y.mean())  # the bias takes the labels' level; solve for the rest (offset-free round-off)
+    solution = _solve_centred(A, y - level, beta, polish, method, warm_start, dense)
+    return replace(solution, xi=solution.xi + level)
+
+
+def _solve_centred(A, y: np.ndarray, beta: float, polish: bool, method: str, warm_start, dense: bool) -> LassoSolution:
+    """:func:`solve` for labels of mean zero and ``beta > 0``."""
     if beta >= beta_max(A, y):
         return _certified(A, y, np.zeros(A.shape[1]), beta, "closed-form")
     if method == "cvxpy":
