@@ -220,7 +220,7 @@ def fit(x, y, depth: int = 2, activation: str = "relu", beta: float = 1e-3, meth
         library, solution = _matrix_free(architecture, x, y, beta)
     else:
         library, solution = _column_generation(architecture, x, y, beta)
-    return Fit(x, y, beta, library, solution, family.reconstruct(library, solution))
+    return Fit(x, y, beta, library, solution, rebuild(library, solution))
 
 
 def fit_library(library: Library, y, beta: float, warm_start=None) -> Fit:
@@ -232,7 +232,15 @@ def fit_library(library: Library, y, beta: float, warm_start=None) -> Fit:
     x, y = check_data(library.x, y)
     beta = check_beta(beta)
     solution = solve(library.A, y, beta, warm_start=warm_start)
-    return Fit(x, y, beta, library, solution, library.architecture.family.reconstruct(library, solution))
+    return Fit(x, y, beta, library, solution, rebuild(library, solution))
+
+
+def rebuild(library: Library, solution: LassoSolution) -> Network:
+    r"""The family's network for ``solution``, its fixed input map centred on the data:
+    $x \mapsto x - c$, $c = (\min x + \max x)/2$ (:attr:`~lmirrors.networks.base.Network.input_shift`),
+    so that its biases are of the data's spread, not of its offset."""
+    centre = 0.5 * (float(library.x.min()) + float(library.x.max())) if library.x.size else 0.0
+    return library.architecture.family.reconstruct(library, solution).centred(centre)
 
 
 def automatic_method(architecture: Architecture, x: np.ndarray) -> str:

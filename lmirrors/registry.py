@@ -121,6 +121,13 @@ class Family:
     selected_by: dict = field(default_factory=dict)
     """Option values that select this family rather than the one of the same activation and
     depth without them, e.g. ``{"layout": "rectangular"}``."""
+    x_degree: int = 1
+    r"""Degree $h$ of the library in $x$: its columns on $s x + c$ ($s > 0$) are $s^h$ times those
+    on $x$ up to constants. Piecewise-linear units have $h = 1$ (every kink moves with the data,
+    every slope is $\pm1$ in $x$), step units $h = 0$ (only where they switch moves). Hence the
+    optimum at $(s x + c,\ t y + m,\ t s^h \beta)$ is $t^2$ times the one at $(x, y, \beta)$
+    (for $\beta = 0$: the minimum norm is $t / s^h$ times), with $z \mapsto (t/s^h) z$ and the
+    network's kinks mapped by $x \mapsto s x + c$."""
 
     @property
     def depth_text(self) -> str:
@@ -535,6 +542,7 @@ FAMILIES: tuple[Family, ...] = (
             options=(M1, WIDTHS, LAYOUT),
             check_options=_step_options,
             max_dense_columns=4096,
+            x_degree=0,
         )
         for name, result in (
             ("sign", "v4 sign networks: patterns with at most m1·m2·… switches"),
@@ -556,6 +564,7 @@ FAMILIES: tuple[Family, ...] = (
             options=(RECTANGULAR_WIDTHS, LAYOUT),
             check_options=_rectangular_options,
             selected_by={"layout": "rectangular"},
+            x_degree=0,
         )
         for name, result in (
             ("sign", "rectangular sign nets of any depth in the v1–v3 abstracts; theorem ours: best ≤ m1-switch fit"),

@@ -79,7 +79,7 @@ def split_unit(network: ParallelNetwork, unit: int, fraction: float = 0.5) -> Pa
         copies.append((c ** (1 / depth) * network.W[unit], c ** (np.arange(1, depth) / depth) * network.B[unit]))
     W = np.concatenate([network.W[:unit], [w for w, _ in copies], network.W[unit + 1 :]])
     B = np.concatenate([network.B[:unit], [b for _, b in copies], network.B[unit + 1 :]])
-    return ParallelNetwork(network.activation, W, B, network.xi)
+    return ParallelNetwork(network.activation, W, B, network.xi, network.input_shift)
 
 
 def restricted_fit(fitted: Fit, columns) -> Fit:
@@ -145,6 +145,7 @@ class Stationarity:
             net.W + step * self.direction[:nW].reshape(net.W.shape),
             net.B + step * self.direction[nW : nW + nB].reshape(net.B.shape),
             net.xi + step * float(self.direction[-1]),
+            net.input_shift,
         )
 
 
@@ -205,6 +206,8 @@ def stationarity(network: ParallelNetwork, x, y, beta: float, rtol: float = 1e-9
     if not act.homogeneous:
         raise ValueError(f"{act.name} units have zero gradient almost everywhere; stationarity is not informative")
     right, left = float(act(1.0)), -float(act(-1.0))  # sigma'(0+), sigma'(0-)
+    given = network  # below: its units on the points after its fixed input map (J is unchanged)
+    network, x = ParallelNetwork(act, network.W, network.B, network.xi), network.inputs(x)
     p, size = _pre_activations(network, x)
     at_kink = np.abs(p) <= rtol * size
     smooth = np.where(p > 0, right, left)
@@ -240,4 +243,4 @@ def stationarity(network: ParallelNetwork, x, y, beta: float, rtol: float = 1e-9
                 steepest, direction[columns] = float(lp.fun), lp.x
         descent -= steepest
     scale = float(np.abs(penalty).sum()) + misfit_size + float(np.abs(network(x) - y).sum())
-    return Stationarity(network, descent, scale, direction, int(at_kink.sum()), pieces)
+    return Stationarity(given, descent, scale, direction, int(at_kink.sum()), pieces)

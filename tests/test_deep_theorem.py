@@ -196,9 +196,9 @@ def test_reconstructed_network_has_the_lasso_objective(arch, key, beta_key):
     assert relative(fitted.network_objective, fitted.solution.objective) < 1e-8
     if beta == 0:
         assert np.abs(net(x) - y).max() < 1e-8 * max(1.0, np.abs(y).max())
-        J = deep_objective(net.W, net.B, net.xi, x, y, 1.0, activation) - 0.5 * np.sum((net(x) - y) ** 2)
+        J = deep_objective(net.W, net.B, net.xi, net.inputs(x), y, 1.0, activation) - 0.5 * np.sum((net(x) - y) ** 2)
     else:
-        J = deep_objective(net.W, net.B, net.xi, x, y, beta, activation)
+        J = deep_objective(net.W, net.B, net.xi, net.inputs(x), y, beta, activation)
     assert relative(J, fitted.solution.objective) < 1e-8
     # balanced: every layer of a unit has the same weight magnitude |z|^(1/L)
     np.testing.assert_allclose(np.abs(net.W), np.abs(net.W[:, :1]) * np.ones(depth), rtol=1e-12)
@@ -218,7 +218,7 @@ def test_no_adam_network_beats_the_lasso(arch, key):
         x, y, depth=depth, activation=activation, beta=beta, restarts=4, steps=800, seed=0, progress=False
     )
     net = result.network
-    J = deep_objective(net.W, net.B, net.xi, x, y, beta, activation)
+    J = deep_objective(net.W, net.B, net.xi, net.inputs(x), y, beta, activation)
     assert relative(J, result.objective) < 1e-10
     assert result.restart_objectives.min() >= finite.objective - 1e-9 * (1 + finite.objective)
     assert result.history[-1] < result.history[0]
@@ -272,7 +272,7 @@ def test_depth_five_abs_library_is_complete_and_reconstructed(key, fraction):
     assert depth5_worst(key, y - fitted.predict(x)) <= beta * (1 + 1e-6)
     net = fitted.network
     assert net.depth == 5
-    J = deep_objective(net.W, net.B, net.xi, x, y, beta, "abs")
+    J = deep_objective(net.W, net.B, net.xi, net.inputs(x), y, beta, "abs")
     assert relative(J, fitted.solution.objective) < 1e-8
 
 

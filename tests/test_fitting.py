@@ -25,7 +25,7 @@ def test_fit_api(relu_fit):
     assert f.library.A.shape == (9, f.library.size)
     assert f.solution.relative_gap <= 1e-8
     assert relative(f.network_objective, f.solution.objective) < 1e-9
-    J = two_layer_objective(f.network.W, f.network.B, f.network.xi, f.x, f.y, f.beta, "relu")
+    J = two_layer_objective(f.network.W, f.network.B, f.network.xi, f.network.inputs(f.x), f.y, f.beta, "relu")
     assert relative(J, f.solution.objective) < 1e-9
     assert "Lasso objective" in f.summary()
 

@@ -175,7 +175,7 @@ def test_reconstructed_network_has_the_lasso_objective(act_key, data_key, beta_k
         assert relative(net.penalty(1.0), fitted.solution.objective) < 1e-8
     else:
         assert relative(net.objective(x, y, beta), fitted.solution.objective) < 1e-8
-        J = two_layer_objective(net.W, net.B, net.xi, x, y, beta, name, slope)
+        J = two_layer_objective(net.W, net.B, net.xi, net.inputs(x), y, beta, name, slope)
         assert relative(J, fitted.solution.objective) < 1e-8
 
 
@@ -252,7 +252,7 @@ def test_no_adam_network_beats_the_lasso(act_key, data_key):
     lasso = case(act_key, data_key, "moderate")[1]
     assert lasso.beta == beta
     net = result.network
-    J = two_layer_objective(net.W, net.B, net.xi, x, y, beta, name, slope)
+    J = two_layer_objective(net.W, net.B, net.xi, net.inputs(x), y, beta, name, slope)
     assert relative(J, result.objective) < 1e-10
     best = result.restart_objectives.min()
     closeness = f"best Adam J = {best:.10g}, Lasso = {lasso.objective:.10g}, excess {best / lasso.objective - 1:.2e}"

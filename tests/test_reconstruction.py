@@ -31,7 +31,7 @@ def test_from_lasso_objective_equals_lasso_objective(activation, slope, layout, 
     assert net.width == sol.support.size and net.depth == 2
     assert relative(net.objective(x, y, beta), sol.objective) < 1e-9
     # the same, from the raw weights with an independent forward pass
-    J = two_layer_objective(net.W, net.B, net.xi, x, y, beta, activation, slope)
+    J = two_layer_objective(net.W, net.B, net.xi, net.inputs(x), y, beta, activation, slope)
     assert relative(J, sol.objective) < 1e-9
     # balanced: both layers of unit k have magnitude sqrt(|z_k|)
     root = np.sqrt(np.abs(sol.z[sol.support]))

@@ -103,7 +103,7 @@ def test_reconstruction_is_a_real_rectangular_network(activation, widths):
     assert result.network_objective == pytest.approx(result.solution.objective, rel=1e-9)
     low = -1.0 if activation == "sign" else 0.0
     grid = np.linspace(x.min() - 1, x.max() + 1, 401)
-    h = step(net.weights[0][:, None] * grid[None, :] + net.biases[0][:, None], low)
+    h = step(net.weights[0][:, None] * (grid - net.input_shift)[None, :] + net.biases[0][:, None], low)
     for V, c in zip(net.weights[1:], net.biases[1:], strict=True):
         h = step(V @ h + c[:, None], low)
     np.testing.assert_allclose(result.predict(grid), net.xi + (net.a * net.s) @ h, atol=1e-12)

@@ -68,7 +68,10 @@ def test_network_forward_is_a_real_sign_network():
     total = np.full(grid.size, net.xi)
     for a, s, neuron in zip(net.a, net.s, net.neurons, strict=True):
         assert len(neuron.children) <= 3
-        hidden = sum(v * sign(leaf.weights[0] * grid + leaf.bias) for v, leaf in zip(neuron.weights, neuron.children))
+        hidden = sum(
+            v * sign(leaf.weights[0] * (grid - net.input_shift) + leaf.bias)
+            for v, leaf in zip(neuron.weights, neuron.children)
+        )
         total += a * s * sign(hidden + neuron.bias)
     np.testing.assert_allclose(result.predict(grid), total, atol=1e-12)
     residual = result.predict(x) - y

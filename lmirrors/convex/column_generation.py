@@ -77,7 +77,7 @@ class GeneratedDictionary(Dictionary):
         centred = self.columns - self.columns.mean(axis=0)
         c = column - column.mean()
         if centred.shape[1]:
-            scale = max(1.0, float(np.abs(c).max()))
+            scale = max(float(np.abs(c).max()), float(np.abs(centred).max()), 1e-300)  # the columns' own size
             distance = np.minimum(np.abs(centred - c[:, None]).max(axis=0), np.abs(centred + c[:, None]).max(axis=0))
             if distance.min() <= 1e-9 * scale:
                 return int(np.argmin(distance))

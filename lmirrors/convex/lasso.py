@@ -13,9 +13,10 @@ $\min \|z\|_1$ s.t. $Az + \xi\mathbf 1 = y$ (HiGHS), with the LP dual as certifi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
+import scipy.linalg
 
 from ..validation import as_1d, as_real, check_beta, check_memory
 from .dictionary import DenseDictionary, Dictionary
@@ -147,7 +148,10 @@ def _polish(A: np.ndarray, y: np.ndarray, z: np.ndarray, beta: float) -> np.ndar
 
     Drops entries below $10^{-6}\|z\|_\infty$, reduces to independent columns, then solves
     the KKT equations $A_{c,S}^\top A_{c,S} z_S = A_{c,S}^\top y_c - \beta s$ with signs $s$,
-    dropping coordinates whose sign flips until the signs agree. The caller keeps
+    dropping coordinates whose sign flips until the signs agree. They are solved through
+    $A_{c,S} = QR$ as $R z_S = Q^\top y_c - \beta R^{-\top} s$, so the error grows with the
+    condition number of $A_{c,S}$, not its square (tiny $\beta$ nearly interpolates, where
+    $A_{c,S}$ is ill-conditioned). The caller keeps
     whichever of the input and the result has the smaller duality gap.
     """
     Ac = A - A.mean(axis=0)
@@ -158,7 +162,8 @@ def _polish(A: np.ndarray, y: np.ndarray, z: np.ndarray, beta: float) -> np.ndar
     while support.size:
         As = Ac[:, support]
         signs = np.sign(z[support])
-        exact = np.linalg.solve(As.T @ As, As.T @ yc - beta * signs)
+        Q, R = np.linalg.qr(As)
+        exact = scipy.linalg.solve_triangular(R, Q.T @ yc - beta * scipy.linalg.solve_triangular(R, signs, trans="T"))
         flipped = np.sign(exact) != signs
         if not flipped.any():
             break
@@ -174,6 +179,12 @@ LP_WORKSPACE = 18
 (17.2 and 17.7 measured on 2-layer ReLU libraries at N = 800 and 400)."""
 
 METHODS = ("auto", "working-set", "cvxpy")
+MAX_RELATIVE_GAP = 1e-6
+r"""Largest certified duality gap, relative to the objective: $P - D \le 10^{-6} P$ (for
+``beta = 0``: relative to the minimum norm). Both sides scale alike under $y \to t y$ and
+$x \to s x$, so the test is unit-free."""
+INTERPOLATION_RTOL = 1e-9
+r"""A minimum-norm fit must interpolate to $10^{-9} \max_n |y_n - \bar y|$ (relative to the labels' spread)."""
 SMALL = 100_000
 """Dense problems up to this many entries get a CLARABEL second opinion below 1e-9 (see :func:`solve`)."""
 
@@ -208,35 +219,60 @@ def solve(A, y: np.ndarray, beta: float, polish: bool = True, method: str = "aut
         )
     if beta == 0:
         return min_norm(A, y)
+    level = float(y.mean())  # the bias takes the labels' level; solve for the rest (offset-free round-off)
+    solution = _solve_centred(A, y - level, beta, polish, method, warm_start, dense)
+    return replace(solution, xi=solution.xi + level)
+
+
+def _solve_centred(A, y: np.ndarray, beta: float, polish: bool, method: str, warm_start, dense: bool) -> LassoSolution:
+    """:func:`solve` for labels of mean zero and ``beta > 0``."""
     if beta >= beta_max(A, y):
         return _certified(A, y, np.zeros(A.shape[1]), beta, "closed-form")
     if method == "cvxpy":
         return _solve_cvxpy(A, y, beta, polish)
-    z, relative_gap = solve_working_set(as_dictionary(A), y, beta, warm_start)
-    # Written so that a NaN gap fails every test: it never passes as small.
-    uncertified = not relative_gap <= 1e-6
-    if method == "auto" and dense and (uncertified or (not relative_gap <= 1e-9 and A.size <= SMALL)):
-        clarabel = _solve_cvxpy(A, y, beta, polish)
-        if uncertified or clarabel.relative_gap < relative_gap:
-            return clarabel
-    return _certified(A, y, z, beta, "working-set")
+    z, _ = solve_working_set(as_dictionary(A), y, beta, warm_start)
+    best = _certificate(A, y, z, beta, "working-set")
+    if dense and not best.relative_gap <= 1e-9:  # round-off in an ill-conditioned working set (tiny beta)
+        polished = _certificate(A, y, _polish(A, y, z, beta), beta, "working-set + exact polish")
+        best = min(best, polished, key=lambda s: s.relative_gap)
+    # the working set is exact for every beta > 0; CLARABEL is only a second opinion on a dense A
+    gap = best.relative_gap
+    if method == "auto" and dense and (not gap <= MAX_RELATIVE_GAP or (not gap <= 1e-9 and A.size <= SMALL)):
+        try:
+            clarabel = _solve_cvxpy(A, y, beta, polish)
+        except SolverError:
+            clarabel = None
+        if clarabel is not None and (clarabel.relative_gap < gap or not gap <= MAX_RELATIVE_GAP):
+            best = clarabel
+    if not best.relative_gap <= MAX_RELATIVE_GAP:  # NaN included
+        raise SolverError(
+            f"no certified optimum at beta = {beta:.3g} = {beta / beta_max(A, y):.1e} beta_max: the best duality gap "
+            f"is {best.relative_gap:.1e} of the objective (> {MAX_RELATIVE_GAP:g}); so close to interpolation "
+            "float64 round-off in the residual exceeds the gap; use a larger beta, or beta = 0 (minimum norm)"
+        )
+    return best
 
 
 def _solve_cvxpy(A: np.ndarray, y: np.ndarray, beta: float, polish: bool) -> LassoSolution:
-    """CLARABEL via cvxpy on the centred problem, then the exact polish."""
+    r"""CLARABEL via cvxpy on the centred problem at unit scale, then the exact polish.
+
+    CLARABEL's tolerances are absolute, so it sees $A_c/a$ and $y_c/t$ ($a = \max|A_c|$,
+    $t = \max|y_c|$) at $\beta/(a t)$, whose solution $z'$ gives $z = (t/a) z'$.
+    """
     import cvxpy as cp
 
     Ac = A - A.mean(axis=0)
     yc = y - y.mean()
+    a, t = float(np.abs(Ac).max(initial=0.0)) or 1.0, float(np.abs(yc).max(initial=0.0)) or 1.0
     z = cp.Variable(A.shape[1])
-    problem = cp.Problem(cp.Minimize(0.5 * cp.sum_squares(Ac @ z - yc) + beta * cp.norm1(z)))
+    problem = cp.Problem(cp.Minimize(0.5 * cp.sum_squares(Ac / a @ z - yc / t) + beta / (a * t) * cp.norm1(z)))
     try:
         problem.solve(solver=cp.CLARABEL)
     except cp.error.SolverError as exc:
         raise SolverError(f"CLARABEL failed on the Lasso ({exc}); check the data scale") from exc
     if problem.status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE) or z.value is None:
         raise SolverError(f"CLARABEL returned status {problem.status!r} on the Lasso")
-    zhat = np.asarray(z.value, dtype=float)
+    zhat = (t / a) * np.asarray(z.value, dtype=float)
     if polish:
         candidate = _polish(A, y, zhat, beta)
         xi = _intercept(A, y, candidate)
@@ -251,31 +287,45 @@ def _solve_cvxpy(A: np.ndarray, y: np.ndarray, beta: float, polish: bool) -> Las
     return _certified(A, y, zhat, beta, "clarabel")
 
 
-def _certified(A: np.ndarray, y: np.ndarray, z: np.ndarray, beta: float, method: str) -> LassoSolution:
+def _certificate(A, y: np.ndarray, z: np.ndarray, beta: float, method: str) -> LassoSolution:
     xi = _intercept(A, y, z)
-    objective = lasso_objective(A, y, z, xi, beta)
-    gap = duality_gap(A, y, z, xi, beta)
-    solution = LassoSolution(z, xi, beta, objective, gap, method)
-    if not solution.relative_gap <= 1e-6:  # NaN included
+    return LassoSolution(z, xi, beta, lasso_objective(A, y, z, xi, beta), duality_gap(A, y, z, xi, beta), method)
+
+
+def _checked(solution: LassoSolution) -> LassoSolution:
+    """``solution`` if its relative gap is at most :data:`MAX_RELATIVE_GAP`, else a :class:`SolverError`."""
+    if not solution.relative_gap <= MAX_RELATIVE_GAP:  # NaN included
         raise SolverError(
-            f"{method} stopped with relative duality gap {solution.relative_gap:.2e} > 1e-6; "
-            "rescale the data or try another solver"
+            f"{solution.method} stopped with relative duality gap {solution.relative_gap:.2e} > {MAX_RELATIVE_GAP:g}; "
+            "no certified optimum (report this with the data)"
         )
     return solution
 
 
-def min_norm(A: np.ndarray, y: np.ndarray) -> LassoSolution:
-    r"""Exact minimum-$\ell_1$ interpolation $\min\|z\|_1$ s.t. $Az + \xi\mathbf 1 = y$ (HiGHS LP).
+def _certified(A, y: np.ndarray, z: np.ndarray, beta: float, method: str) -> LassoSolution:
+    return _checked(_certificate(A, y, z, beta, method))
 
-    ``objective`` is the optimal $\|z\|_1$ and ``gap`` is $\|z\|_1 - \nu^\top y$ for the LP's
-    dual $\nu$ (feasible: $\|A^\top\nu\|_\infty \le 1$, $\mathbf 1^\top\nu = 0$, up to round-off).
-    The optimal set need not be a single point; HiGHS returns a vertex (a sparse solution).
+
+def min_norm(A: np.ndarray, y: np.ndarray) -> LassoSolution:
+    r"""Exact minimum-$\ell_1$ interpolation $\min\|z\|_1$ s.t. $Az + \xi\mathbf 1 = y$ (HiGHS LP), certified.
+
+    ``objective`` is the optimal $\|z\|_1$ and ``gap`` is $\|z\|_1 - \nu^\top y$ for a dual
+    $\nu$ made exactly feasible ($\mathbf 1^\top\nu = 0$, $\|A^\top\nu\|_\infty \le 1$): a
+    primal–dual certificate like the Lasso's gap. The optimal set need not be a single point;
+    HiGHS returns a vertex (a sparse solution). Raises :class:`SolverError` unless the fit
+    interpolates to :data:`INTERPOLATION_RTOL` and the relative gap is at most :data:`MAX_RELATIVE_GAP`.
     """
     return min_norm_with_dual(A, y)[0]
 
 
 def min_norm_with_dual(A: np.ndarray, y: np.ndarray) -> tuple[LassoSolution, np.ndarray]:
-    r""":func:`min_norm` and the LP's dual $\nu$ ($\|A^\top\nu\|_\infty \le 1$, $\mathbf 1^\top\nu = 0$)."""
+    r""":func:`min_norm` and its feasible dual $\nu$ ($\|A^\top\nu\|_\infty \le 1$, $\mathbf 1^\top\nu = 0$).
+
+    The LP is solved on unit-scale data: labels $(y - \bar y)/t$ with $t = \max_n|y_n - \bar y|$
+    and columns $A_c / a$ with $a = \max|A_c|$ ($A_c$ the centred columns), so HiGHS's absolute
+    tolerances are relative ones here; the vertex it returns is then solved exactly on its
+    support, and the answer mapped back ($z = (t/a) z'$, $\nu = \nu'/a$).
+    """
     from scipy.optimize import linprog
 
     A, y = checked_problem(A, y)
@@ -286,19 +336,59 @@ def min_norm_with_dual(A: np.ndarray, y: np.ndarray) -> tuple[LassoSolution, np.
         "fit with beta = 0 and method='column_generation' where the family offers it, or with a small "
         "beta > 0 (e.g. 1e-6 times beta_max) and method='matrix_free', or on fewer points",
     )
+    centre = float(y.mean())
+    t = float(np.abs(y - centre).max(initial=0.0))
+    Ac = A - A.mean(axis=0)
+    a = float(np.abs(Ac).max(initial=0.0))
+    if t == 0:  # constant labels: the bias alone interpolates
+        return LassoSolution(np.zeros(m), centre, 0.0, 0.0, 0.0, "constant labels"), np.zeros(n)
+    if a == 0:
+        raise SolverError("the library has no non-constant column, so it cannot interpolate non-constant labels")
+    B, target = Ac / a, (y - centre) / t
     cost = np.concatenate([np.ones(2 * m), [0.0]])
-    equality = np.hstack([A, -A, np.ones((n, 1))])
+    equality = np.hstack([B, -B, np.ones((n, 1))])
     bounds = [(0, None)] * (2 * m) + [(None, None)]
-    res = linprog(cost, A_eq=equality, b_eq=y, bounds=bounds, method="highs")
+    tight = {"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10}
+    res = linprog(cost, A_eq=equality, b_eq=target, bounds=bounds, method="highs", options=tight)
     if res.status != 0:
         raise SolverError(
             f"HiGHS could not solve the minimum-norm LP (status {res.status}: {res.message}); "
             "the library cannot interpolate these data"
         )
-    z = res.x[:m] - res.x[m : 2 * m]
-    nu = res.eqlin.marginals
-    norm = float(np.abs(z).sum())
-    return LassoSolution(z, float(res.x[-1]), 0.0, norm, max(norm - float(nu @ y), 0.0), "highs-lp"), nu
+    w = _on_support(B, target, res.x[:m] - res.x[m : 2 * m])
+    residual = B @ w - target
+    xi = -float(residual.mean())
+    error = float(np.abs(residual + xi).max())
+    nu = res.eqlin.marginals - res.eqlin.marginals.mean()
+    nu = nu / max(1.0, float(np.abs(B.T @ nu).max(initial=0.0)))
+    norm = float(np.abs(w).sum())
+    gap = max(norm - float(nu @ target), 0.0)
+    if error > INTERPOLATION_RTOL or gap > MAX_RELATIVE_GAP * norm:
+        raise SolverError(
+            f"the minimum-norm LP is not certified (interpolation error {error:.1e}, relative gap "
+            f"{gap / max(norm, 1e-300):.1e}, both relative to the labels' spread); use a small beta > 0 instead"
+        )
+    z = (t / a) * w
+    solution = LassoSolution(z, centre + t * xi - float(A.mean(axis=0) @ z), 0.0, t / a * norm, t / a * gap, "highs-lp")
+    return solution, nu / a
+
+
+def _on_support(B: np.ndarray, target: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """The LP vertex ``w`` re-solved exactly on its support (bias included), if that fits better."""
+    support = np.flatnonzero(w)
+    if support.size == 0:
+        return w
+    M = np.hstack([B[:, support], np.ones((B.shape[0], 1))])
+    exact = np.linalg.lstsq(M, target, rcond=None)[0]
+    refined = np.zeros_like(w)
+    refined[support] = exact[:-1]
+    same_signs = np.all(np.sign(refined[support]) == np.sign(w[support]))
+
+    def misfit(v: np.ndarray) -> float:
+        r = B @ v - target
+        return float(np.abs(r - r.mean()).max())
+
+    return refined if same_signs and misfit(refined) < misfit(w) else w
 
 
 def path(A, y: np.ndarray, betas, method: str = "auto") -> list[LassoSolution]:

@@ -85,7 +85,7 @@ def chain_dictionary(
     probes = np.hstack([tau[:, :1] - 1.0, 0.5 * (tau[:, 1:] + tau[:, :-1]), tau[:, -1:] + 1.0])
     slopes = chain_forward(activation, signs, biases, probes)[1]
     change = np.diff(slopes, axis=1)
-    tol = 1e-13 * max(1.0, float(np.abs(points).max()))
+    tol = 1e-13 * max(float(np.abs(points).max()), 1e-300)  # float resolution at the points
     left = tau <= points[0] + tol
     start = slopes[:, 0] + (change * left).sum(axis=1)
     inside = ~left & (tau < points[-1] - tol) & (change != 0)

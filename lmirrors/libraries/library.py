@@ -54,11 +54,13 @@ class LazyFeatures(Sequence):
 def distinct_columns(A: np.ndarray, decimals: int = 9) -> np.ndarray:
     """Indices of one representative per class of columns equal up to sign and constant.
 
-    Constant columns are dropped. Representatives keep their original order.
+    Constant columns are dropped. Representatives keep their original order. The tolerance is
+    relative: $10^{-\text{decimals}}$ times the largest entry of the centred matrix, so the
+    result does not change when ``A`` is rescaled or shifted by constants.
     """
     centred = A - A.mean(axis=0)
     scale = np.abs(centred).max(axis=0)
-    tol = 10.0 ** (-decimals) * max(1.0, float(np.abs(A).max(initial=0.0)))
+    tol = 10.0 ** (-decimals) * max(float(scale.max(initial=0.0)), 1e-300)
     nonconstant = np.flatnonzero(scale > tol)
     C = centred[:, nonconstant]
     first = np.argmax(np.abs(C) > tol, axis=0)

@@ -107,12 +107,14 @@ def _pinned_at_depth(points: np.ndarray, depth: int, width: int, tol: float):
 
 def pinned_parameters(points, depth: int, decimals: int = 10) -> Pinnings:
     r"""Every $a$ with independent kink forms pinned at ``points``, all $a_l > 0$ ($l \ge 2$), at
-    depths $2..L$ (module docstring); equal parameter vectors merged.
+    depths $2..L$ (module docstring); parameter vectors equal to ``decimals`` digits of the
+    points' spread $\max p - \min p$ are merged (a relative resolution, unchanged by a shift or
+    rescaling of the points).
 
     Cost: :func:`pinning_count` rows of $L - 1$ numbers before merging.
     """
     points = np.unique(np.asarray(points, dtype=float))
-    scale = max(1.0, float(np.abs(points).max()))
+    scale = float(np.ptp(points)) or 1.0
     parts = [p for d in range(2, depth + 1) for p in _pinned_at_depth(points, d, depth - 1, 1e-12 * scale)]
     a, depths, subsets, pins = (np.concatenate(column) for column in zip(*parts, strict=True))
     _, first = np.unique(np.round(a / scale, decimals), axis=0, return_index=True)
@@ -173,7 +175,7 @@ def mirror_feature(pinnings: Pinnings, k: int, activation: Activation) -> Featur
     spacing = np.diff(np.unique(values))
     h = 0.25 * (spacing.min() if spacing.size else 1.0)
     probes = chain_values(a[None, :], np.concatenate([values - h, values, values + h]))[:, 0].reshape(3, -1)
-    bends = np.abs(probes[2] - 2 * probes[1] + probes[0]) > 1e-9 * max(1.0, h)
+    bends = np.abs(probes[2] - 2 * probes[1] + probes[0]) > 1e-9 * h
     described: dict[float, tuple[str, str]] = {}
     for form, t in zip(forms[bends], values[bends], strict=True):
         key = round(float(t), 9)

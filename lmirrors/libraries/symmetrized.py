@@ -110,11 +110,12 @@ class Intervals:
 
 def interval_parameters(points, depth: int, decimals: int = 10) -> Intervals:
     r"""Every vertex $\theta$ (module docstring) on ``points`` with $p \le q$ (and $l_1 \le l_2$),
-    equal rows merged. Cost: :func:`symmetrized_size` rows before merging."""
+    rows equal to ``decimals`` digits of the points' spread merged (a relative resolution).
+    Cost: :func:`symmetrized_size` rows before merging."""
     points = np.unique(np.asarray(points, dtype=float))
     forms = np.vstack([_KINK_FORMS[depth], _BOUNDARY_FORMS[depth]])
     kinks = len(_KINK_FORMS[depth])
-    scale = max(1.0, float(np.abs(points).max()))
+    scale = float(np.ptp(points)) or 1.0
     parts = []
     for s, subset in enumerate(vertex_subsets(depth)):
         where = [k for k, form in enumerate(subset) if form < kinks]

@@ -1,7 +1,11 @@
 r"""The contract every network class keeps: the non-convex side of the equivalence.
 
-A network is $f(x) = \xi + \sum_k \text{unit}_k(x)$: independent units and an unpenalised output
+A network is $f(x) = \xi + \sum_k \text{unit}_k(x - c)$: independent units and an unpenalised output
 bias $\xi$, trained on $J(\theta) = \tfrac12\|f(X) - y\|^2 + \text{penalty}_\beta(\theta)$. The
+fixed first map $x \mapsto x - c$ (``input_shift``, not trained, not penalised) keeps biases at
+the data's spread rather than at its offset: a network fitted to timestamps near $1.7\cdot10^9$
+would otherwise carry biases that large and lose digits in every evaluation. It is part of the
+JSON description and of the torch module. The
 command line, the JSON export, the estimator, the explorer and the plots use only what
 :class:`Network` declares, so a new family of the paper plugs in by subclassing it.
 
@@ -30,6 +34,12 @@ class Network(ABC):
     kind: ClassVar[str]
     kinds: ClassVar[dict[str, type[Network]]] = {}
     xi: float
+    input_shift: float = 0.0
+    r"""$c$ of the fixed input map $x \mapsto x - c$."""
+
+    def inputs(self, x) -> np.ndarray:
+        """The points after the fixed input map: $x - c$ (flattened, float)."""
+        return np.asarray(x, dtype=float).reshape(-1) - self.input_shift
 
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
@@ -85,7 +95,13 @@ class Network(ABC):
 
     def to_dict(self) -> dict[str, Any]:
         """Everything needed to evaluate the network without ``lmirrors``, as plain JSON data."""
-        return {"format": FORMAT, "kind": self.kind, "output_bias": float(self.xi), **self.parameters()}
+        return {
+            "format": FORMAT,
+            "kind": self.kind,
+            "output_bias": float(self.xi),
+            "input_shift": float(self.input_shift),
+            **self.parameters(),
+        }
 
     @staticmethod
     def from_dict(description: dict[str, Any]) -> Network:
@@ -99,7 +115,10 @@ class Network(ABC):
         kind = description.get("kind")
         if kind not in Network.kinds:
             raise ValueError(f"unknown network kind {kind!r}; known: {', '.join(sorted(Network.kinds))}")
-        return Network.kinds[kind].from_parameters(description)
+        network = Network.kinds[kind].from_parameters(description)
+        if "input_shift" in description:  # descriptions written before it existed have none
+            network.input_shift = real_number(description, "input_shift")
+        return network
 
 
 def distinct_points(values) -> np.ndarray:

@@ -31,6 +31,7 @@ class ParallelNetwork(Network):
     W: np.ndarray
     B: np.ndarray
     xi: float
+    input_shift: float = 0.0
 
     @property
     def depth(self) -> int:
@@ -41,8 +42,8 @@ class ParallelNetwork(Network):
         return self.W.shape[0]
 
     def hidden(self, x, layers: int) -> np.ndarray:
-        """$h_l$ of every unit after ``layers`` hidden layers ($h_0 = x$): shape (units, len(x))."""
-        h = np.broadcast_to(np.asarray(x, dtype=float).reshape(-1), (self.width, np.size(x)))
+        """$h_l$ of every unit after ``layers`` hidden layers ($h_0 = x - c$): shape (units, len(x))."""
+        h = np.broadcast_to(self.inputs(x), (self.width, np.size(x)))
         for layer in range(layers):
             h = self.activation.neuron(self.W[:, layer, None], h, layer_bias(self.B, layer, self.activation))
         return h
@@ -64,7 +65,7 @@ class ParallelNetwork(Network):
 
         $f$ is affine between consecutive kinks $k_1 < \dots < k_K$ (:meth:`breakpoints`), so the
         slope on each piece is a difference quotient of $f$ across it. At a kink $t = k_j$ (matched
-        to within $10^{-10}\max(1, \max_i |k_i|)$) the change is that of the pieces either side;
+        to within $10^{-10}\max_i |k_i|$, the float resolution at the kinks) the change is that of the pieces either side;
         elsewhere it is 0.
         """
         t = np.asarray(points, dtype=float).reshape(-1)
@@ -74,7 +75,7 @@ class ParallelNetwork(Network):
         ends = np.concatenate([[knots[0] - 1.0], knots, [knots[-1] + 1.0]])
         slopes = np.diff(self(ends)) / np.diff(ends)  # slopes[j]: the piece left of knots[j]
         nearest = np.abs(t[:, None] - knots[None, :]).argmin(axis=1)
-        at_kink = np.abs(t - knots[nearest]) <= 1e-10 * max(float(np.abs(knots).max()), 1.0)
+        at_kink = np.abs(t - knots[nearest]) <= 1e-10 * max(float(np.abs(knots).max()), 1e-300)
         return np.where(at_kink, slopes[nearest + 1] - slopes[nearest], 0.0)
 
     def main_kinks(self, rtol: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
@@ -91,7 +92,20 @@ class ParallelNetwork(Network):
 
     def __getitem__(self, units: slice) -> ParallelNetwork:
         """The sub-network of the given units (without the output bias)."""
-        return ParallelNetwork(self.activation, self.W[units], self.B[units], 0.0)
+        return ParallelNetwork(self.activation, self.W[units], self.B[units], 0.0, self.input_shift)
+
+    def centred(self, shift: float) -> ParallelNetwork:
+        r"""The same function with input map $x \mapsto x - \text{shift}$: first-layer biases
+        $b \mapsto b + w\,\Delta$ ($b' \mapsto b' - w\,\Delta$ for the second symmetrized bias),
+        $\Delta = \text{shift} - c$."""
+        delta = float(shift) - self.input_shift
+        B = self.B.copy()
+        if self.activation.bias_shape:
+            B[:, 0, 0] += self.W[:, 0] * delta
+            B[:, 0, 1] -= self.W[:, 0] * delta
+        else:
+            B[:, 0] += self.W[:, 0] * delta
+        return ParallelNetwork(self.activation, self.W, B, self.xi, float(shift))
 
     def describe(self) -> str:
         return (

@@ -34,6 +34,7 @@ class RectangularNetwork(Network):
     a: np.ndarray
     s: np.ndarray
     xi: float
+    input_shift: float = 0.0
 
     @classmethod
     def random(cls, widths: tuple[int, ...], activation: str, x, rng: np.random.Generator) -> RectangularNetwork:
@@ -76,7 +77,7 @@ class RectangularNetwork(Network):
 
     def hidden(self, x) -> np.ndarray:
         """Outputs of the last hidden layer at ``x``: shape $(m_{L-1}, $ len(x)$)$."""
-        x = np.asarray(x, dtype=float).reshape(-1)
+        x = self.inputs(x)
         h = self.activation(self.weights[0][:, None] * x[None, :] + self.biases[0][:, None])
         for V, c in zip(self.weights[1:], self.biases[1:], strict=True):
             h = self.activation(V @ h + c[:, None])
@@ -94,7 +95,12 @@ class RectangularNetwork(Network):
         points where the output can jump)."""
         w, b = self.weights[0], self.biases[0]
         live = w != 0
-        return distinct_points(-b[live] / w[live])
+        return distinct_points(self.input_shift - b[live] / w[live])
+
+    def centred(self, shift: float) -> RectangularNetwork:
+        r"""The same function with input map $x \mapsto x - \text{shift}$ (first-layer biases $b \mapsto b + w\Delta$)."""
+        biases = [self.biases[0] + self.weights[0] * (float(shift) - self.input_shift), *self.biases[1:]]
+        return RectangularNetwork(self.activation, self.weights, biases, self.a, self.s, self.xi, float(shift))
 
     def describe(self) -> str:
         inner = sum(W.size for W in self.weights) + sum(b.size for b in self.biases)

@@ -78,6 +78,12 @@ class SignNeuron:
             return len(self.children)
         return max(child.max_fan_in(level - 1) for child in self.children)
 
+    def shifted(self, delta: float) -> SignNeuron:
+        r"""The same neuron on inputs ``delta`` lower (its first-layer biases $b \mapsto b + w\,\Delta$)."""
+        if not self.children:
+            return SignNeuron(self.weights, self.bias + self.weights[0] * delta)
+        return SignNeuron(self.weights, self.bias, tuple(child.shifted(delta) for child in self.children))
+
     def to_dict(self) -> dict[str, Any]:
         return {"weights": list(self.weights), "bias": self.bias, "children": [c.to_dict() for c in self.children]}
 
@@ -109,6 +115,7 @@ class SignNetwork(Network):
     s: np.ndarray
     xi: float
     activation: Activation = SIGN
+    input_shift: float = 0.0
 
     @property
     def depth(self) -> int:
@@ -120,7 +127,7 @@ class SignNetwork(Network):
         return len(self.neurons)
 
     def units(self, x) -> np.ndarray:
-        x = np.asarray(x, dtype=float).reshape(-1)
+        x = self.inputs(x)
         if not self.neurons:
             return np.zeros((0, x.size))
         units = zip(self.a, self.s, self.neurons, strict=True)
@@ -132,7 +139,14 @@ class SignNetwork(Network):
 
     def breakpoints(self) -> np.ndarray:
         """Every first-layer threshold of the network, sorted (the output can only jump there)."""
-        return distinct_points([t for g in self.neurons for t in g.first_layer_thresholds()])
+        thresholds = [t for g in self.neurons for t in g.first_layer_thresholds()]
+        return distinct_points(np.asarray(thresholds) + self.input_shift)
+
+    def centred(self, shift: float) -> SignNetwork:
+        r"""The same function with input map $x \mapsto x - \text{shift}$ (first-layer biases $b \mapsto b + w\Delta$)."""
+        delta = float(shift) - self.input_shift
+        neurons = [g.shifted(delta) for g in self.neurons]
+        return SignNetwork(neurons, self.a, self.s, self.xi, self.activation, float(shift))
 
     def describe(self) -> str:
         neurons, name = sum(g.size for g in self.neurons), self.activation.name

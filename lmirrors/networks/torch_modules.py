@@ -44,20 +44,26 @@ def _parameter(values) -> torch.nn.Parameter:
     return torch.nn.Parameter(torch.as_tensor(values, dtype=torch.float64))
 
 
+def _input_map(module: torch.nn.Module, shift: float) -> None:
+    r"""The network's fixed input map $x \mapsto x - c$, as a (saved, untrained) buffer ``input_shift``."""
+    module.register_buffer("input_shift", torch.tensor(float(shift), dtype=torch.float64))
+
+
 class TorchParallelNetwork(torch.nn.Module):
     """A trainable torch twin of :class:`~lmirrors.networks.parallel.ParallelNetwork`."""
 
-    def __init__(self, activation: Activation, W, B, xi) -> None:
+    def __init__(self, activation: Activation, W, B, xi, input_shift: float = 0.0) -> None:
         super().__init__()
         self.activation = activation
         self.W, self.B, self.xi = _parameter(W), _parameter(B), _parameter(xi)
+        _input_map(self, input_shift)
 
     @classmethod
     def from_network(cls, network: ParallelNetwork) -> TorchParallelNetwork:
-        return cls(network.activation, network.W, network.B, network.xi)
+        return cls(network.activation, network.W, network.B, network.xi, network.input_shift)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = torch.as_tensor(x, dtype=torch.float64).reshape(-1)
+        x = torch.as_tensor(x, dtype=torch.float64).reshape(-1) - self.input_shift
         return batched_forward(self.W, self.B, self.xi, x, self.activation)
 
 
@@ -89,9 +95,10 @@ class TorchSignNetwork(torch.nn.Module):
         super().__init__()
         self.neurons = torch.nn.ModuleList(TorchSignNeuron(g, network.activation.low) for g in network.neurons)
         self.a, self.s, self.xi = _parameter(network.a), _parameter(network.s), _parameter(network.xi)
+        _input_map(self, network.input_shift)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = torch.as_tensor(x, dtype=torch.float64).reshape(-1)
+        x = torch.as_tensor(x, dtype=torch.float64).reshape(-1) - self.input_shift
         if not len(self.neurons):
             return self.xi + torch.zeros_like(x)
         outputs = torch.stack([g(x) for g in self.neurons])
@@ -124,9 +131,10 @@ class TorchRectangularNetwork(torch.nn.Module):
         self.weights = torch.nn.ParameterList(_parameter(W) for W in network.weights)
         self.biases = torch.nn.ParameterList(_parameter(b) for b in network.biases)
         self.a, self.s, self.xi = _parameter(network.a), _parameter(network.s), _parameter(network.xi)
+        _input_map(self, network.input_shift)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = torch.as_tensor(x, dtype=torch.float64).reshape(-1)
+        x = torch.as_tensor(x, dtype=torch.float64).reshape(-1) - self.input_shift
         h = _step(self.weights[0][:, None] * x[None, :] + self.biases[0][:, None], self.low)
         for V, c in zip(self.weights[1:], self.biases[1:], strict=True):
             h = _step(V @ h + c[:, None], self.low)
