@@ -27,6 +27,11 @@ from .validation import check_beta, check_data, check_planar_data
 DENSE_LIMIT = 50_000_000
 """Largest dense library (points × columns) :func:`fit` builds by itself; beyond it the library is priced."""
 
+WRITE_DOWN_LIMIT = 200_000
+"""Largest library (points × columns) :func:`fit` writes down for ``beta > 0`` when the family
+has a matrix-free library: solving that costs about as much as building it, so larger ones
+are solved matrix-free and only the solution's columns are written down."""
+
 METHODS = ("auto", "library", "matrix_free", "column_generation", "closed_form")
 
 
@@ -103,8 +108,9 @@ def fit(x, y, depth: int = 2, activation: str = "relu", beta: float = 1e-3, meth
     * ``"column_generation"``: price the library with its oracle, adding columns as needed;
     * ``"closed_form"``: the family's closed form where it applies (sign networks with every pattern);
     * ``"auto"`` (default): the closed form if it applies, else the dense library up to
-      :data:`DENSE_LIMIT` entries (and the family's column limit), else matrix-free, else
-      column generation.
+      :data:`DENSE_LIMIT` entries (and the family's column limit; for ``beta > 0`` and a
+      family with a matrix-free library up to :data:`WRITE_DOWN_LIMIT`), else matrix-free,
+      else column generation.
 
     Raises ``ValueError`` on bad input, saying what to change.
     """
@@ -115,7 +121,7 @@ def fit(x, y, depth: int = 2, activation: str = "relu", beta: float = 1e-3, meth
     architecture = Architecture(depth, activation, **options)
     family = architecture.family
     if method == "auto":
-        method = automatic_method(architecture, x)
+        method = automatic_method(architecture, x, beta)
     if method not in family.methods:
         raise ValueError(
             f"{architecture.name} networks cannot be solved by method={method!r}; use one of {family.methods}"
@@ -145,13 +151,16 @@ def fit_library(library: Library, y, beta: float, warm_start=None) -> Fit:
     return Fit(x, y, beta, library, solution, library.architecture.family.reconstruct(library, solution))
 
 
-def automatic_method(architecture: Architecture, x: np.ndarray) -> str:
-    """The ``method`` that ``method="auto"`` picks for this architecture on data ``x``."""
+def automatic_method(architecture: Architecture, x: np.ndarray, beta: float = 0.0) -> str:
+    """The ``method`` that ``method="auto"`` picks for this architecture on data ``x`` at ``beta``
+    (the dense library up to :data:`DENSE_LIMIT` entries, for ``beta > 0`` and a family with a
+    matrix-free library only up to :data:`WRITE_DOWN_LIMIT`)."""
     family, n = architecture.family, np.unique(x).size
     if family.closed_form is not None and (family.candidates is None or family.closed_form.applies(architecture, n)):
         return "closed_form"
     size = architecture.size_formula(n)
-    small = x.size * size <= DENSE_LIMIT and (family.max_dense_columns is None or size <= family.max_dense_columns)
+    limit = DENSE_LIMIT if beta == 0 or family.dictionary is None else min(DENSE_LIMIT, WRITE_DOWN_LIMIT)
+    small = x.size * size <= limit and (family.max_dense_columns is None or size <= family.max_dense_columns)
     if small or len(family.methods) == 1:
         return "library"
     return "matrix_free" if family.dictionary is not None else "column_generation"
@@ -193,7 +202,7 @@ def _column_generation(architecture: Architecture, x, y, beta):
     """Column generation over the family's pricing oracle (``beta = 0`` starts from interpolating columns)."""
     priced = architecture.family.pricing(architecture, x)
     result = column_generation.solve(y, beta, priced.oracle, initial=priced.interpolating() if beta == 0 else None)
-    features = [priced.feature(column) for column in result.columns.T]
+    features = LazyFeatures(np.arange(result.columns.shape[1]), lambda k: priced.feature(result.columns[:, k]))
     size = architecture.size_formula(np.unique(x).size)
     library = Library(architecture, x, features, result.columns, size, False, "priced by column generation")
     return library, result.solution

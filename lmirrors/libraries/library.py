@@ -51,21 +51,42 @@ class LazyFeatures(Sequence):
         return self._made[k]
 
 
+def first_rows(key: np.ndarray) -> np.ndarray:
+    r"""Sorted indices of the first occurrence of each distinct row of the integer matrix ``key``.
+
+    The same indices as ``np.sort(np.unique(key, axis=0, return_index=True)[1])`` without
+    sorting rows: two 64-bit hashes $h = K w \bmod 2^{64}$ per row, one stable sort of the
+    hash pairs, then every row is compared exactly with its class's first row (a collision
+    falls back to ``np.unique``).
+    """
+    key = np.ascontiguousarray(key, dtype=np.int64)
+    if key.shape[0] == 0:
+        return np.zeros(0, dtype=np.int64)
+    weights = np.random.default_rng(15).integers(1, 2**62, size=(key.shape[1], 2), dtype=np.int64)
+    h = key @ weights  # int64 arithmetic wraps around: a hash
+    order = np.lexsort((h[:, 1], h[:, 0]))  # stable: equal hashes keep their row order
+    sorted_h = h[order]
+    new = np.concatenate([[True], np.any(sorted_h[1:] != sorted_h[:-1], axis=1)])
+    first = order[new]
+    if not np.array_equal(key[order], key[first[np.cumsum(new) - 1]]):
+        first = np.unique(key, axis=0, return_index=True)[1]
+    return np.sort(first)
+
+
 def distinct_columns(A: np.ndarray, decimals: int = 9) -> np.ndarray:
     """Indices of one representative per class of columns equal up to sign and constant.
 
     Constant columns are dropped. Representatives keep their original order.
     """
-    centred = A - A.mean(axis=0)
-    scale = np.abs(centred).max(axis=0)
     tol = 10.0 ** (-decimals) * max(1.0, float(np.abs(A).max(initial=0.0)))
-    nonconstant = np.flatnonzero(scale > tol)
-    C = centred[:, nonconstant]
-    first = np.argmax(np.abs(C) > tol, axis=0)
-    C = C * np.sign(C[first, np.arange(C.shape[1])])
-    key = np.round(C / tol).T
-    _, first_of_class = np.unique(key, axis=0, return_index=True)
-    return nonconstant[np.sort(first_of_class)]
+    C = np.array(A.T)  # one row per column: the passes below run along contiguous rows
+    C -= C.mean(axis=1, keepdims=True)
+    nonconstant = np.flatnonzero(np.abs(C).max(axis=1, initial=0.0) > tol)
+    C = C[nonconstant]
+    first = np.argmax(np.abs(C) > tol, axis=1)
+    C *= np.sign(C[np.arange(C.shape[0]), first])[:, None]
+    C /= tol
+    return nonconstant[first_rows(np.rint(C, out=C))]
 
 
 @dataclass
