@@ -193,15 +193,24 @@ class RampDictionary(Dictionary):
         z = np.asarray(z, dtype=float)
         return self.ramp_matvec(self.W @ z) + float(self.offsets @ z)
 
+    def column_weights(self, cols: np.ndarray) -> sp.csc_matrix:
+        """$W_{:,\text{cols}}$: the ramp weights of the columns ``cols`` (sparse, $K \times |\text{cols}|$)."""
+        return self.W[:, cols]
+
+    def column_offsets(self, cols: np.ndarray) -> np.ndarray:
+        """$e_\text{cols}$: the offsets of the columns ``cols``."""
+        return self.offsets[cols]
+
     def matvec_columns(self, cols, coef):
-        u = self.W[:, cols] @ coef
-        return self.ramp_matvec(u) + float(self.offsets[cols] @ coef)
+        u = self.column_weights(cols) @ coef
+        return self.ramp_matvec(u) + float(self.column_offsets(cols) @ coef)
 
     def rmatvec(self, r):
         return self.Wt @ self.ramp_correlations(r) + self.offsets * float(np.sum(r))
 
     def correlations(self, r, cols):
-        return self.Wt[cols] @ self.ramp_correlations(r) + self.offsets[cols] * float(np.sum(r))
+        rho = self.ramp_correlations(r)
+        return self.column_weights(cols).T @ rho + self.column_offsets(cols) * float(np.sum(r))
 
     def price(self, r, count=0):
         values = self.rmatvec(r)
@@ -209,7 +218,7 @@ class RampDictionary(Dictionary):
         return Pricing(float(np.abs(values).max(initial=0.0)), top, values[top])
 
     def gram(self, cols):
-        Ws = self.W[:, cols]
+        Ws = self.column_weights(cols)
         used = np.unique(Ws.indices)
         return np.asarray(Ws[used].T @ (Ws[used].T @ self._ramp_gram(used)).T)
 
