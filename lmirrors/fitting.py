@@ -16,7 +16,7 @@ import numpy as np
 
 from .convex import column_generation
 from .convex.cones import cone_group_lasso
-from .convex.lasso import LassoSolution, solve
+from .convex.lasso import LassoSolution, solve, solve_support
 from .libraries.library import LazyFeatures, Library
 from .libraries.planar import CirclePricing, PlanarArchitecture
 from .networks.base import Network
@@ -186,15 +186,14 @@ def _matrix_free(architecture: Architecture, x, y, beta):
             f"beta = 0 (minimum norm) needs the dense LP, and this library has {dictionary.shape[1]:,} columns "
             f"on {x.size:,} points; use a small beta > 0 (e.g. 1e-6 times lasso.beta_max)"
         )
-    full = solve(dictionary, y, beta)
-    support = full.support
+    support, sparse = solve_support(dictionary, y, beta)
     columns = np.empty((x.size, support.size))  # no columns at all when beta >= beta_max
     for k, c in enumerate(support):
         columns[:, k] = dictionary.matvec_columns(np.array([c]), np.ones(1))
     library = Library(
         architecture, x, LazyFeatures(support, feature_of), columns, dictionary.shape[1], False, "solved matrix-free"
     )
-    solution = LassoSolution(full.z[support], full.xi, beta, full.objective, full.gap, f"{full.method} (matrix-free)")
+    solution = LassoSolution(sparse.z, sparse.xi, beta, sparse.objective, sparse.gap, f"{sparse.method} (matrix-free)")
     return library, solution
 
 

@@ -98,6 +98,29 @@ class Dictionary:
         return self.correlations(r, np.arange(self.shape[1]))
 
 
+class ColumnSubset(Dictionary):
+    """Columns ``cols`` of another dictionary, in that order (products go to the parent)."""
+
+    def __init__(self, parent: Dictionary, cols: np.ndarray) -> None:
+        self.parent = parent
+        self.cols = np.asarray(cols, dtype=np.int64)
+        self.shape = (parent.shape[0], self.cols.size)
+
+    def matvec_columns(self, cols, coef):
+        return self.parent.matvec_columns(self.cols[cols], coef)
+
+    def correlations(self, r, cols):
+        return self.parent.correlations(r, self.cols[cols])
+
+    def gram(self, cols):
+        return self.parent.gram(self.cols[cols])
+
+    def price(self, r, count=0):
+        values = self.rmatvec(r)
+        top = top_indices(values, count)
+        return Pricing(float(np.abs(values).max(initial=0.0)), top, values[top])
+
+
 class DenseDictionary(Dictionary):
     """An explicit matrix; pricing runs over column blocks so $A_c$ is never formed."""
 

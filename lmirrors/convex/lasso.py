@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..validation import check_beta
-from .dictionary import DenseDictionary, Dictionary
-from .working_set import gap_from_residual, solve_working_set
+from .dictionary import ColumnSubset, DenseDictionary, Dictionary
+from .working_set import gap_from_residual, solve_working_columns, solve_working_set
 
 
 class SolverError(RuntimeError):
@@ -202,6 +202,31 @@ def solve(A, y: np.ndarray, beta: float, polish: bool = True, method: str = "aut
     return _certified(A, y, z, beta, "working-set")
 
 
+def solve_support(dictionary: Dictionary, y: np.ndarray, beta: float) -> tuple[np.ndarray, LassoSolution]:
+    r""":func:`solve` on a matrix-free dictionary, returning only the columns it uses.
+
+    Returns the support $S$ (increasing) and a solution whose ``z`` holds the coefficients of
+    those columns ($z_S$), certified against every column of the dictionary by its pricing. Time and memory
+    are those of the working set and the pricing passes, never of the number of columns
+    (:func:`solve` returns a coefficient for every column). ``beta`` must be positive.
+    """
+    beta = check_beta(beta)
+    if beta == 0:
+        raise ValueError("beta = 0 (minimum norm) needs the dense LP; use solve(library.A, y, 0)")
+    y = np.asarray(y, dtype=float)
+    work, z_work = np.zeros(0, dtype=np.int64), np.zeros(0)
+    if beta < beta_max(dictionary, y):
+        work, z_work, _ = solve_working_columns(dictionary, y, beta)
+    keep = np.flatnonzero(z_work)
+    keep = keep[np.argsort(work[keep])]  # increasing column index, as in solve(...).support
+    columns = ColumnSubset(dictionary, work[keep])
+    z = z_work[keep]
+    residual = y - columns.matvec(z)
+    correlation = dictionary.price(residual - residual.mean()).max_abs
+    method = "working-set" if work.size else "closed-form"
+    return columns.cols, _certified(columns, y, z, beta, method, correlation)
+
+
 def _solve_cvxpy(A: np.ndarray, y: np.ndarray, beta: float, polish: bool) -> LassoSolution:
     """CLARABEL via cvxpy on the centred problem, then the exact polish."""
     import cvxpy as cp
@@ -231,10 +256,10 @@ def _solve_cvxpy(A: np.ndarray, y: np.ndarray, beta: float, polish: bool) -> Las
     return _certified(A, y, zhat, beta, "clarabel")
 
 
-def _certified(A: np.ndarray, y: np.ndarray, z: np.ndarray, beta: float, method: str) -> LassoSolution:
+def _certified(A, y: np.ndarray, z: np.ndarray, beta: float, method: str, correlation=None) -> LassoSolution:
     xi = _intercept(A, y, z)
     objective = lasso_objective(A, y, z, xi, beta)
-    gap = duality_gap(A, y, z, xi, beta)
+    gap = duality_gap(A, y, z, xi, beta, correlation)
     solution = LassoSolution(z, xi, beta, objective, gap, method)
     if solution.relative_gap > 1e-6:
         raise SolverError(

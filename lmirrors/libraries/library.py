@@ -55,19 +55,19 @@ def first_rows(key: np.ndarray) -> np.ndarray:
     r"""Sorted indices of the first occurrence of each distinct row of the integer matrix ``key``.
 
     The same indices as ``np.sort(np.unique(key, axis=0, return_index=True)[1])`` without
-    sorting rows: two 64-bit hashes $h = K w \bmod 2^{64}$ per row, one stable sort of the
-    hash pairs, then every row is compared exactly with its class's first row (a collision
-    falls back to ``np.unique``).
+    sorting rows: a 64-bit hash $h = K w \bmod 2^{64}$ per row, one sort of the hashes, the
+    smallest index of each run of equal hashes, then every row is compared exactly with its
+    run's first row (a collision falls back to ``np.unique``).
     """
     key = np.ascontiguousarray(key, dtype=np.int64)
     if key.shape[0] == 0:
         return np.zeros(0, dtype=np.int64)
-    weights = np.random.default_rng(15).integers(1, 2**62, size=(key.shape[1], 2), dtype=np.int64)
+    weights = np.random.default_rng(15).integers(1, 2**62, size=key.shape[1], dtype=np.int64)
     h = key @ weights  # int64 arithmetic wraps around: a hash
-    order = np.lexsort((h[:, 1], h[:, 0]))  # stable: equal hashes keep their row order
+    order = np.argsort(h)
     sorted_h = h[order]
-    new = np.concatenate([[True], np.any(sorted_h[1:] != sorted_h[:-1], axis=1)])
-    first = order[new]
+    new = np.concatenate([[True], sorted_h[1:] != sorted_h[:-1]])
+    first = np.minimum.reduceat(order, np.flatnonzero(new))
     if not np.array_equal(key[order], key[first[np.cumsum(new) - 1]]):
         first = np.unique(key, axis=0, return_index=True)[1]
     return np.sort(first)
