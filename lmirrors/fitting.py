@@ -187,9 +187,7 @@ def _matrix_free(architecture: Architecture, x, y, beta):
             f"on {x.size:,} points; use a small beta > 0 (e.g. 1e-6 times lasso.beta_max)"
         )
     support, sparse = solve_support(dictionary, y, beta)
-    columns = np.empty((x.size, support.size))  # no columns at all when beta >= beta_max
-    for k, c in enumerate(support):
-        columns[:, k] = dictionary.matvec_columns(np.array([c]), np.ones(1))
+    columns = dictionary.columns(support)  # no columns at all when beta >= beta_max
     library = Library(
         architecture, x, LazyFeatures(support, feature_of), columns, dictionary.shape[1], False, "solved matrix-free"
     )

@@ -87,5 +87,6 @@ def test_capped_ramp_products_equal_the_dense_matrix():
     np.testing.assert_allclose(D.rmatvec(r), A.T @ r, atol=1e-12 * scale)
     Ac = A[:, cols] - A[:, cols].mean(axis=0)
     np.testing.assert_allclose(D.gram(cols), Ac.T @ Ac, atol=1e-12 * scale**2)
+    np.testing.assert_allclose(D.columns(cols), A[:, cols], atol=1e-12 * scale)
     i, j = np.triu_indices(D.points.size, 1)
     np.testing.assert_array_equal(np.column_stack(D.pair(np.arange(i.size))), np.column_stack([i, j]))

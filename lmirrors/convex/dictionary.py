@@ -85,6 +85,13 @@ class Dictionary:
         """$A_{:,\\text{cols}}^\\top r$."""
         raise NotImplementedError
 
+    def columns(self, cols: np.ndarray) -> np.ndarray:
+        """$A_{:,\\text{cols}}$ written down: an $N \\times |\\text{cols}|$ array."""
+        out = np.zeros((self.shape[0], len(cols)))
+        for k, c in enumerate(cols):
+            out[:, k] = self.matvec_columns(np.array([c]), np.ones(1))
+        return out
+
     def gram(self, cols: np.ndarray) -> np.ndarray:
         """Centred Gram matrix $A_{c,S}^\\top A_{c,S}$ of the columns ``cols``."""
         raise NotImplementedError
@@ -112,6 +119,9 @@ class ColumnSubset(Dictionary):
     def correlations(self, r, cols):
         return self.parent.correlations(r, self.cols[cols])
 
+    def columns(self, cols):
+        return self.parent.columns(self.cols[cols])
+
     def gram(self, cols):
         return self.parent.gram(self.cols[cols])
 
@@ -136,6 +146,9 @@ class DenseDictionary(Dictionary):
 
     def matvec_columns(self, cols, coef):
         return self.A[:, cols] @ coef
+
+    def columns(self, cols):
+        return self.A[:, cols]
 
     def correlations(self, r, cols):
         return self.A[:, cols].T @ r
@@ -205,6 +218,12 @@ class RampDictionary(Dictionary):
         out = np.empty(self.x.size)
         out[self.order] = self.xs * u0[left] - u1[left]
         return out
+
+    def columns(self, cols):
+        Ws = self.column_weights(cols)
+        used = np.unique(Ws.indices)
+        ramps = np.maximum(self.x[:, None] - self.centre - self.kinks[None, used], 0.0)
+        return ramps @ Ws[used].toarray() + self.column_offsets(cols)
 
     def dense(self) -> np.ndarray:
         """The explicit matrix $A$ (rows in the order of ``x``); memory $N \times M$."""

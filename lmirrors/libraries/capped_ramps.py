@@ -77,8 +77,7 @@ class CappedRampDictionary(RampDictionary):
         super().__init__(x, xs, sp.csc_matrix((n, 0)))
         self.points = xs
         self.shape = (self.x.size, n * (n - 1) // 2)
-        i = np.arange(max(n - 1, 0))
-        self._starts = i * n - i * (i + 1) // 2  # column of the pair (i, i + 1)
+        self._starts = _row_starts(n)
 
     def column_index(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         """Column of the capped ramp from the ``i``-th to the ``j``-th sorted distinct point (``i < j``)."""
@@ -87,9 +86,7 @@ class CappedRampDictionary(RampDictionary):
 
     def pair(self, cols) -> tuple[np.ndarray, np.ndarray]:
         """The sorted-point indices $(i, j)$ of columns ``cols`` (inverse of :meth:`column_index`)."""
-        cols = np.asarray(cols, dtype=np.int64)
-        i = np.searchsorted(self._starts, cols, side="right") - 1
-        return i, cols - self._starts[i] + i + 1
+        return _pair(self._starts, cols)
 
     def column_weights(self, cols):
         i, j = self.pair(cols)
@@ -127,8 +124,24 @@ class CappedRampDictionary(RampDictionary):
         return Pricing(float(np.abs(values).max(initial=0.0)), cols, values[top])
 
 
+def _row_starts(n: int) -> np.ndarray:
+    """Column of the pair $(i, i + 1)$ for each $i < n - 1$ (``np.triu_indices(n, 1)`` order)."""
+    i = np.arange(max(n - 1, 0))
+    return i * n - i * (i + 1) // 2
+
+
+def _pair(starts: np.ndarray, cols) -> tuple[np.ndarray, np.ndarray]:
+    cols = np.asarray(cols, dtype=np.int64)
+    i = np.searchsorted(starts, cols, side="right") - 1
+    return i, cols - starts[i] + i + 1
+
+
 def capped_ramp_features(x, depth: int, activation: Activation):
-    """The :class:`Feature` of column ``k`` of :class:`CappedRampDictionary` on ``x`` (a function of ``k``)."""
+    """The :class:`Feature` of column ``k`` of :class:`CappedRampDictionary` on ``x`` (a function of ``k``; $O(N)$ memory)."""
     points = np.unique(np.asarray(x, dtype=float))
-    i, j = np.triu_indices(points.size, 1)
-    return partial(_capped_ramp_of, points[i], points[j], depth, activation)
+    return partial(_capped_ramp_of_column, points, _row_starts(points.size), depth, activation)
+
+
+def _capped_ramp_of_column(points, starts, depth: int, activation: Activation, k: int) -> Feature:
+    i, j = _pair(starts, k)
+    return capped_ramp(points[i], points[j], depth, activation)
