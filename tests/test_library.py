@@ -67,18 +67,14 @@ def test_first_rows_equals_sorting_the_rows():
 
 def test_first_rows_survives_a_hash_collision(monkeypatch):
     """With every hash equal, the exact comparison catches the collision and rows are sorted instead."""
-    import lmirrors.libraries.library as library
-
-    real = np.random.default_rng
 
     class ZeroWeights:
         def integers(self, low, high, size, dtype):
             return np.zeros(size, dtype=dtype)
 
-    monkeypatch.setattr(library.np.random, "default_rng", lambda seed: ZeroWeights())
+    monkeypatch.setattr(np.random, "default_rng", lambda seed: ZeroWeights())
     key = np.array([[1, 2], [0, 0], [1, 2], [3, 1]])
     np.testing.assert_array_equal(first_rows(key), [0, 1, 3])
-    monkeypatch.setattr(library.np.random, "default_rng", real)
 
 
 def test_distinct_columns_of_a_deep_library_equal_sorting_rounded_columns():
