@@ -3,13 +3,15 @@
 For each problem and N it runs, each in its own child process (so the peak resident
 memory of that child is the method's, interpreter and imports included):
 
-* ``ours``    lasso.solve on the matrix-free dictionary (working set, certified gap);
+* ``ours``    lasso.solve_support on the matrix-free dictionary (working set, certified gap);
+* ``fit``     lmirrors.fit with its defaults (library, solution and the network with its labels);
+* ``floor``   (2-layer only) a sort of x and a cumulative sum of y: the least any exact method does;
 * ``cvxpy``   lasso.solve(method="cvxpy") on the dense library (CLARABEL);
 * ``sklearn`` scikit-learn's Lasso (coordinate descent) on the dense library;
 * ``adam``    train_adam on the equivalent network (best J after its steps).
 
 The sign problem (3 layers, ``m1 = N - 1``: every one of the $2^{N-1} - 1$ patterns) compares
-``ours`` (:func:`lmirrors.closed_forms.clip_fit`, the closed form) with the generic route,
+``ours`` (:func:`lmirrors.closed_forms.clip_fit`, the closed form) and ``fit`` with the generic route,
 ``colgen`` (column generation: the working set priced by the switching DP); its dense
 library never fits, and sign units have no gradient for Adam.
 
@@ -21,7 +23,11 @@ imported). A method is skipped at larger N
 once it exceeded the time budget, or when its dense matrix would not fit in memory.
 BLAS runs on one thread in every child (the machine is shared). Usage:
 
-    python benchmarks/bench.py [--tiny] [--budget 60] [--only "3-layer abs"]
+    python benchmarks/bench.py [--tiny] [--budget 60] [--only "3-layer abs"] [--methods ours,fit,floor]
+
+After the table, the issue's targets are printed with the measured ratios: ``fit`` against
+``ours`` at every size, 3-layer abs ``fit`` at N = 300, the 3-layer ReLU time at its largest N
+and its log-log slope from N = 10^3 on, and 2-layer ``ours`` against the floor.
 """
 
 from __future__ import annotations
@@ -42,21 +48,21 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from lmirrors import Architecture
+from lmirrors import Architecture, fit
 from lmirrors.closed_forms import clip_fit
 from lmirrors.convex import column_generation
 from lmirrors.convex.dictionary import RampDictionary
-from lmirrors.convex.lasso import beta_max, lasso_objective, solve
+from lmirrors.convex.lasso import beta_max, lasso_objective, solve, solve_support
 
 PROBLEMS = {
     # name: (depth, activation, sizes, tiny sizes)
-    "2-layer relu": (2, "relu", [100, 1_000, 10_000, 100_000], [50, 200]),
-    "3-layer relu": (3, "relu", [100, 500, 2_000], [30]),
+    "2-layer relu": (2, "relu", [100, 1_000, 10_000, 100_000, 1_000_000], [50, 200]),
+    "3-layer relu": (3, "relu", [100, 1_000, 10_000, 100_000], [30]),
     "3-layer abs": (3, "abs", [100, 300, 1_000], [20]),
     "3-layer sign": (3, "sign", [100, 1_000, 10_000, 100_000], [30]),
 }
-METHODS = ("ours", "cvxpy", "sklearn", "adam")
-SIGN_METHODS = ("ours", "colgen", "cvxpy")
+METHODS = ("ours", "fit", "cvxpy", "sklearn", "adam")
+SIGN_METHODS = ("ours", "fit", "colgen", "cvxpy")
 DENSE_LIMIT_BYTES = 3e9
 
 
@@ -121,9 +127,17 @@ def run_one(method: str, name: str, n: int, beta: float, adam_steps: int = 2000,
     x, y = data(n)
     start = time.perf_counter()
     if method == "ours" and activation == "sign":
-        fit = clip_fit(x, y, beta)
-        objective = fit.objective
-        extra = {"gap": fit.gap / fit.objective, "support": int(np.unique(fit.values).size - 1), "build": 0.0}
+        clipped = clip_fit(x, y, beta)
+        objective = clipped.objective
+        extra = {"gap": clipped.gap / clipped.objective, "support": int(np.unique(clipped.values).size - 1), "build": 0.0}
+    elif method == "fit":
+        result = fit(x, y, depth, activation, beta, **({"m1": n - 1} if activation == "sign" else {}))
+        [selected.label for selected in result.selected()]  # the labels are part of the answer
+        objective, extra = result.solution.objective, {"gap": result.solution.relative_gap}
+    elif method == "floor":
+        order = np.argsort(x)
+        np.cumsum(y[order])
+        objective, extra = float("nan"), {}
     elif method == "colgen":
         result = column_generation.solve(y, beta, every_pattern(n).pricing(x), max_iterations=100_000)
         objective, extra = result.solution.objective, {"gap": result.solution.relative_gap}
@@ -144,9 +158,9 @@ def run_one(method: str, name: str, n: int, beta: float, adam_steps: int = 2000,
         operator = dictionary(name, x)
         build = time.perf_counter() - start
         if method == "ours":
-            sol = solve(operator, y, beta)
+            support, sol = solve_support(operator, y, beta)
             objective = sol.objective
-            extra = {"gap": sol.relative_gap, "support": int(sol.support.size), "build": build}
+            extra = {"gap": sol.relative_gap, "support": int(support.size), "build": build}
         elif method == "cvxpy":
             sol = solve(operator.dense(), y, beta, method="cvxpy")
             objective, extra = sol.objective, {"gap": sol.relative_gap}
@@ -179,6 +193,7 @@ def main(argv=None) -> int:
     parser.add_argument("--tiny", action="store_true", help="a few seconds, in-process: smallest sizes only")
     parser.add_argument("--budget", type=float, default=60.0, help="seconds per method and size")
     parser.add_argument("--only", choices=PROBLEMS, action="append", help="run only this problem (repeatable)")
+    parser.add_argument("--methods", help="comma-separated methods to run (default: all)")
     parser.add_argument("--one", nargs=4, metavar=("METHOD", "PROBLEM", "N", "BETA"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
@@ -190,6 +205,7 @@ def main(argv=None) -> int:
     )
     print(header)
     print("-" * len(header))
+    times: dict[tuple[str, int, str], float] = {}
     for name in args.only or PROBLEMS:
         depth, _, sizes, tiny = PROBLEMS[name]
         out_of_time: set[str] = set()
@@ -197,7 +213,8 @@ def main(argv=None) -> int:
             x, y = data(n)
             beta = 0.01 * largest_beta(name, x, y)
             reference = None
-            for method in SIGN_METHODS if PROBLEMS[name][1] == "sign" else METHODS:
+            methods = SIGN_METHODS if PROBLEMS[name][1] == "sign" else METHODS + ("floor",) * (depth == 2)
+            for method in (m for m in methods if not args.methods or m in args.methods.split(",")):
                 dense_bytes = 8 * n * n_columns(name, n)  # an int: 2^(N-1) columns overflow a float
                 if method in out_of_time:
                     row = {"status": "skipped (over budget or failed at smaller N)"}
@@ -214,16 +231,43 @@ def main(argv=None) -> int:
                     continue
                 if method == "ours":
                     reference = row
+                times[name, n, method] = row["seconds"]
                 ratio = row["seconds"] / reference["seconds"] if reference else float("nan")
                 excess = (row["objective"] - reference["objective"]) / reference["objective"] if reference else 0.0
                 note = f"gap {row['gap']:.0e}" if "gap" in row else ""
+                if method == "floor":
+                    excess, note = 0.0, "sort x + cumsum y (no objective)"
                 if "support" in row:
                     note += f", {row['support']} units, build {row['build']:.2f} s"
                 print(
-                    f"{name:<14}{n:>8}{method:>9}{row['seconds']:>10.3f}{ratio:>9.1f}"
+                    f"{name:<14}{n:>8}{method:>9}{row['seconds']:>10.3f}{ratio:>9.2f}"
                     f"{excess:>+18.1e}{row['peak_mb']:>9.0f}  {note}"
                 )
+    print_targets(times)
     return 0
+
+
+def print_targets(times: dict[tuple[str, int, str], float]) -> None:
+    """The issue's targets, from the times of this run (a target whose rows did not run is left out)."""
+    print("\ntargets (this run)")
+    fit_ratios = {(name, n): t / times[name, n, "ours"] for (name, n, m), t in times.items() if m == "fit"}
+    for problem in dict.fromkeys(name for name, _ in fit_ratios):
+        ratios = {n: r for (name, n), r in fit_ratios.items() if name == problem}
+        worst = max(ratios, key=ratios.get)
+        print(f"  {problem}: fit / ours <= 1.5 at every size: largest {ratios[worst]:.2f} (N = {worst})")
+    if ("3-layer abs", 300, "fit") in times:
+        print(f"  3-layer abs N = 300 fit < 0.5 s: {times['3-layer abs', 300, 'fit']:.3f} s")
+    if ("3-layer abs", 1_000, "fit") in times:
+        print(f"  3-layer abs N = 1000 fit < 2 s: {times['3-layer abs', 1_000, 'fit']:.3f} s")
+    relu = sorted(n for name, n, m in times if name == "3-layer relu" and m == "ours" and n >= 1_000)
+    if len(relu) > 1:
+        first, last = (times["3-layer relu", n, "ours"] for n in (relu[0], relu[-1]))
+        slope = math.log(last / first) / math.log(relu[-1] / relu[0])
+        print(f"  3-layer relu N = {relu[-1]}: {last:.3f} s (< 5 s); log-log slope from N = {relu[0]}: {slope:.2f} (<= 1.3)")
+    for name, n, m in sorted(times):
+        if m == "floor" and n >= 10_000:
+            ratio = times[name, n, "ours"] / times[name, n, "floor"]
+            print(f"  {name} N = {n}: ours / floor = {ratio:.1f} (<= 20)")
 
 
 if __name__ == "__main__":

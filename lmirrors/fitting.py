@@ -17,7 +17,7 @@ import numpy as np
 from .activations import Activation, get_activation
 from .convex import column_generation
 from .convex.cones import cone_group_lasso
-from .convex.lasso import LassoSolution, min_norm_with_dual, solve
+from .convex.lasso import LassoSolution, min_norm_with_dual, solve, solve_support
 from .libraries.library import LazyFeatures, Library
 from .libraries.planar import CirclePricing, PlanarArchitecture
 from .networks.base import Network
@@ -27,6 +27,11 @@ from .validation import check_beta, check_data, check_planar_data
 
 DENSE_LIMIT = 50_000_000
 """Largest dense library (points × columns) :func:`fit` builds by itself; beyond it the library is priced."""
+
+WRITE_DOWN_LIMIT = 200_000
+"""Largest library (points × columns) :func:`fit` writes down for ``beta > 0`` when the family
+has a matrix-free library: solving that costs about as much as building it, so larger ones
+are solved matrix-free and only the solution's columns are written down."""
 
 METHODS = ("auto", "library", "matrix_free", "column_generation", "closed_form")
 
@@ -192,8 +197,9 @@ def fit(x, y, depth: int = 2, activation: str = "relu", beta: float = 1e-3, meth
     * ``"column_generation"``: price the library with its oracle, adding columns as needed;
     * ``"closed_form"``: the family's closed form where it applies (sign networks with every pattern);
     * ``"auto"`` (default): the closed form if it applies, else the dense library up to
-      :data:`DENSE_LIMIT` entries (and the family's column limit), else matrix-free, else
-      column generation.
+      :data:`DENSE_LIMIT` entries (and the family's column limit; for ``beta > 0`` and a
+      family with a matrix-free library up to :data:`WRITE_DOWN_LIMIT`), else matrix-free,
+      else column generation.
 
     Raises ``ValueError`` on bad input, saying what to change.
     """
@@ -204,7 +210,7 @@ def fit(x, y, depth: int = 2, activation: str = "relu", beta: float = 1e-3, meth
     architecture = Architecture(depth, activation, **options)
     family = architecture.family
     if method == "auto":
-        method = automatic_method(architecture, x)
+        method = automatic_method(architecture, x, beta)
     if method not in family.methods:
         raise ValueError(
             f"{architecture.name} networks cannot be solved by method={method!r}; use one of {family.methods}"
@@ -243,13 +249,16 @@ def rebuild(library: Library, solution: LassoSolution) -> Network:
     return library.architecture.family.reconstruct(library, solution).centred(centre)
 
 
-def automatic_method(architecture: Architecture, x: np.ndarray) -> str:
-    """The ``method`` that ``method="auto"`` picks for this architecture on data ``x``."""
+def automatic_method(architecture: Architecture, x: np.ndarray, beta: float = 0.0) -> str:
+    """The ``method`` that ``method="auto"`` picks for this architecture on data ``x`` at ``beta``
+    (the dense library up to :data:`DENSE_LIMIT` entries, for ``beta > 0`` and a family with a
+    matrix-free library only up to :data:`WRITE_DOWN_LIMIT`)."""
     family, n = architecture.family, np.unique(x).size
     if family.closed_form is not None and (family.candidates is None or family.closed_form.applies(architecture, n)):
         return "closed_form"
     size = architecture.size_formula(n)
-    small = x.size * size <= DENSE_LIMIT and (family.max_dense_columns is None or size <= family.max_dense_columns)
+    limit = DENSE_LIMIT if beta == 0 or family.dictionary is None else min(DENSE_LIMIT, WRITE_DOWN_LIMIT)
+    small = x.size * size <= limit and (family.max_dense_columns is None or size <= family.max_dense_columns)
     if small or len(family.methods) == 1:
         return "library"
     return "matrix_free" if family.dictionary is not None else "column_generation"
@@ -275,15 +284,12 @@ def _matrix_free(architecture: Architecture, x, y, beta):
             f"beta = 0 (minimum norm) needs the dense LP, and this library has {dictionary.shape[1]:,} columns "
             f"on {x.size:,} points; use a small beta > 0 (e.g. 1e-6 times lasso.beta_max)"
         )
-    full = solve(dictionary, y, beta)
-    support = full.support
-    columns = np.empty((x.size, support.size))  # no columns at all when beta >= beta_max
-    for k, c in enumerate(support):
-        columns[:, k] = dictionary.matvec_columns(np.array([c]), np.ones(1))
+    support, sparse = solve_support(dictionary, y, beta)
+    columns = dictionary.columns(support)  # no columns at all when beta >= beta_max
     library = Library(
         architecture, x, LazyFeatures(support, feature_of), columns, dictionary.shape[1], False, "solved matrix-free"
     )
-    solution = LassoSolution(full.z[support], full.xi, beta, full.objective, full.gap, f"{full.method} (matrix-free)")
+    solution = LassoSolution(sparse.z, sparse.xi, beta, sparse.objective, sparse.gap, f"{sparse.method} (matrix-free)")
     return library, solution
 
 
@@ -291,7 +297,7 @@ def _column_generation(architecture: Architecture, x, y, beta):
     """Column generation over the family's pricing oracle (``beta = 0`` starts from interpolating columns)."""
     priced = architecture.family.pricing(architecture, x)
     result = column_generation.solve(y, beta, priced.oracle, initial=priced.interpolating() if beta == 0 else None)
-    features = [priced.feature(column) for column in result.columns.T]
+    features = LazyFeatures(np.arange(result.columns.shape[1]), lambda k: priced.feature(result.columns[:, k]))
     size = architecture.size_formula(np.unique(x).size)
     library = Library(architecture, x, features, result.columns, size, False, "priced by column generation")
     return library, result.solution

@@ -66,3 +66,27 @@ def test_capped_ramp_operator_and_linear_time_pricing():
     # the best candidate is the global argmax, with its true correlation
     assert np.isclose(abs(dense_corr[pricing.indices[0]]), pricing.max_abs, rtol=1e-12)
     assert np.allclose(dense_corr[pricing.indices], pricing.values, rtol=1e-10)
+
+
+def test_capped_ramp_products_equal_the_dense_matrix():
+    """No column is stored, yet every product equals the dense matrix's (repeated points included),
+    and pair() inverts column_index()."""
+    x = np.concatenate([generic_x(15, 7), [0.5, 0.5]])
+    r = np.random.default_rng(1).normal(size=x.size)
+    D = CappedRampDictionary(x)
+    A = capped_ramps_dense(x)
+    assert D.shape == A.shape and D.W.nnz == 0
+    cols = np.array([0, 4, A.shape[1] - 1, 30, 17])
+    coef = np.array([1.5, -2.0, 0.25, 1.0, -0.5])
+    z = np.zeros(A.shape[1])
+    z[cols] = coef
+    scale = np.abs(A).max() * np.abs(r).sum()
+    np.testing.assert_allclose(D.matvec_columns(cols, coef), A[:, cols] @ coef, atol=1e-12 * scale)
+    np.testing.assert_allclose(D.matvec(z), A @ z, atol=1e-12 * scale)
+    np.testing.assert_allclose(D.correlations(r, cols), A[:, cols].T @ r, atol=1e-12 * scale)
+    np.testing.assert_allclose(D.rmatvec(r), A.T @ r, atol=1e-12 * scale)
+    Ac = A[:, cols] - A[:, cols].mean(axis=0)
+    np.testing.assert_allclose(D.gram(cols), Ac.T @ Ac, atol=1e-12 * scale**2)
+    np.testing.assert_allclose(D.columns(cols), A[:, cols], atol=1e-12 * scale)
+    i, j = np.triu_indices(D.points.size, 1)
+    np.testing.assert_array_equal(np.column_stack(D.pair(np.arange(i.size))), np.column_stack([i, j]))

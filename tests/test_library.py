@@ -3,7 +3,7 @@
 import numpy as np
 
 from lmirrors import Architecture, Library
-from lmirrors.libraries.library import distinct_columns
+from lmirrors.libraries.library import distinct_columns, first_rows
 
 
 def distinct_x(n, seed=0):
@@ -54,3 +54,40 @@ def test_distinct_columns_keeps_columns_that_differ_slightly():
 
 def test_distinct_columns_of_all_constant_matrix_is_empty():
     assert distinct_columns(np.ones((4, 3))).size == 0
+
+
+def test_first_rows_equals_sorting_the_rows():
+    """The hashed first occurrences are np.unique's, on many duplicates, one column and no rows."""
+    rng = np.random.default_rng(3)
+    for rows, width in [(2000, 3), (500, 1), (40, 60), (0, 4)]:
+        key = rng.integers(-2, 3, size=(rows, width))
+        expected = np.sort(np.unique(key, axis=0, return_index=True)[1]) if rows else []
+        np.testing.assert_array_equal(first_rows(key), expected)
+
+
+def test_first_rows_survives_a_hash_collision(monkeypatch):
+    """With every hash equal, the exact comparison catches the collision and rows are sorted instead."""
+
+    class ZeroWeights:
+        def integers(self, low, high, size, dtype):
+            return np.zeros(size, dtype=dtype)
+
+    monkeypatch.setattr(np.random, "default_rng", lambda seed: ZeroWeights())
+    key = np.array([[1, 2], [0, 0], [1, 2], [3, 1]])
+    np.testing.assert_array_equal(first_rows(key), [0, 1, 3])
+
+
+def test_distinct_columns_of_a_deep_library_equal_sorting_rounded_columns():
+    """On a real library (many exact duplicates) the classes are those of the rounded, centred,
+    sign-normalised columns sorted row by row."""
+    x = distinct_x(12, 4)
+    A = Architecture(3, "abs").family.candidates(Architecture(3, "abs"), np.unique(x)).values(x)
+    tol = 1e-9 * max(1.0, np.abs(A).max())
+    C = A - A.mean(axis=0)
+    nonconstant = np.flatnonzero(np.abs(C).max(axis=0) > tol)
+    C = C[:, nonconstant]
+    C = C * np.sign(C[np.argmax(np.abs(C) > tol, axis=0), np.arange(C.shape[1])])
+    expected = nonconstant[np.sort(np.unique(np.round(C / tol).T, axis=0, return_index=True)[1])]
+    kept = distinct_columns(A)
+    assert kept.size < nonconstant.size  # the library does have duplicates
+    np.testing.assert_array_equal(kept, expected)

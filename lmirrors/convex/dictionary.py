@@ -85,6 +85,13 @@ class Dictionary:
         """$A_{:,\\text{cols}}^\\top r$."""
         raise NotImplementedError
 
+    def columns(self, cols: np.ndarray) -> np.ndarray:
+        """$A_{:,\\text{cols}}$ written down: an $N \\times |\\text{cols}|$ array."""
+        out = np.zeros((self.shape[0], len(cols)))
+        for k, c in enumerate(cols):
+            out[:, k] = self.matvec_columns(np.array([c]), np.ones(1))
+        return out
+
     def gram(self, cols: np.ndarray) -> np.ndarray:
         """Centred Gram matrix $A_{c,S}^\\top A_{c,S}$ of the columns ``cols``."""
         raise NotImplementedError
@@ -96,6 +103,32 @@ class Dictionary:
     def rmatvec(self, r: np.ndarray) -> np.ndarray:
         """$A^\\top r$ for all columns (memory $O(M)$)."""
         return self.correlations(r, np.arange(self.shape[1]))
+
+
+class ColumnSubset(Dictionary):
+    """Columns ``cols`` of another dictionary, in that order (products go to the parent)."""
+
+    def __init__(self, parent: Dictionary, cols: np.ndarray) -> None:
+        self.parent = parent
+        self.cols = np.asarray(cols, dtype=np.int64)
+        self.shape = (parent.shape[0], self.cols.size)
+
+    def matvec_columns(self, cols, coef):
+        return self.parent.matvec_columns(self.cols[cols], coef)
+
+    def correlations(self, r, cols):
+        return self.parent.correlations(r, self.cols[cols])
+
+    def columns(self, cols):
+        return self.parent.columns(self.cols[cols])
+
+    def gram(self, cols):
+        return self.parent.gram(self.cols[cols])
+
+    def price(self, r, count=0):
+        values = self.rmatvec(r)
+        top = top_indices(values, count)
+        return Pricing(float(np.abs(values).max(initial=0.0)), top, values[top])
 
 
 class DenseDictionary(Dictionary):
@@ -113,6 +146,9 @@ class DenseDictionary(Dictionary):
 
     def matvec_columns(self, cols, coef):
         return self.A[:, cols] @ coef
+
+    def columns(self, cols):
+        return self.A[:, cols]
 
     def correlations(self, r, cols):
         return self.A[:, cols].T @ r
@@ -183,6 +219,12 @@ class RampDictionary(Dictionary):
         out[self.order] = self.xs * u0[left] - u1[left]
         return out
 
+    def columns(self, cols):
+        Ws = self.column_weights(cols)
+        used = np.unique(Ws.indices)
+        ramps = np.maximum(self.x[:, None] - self.centre - self.kinks[None, used], 0.0)
+        return ramps @ Ws[used].toarray() + self.column_offsets(cols)
+
     def dense(self) -> np.ndarray:
         """The explicit matrix $A$ (rows in the order of ``x``); memory $N \times M$."""
         ramps = np.maximum(self.x[:, None] - self.centre - self.kinks[None, :], 0.0)
@@ -193,15 +235,24 @@ class RampDictionary(Dictionary):
         z = np.asarray(z, dtype=float)
         return self.ramp_matvec(self.W @ z) + float(self.offsets @ z)
 
+    def column_weights(self, cols: np.ndarray) -> sp.csc_matrix:
+        """$W_{:,\text{cols}}$: the ramp weights of the columns ``cols`` (sparse, $K \times |\text{cols}|$)."""
+        return self.W[:, cols]
+
+    def column_offsets(self, cols: np.ndarray) -> np.ndarray:
+        """$e_\text{cols}$: the offsets of the columns ``cols``."""
+        return self.offsets[cols]
+
     def matvec_columns(self, cols, coef):
-        u = self.W[:, cols] @ coef
-        return self.ramp_matvec(u) + float(self.offsets[cols] @ coef)
+        u = self.column_weights(cols) @ coef
+        return self.ramp_matvec(u) + float(self.column_offsets(cols) @ coef)
 
     def rmatvec(self, r):
         return self.Wt @ self.ramp_correlations(r) + self.offsets * float(np.sum(r))
 
     def correlations(self, r, cols):
-        return self.Wt[cols] @ self.ramp_correlations(r) + self.offsets[cols] * float(np.sum(r))
+        rho = self.ramp_correlations(r)
+        return self.column_weights(cols).T @ rho + self.column_offsets(cols) * float(np.sum(r))
 
     def price(self, r, count=0):
         values = self.rmatvec(r)
@@ -209,7 +260,7 @@ class RampDictionary(Dictionary):
         return Pricing(float(np.abs(values).max(initial=0.0)), top, values[top])
 
     def gram(self, cols):
-        Ws = self.W[:, cols]
+        Ws = self.column_weights(cols)
         used = np.unique(Ws.indices)
         return np.asarray(Ws[used].T @ (Ws[used].T @ self._ramp_gram(used)).T)
 

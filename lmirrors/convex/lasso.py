@@ -19,8 +19,8 @@ import numpy as np
 import scipy.linalg
 
 from ..validation import as_1d, as_real, check_beta, check_memory
-from .dictionary import DenseDictionary, Dictionary
-from .working_set import gap_from_residual, solve_working_set
+from .dictionary import ColumnSubset, DenseDictionary, Dictionary
+from .working_set import gap_from_residual, solve_working_columns, solve_working_set
 
 
 class SolverError(RuntimeError):
@@ -253,6 +253,34 @@ def _solve_centred(A, y: np.ndarray, beta: float, polish: bool, method: str, war
     return best
 
 
+def solve_support(dictionary: Dictionary, y: np.ndarray, beta: float) -> tuple[np.ndarray, LassoSolution]:
+    r""":func:`solve` on a matrix-free dictionary, returning only the columns it uses.
+
+    Returns the support $S$ (increasing) and a solution whose ``z`` holds the coefficients of
+    those columns ($z_S$), certified against every column of the dictionary by its pricing. Time and memory
+    are those of the working set and the pricing passes, never of the number of columns
+    (:func:`solve` returns a coefficient for every column). ``beta`` must be positive.
+    """
+    beta = check_beta(beta)
+    if beta == 0:
+        raise ValueError("beta = 0 (minimum norm) needs the dense LP; use solve(library.A, y, 0)")
+    dictionary, y = checked_problem(dictionary, y)
+    level = float(y.mean())  # as in solve: the bias takes the labels' level
+    y = y - level
+    work, z_work = np.zeros(0, dtype=np.int64), np.zeros(0)
+    if beta < beta_max(dictionary, y):
+        work, z_work, _ = solve_working_columns(dictionary, y, beta)
+    keep = np.flatnonzero(z_work)
+    keep = keep[np.argsort(work[keep])]  # increasing column index, as in solve(...).support
+    columns = ColumnSubset(dictionary, work[keep])
+    z = z_work[keep]
+    residual = y - columns.matvec(z)
+    correlation = dictionary.price(residual - residual.mean()).max_abs
+    method = "working-set" if work.size else "closed-form"
+    solution = _certified(columns, y, z, beta, method, correlation)
+    return columns.cols, replace(solution, xi=solution.xi + level)
+
+
 def _solve_cvxpy(A: np.ndarray, y: np.ndarray, beta: float, polish: bool) -> LassoSolution:
     r"""CLARABEL via cvxpy on the centred problem at unit scale, then the exact polish.
 
@@ -287,9 +315,10 @@ def _solve_cvxpy(A: np.ndarray, y: np.ndarray, beta: float, polish: bool) -> Las
     return _certified(A, y, zhat, beta, "clarabel")
 
 
-def _certificate(A, y: np.ndarray, z: np.ndarray, beta: float, method: str) -> LassoSolution:
+def _certificate(A, y: np.ndarray, z: np.ndarray, beta: float, method: str, correlation=None) -> LassoSolution:
     xi = _intercept(A, y, z)
-    return LassoSolution(z, xi, beta, lasso_objective(A, y, z, xi, beta), duality_gap(A, y, z, xi, beta), method)
+    gap = duality_gap(A, y, z, xi, beta, correlation)
+    return LassoSolution(z, xi, beta, lasso_objective(A, y, z, xi, beta), gap, method)
 
 
 def _checked(solution: LassoSolution) -> LassoSolution:
@@ -302,8 +331,8 @@ def _checked(solution: LassoSolution) -> LassoSolution:
     return solution
 
 
-def _certified(A, y: np.ndarray, z: np.ndarray, beta: float, method: str) -> LassoSolution:
-    return _checked(_certificate(A, y, z, beta, method))
+def _certified(A, y: np.ndarray, z: np.ndarray, beta: float, method: str, correlation=None) -> LassoSolution:
+    return _checked(_certificate(A, y, z, beta, method, correlation))
 
 
 def min_norm(A: np.ndarray, y: np.ndarray) -> LassoSolution:

@@ -221,6 +221,22 @@ def solve_working_set(
     working set. Stops at relative gap ``rtol`` or when no column violates its dual constraint.
     BLAS runs on one thread: the products here are small, and threads only contend.
     """
+    work, z_work, rel_gap = solve_working_columns(dictionary, y, beta, warm_start, rtol, max_rounds)
+    z = np.zeros(dictionary.shape[1])  # read last: a generated dictionary grows while pricing
+    z[work] = z_work
+    return z, rel_gap
+
+
+def solve_working_columns(
+    dictionary: Dictionary,
+    y: np.ndarray,
+    beta: float,
+    warm_start: np.ndarray | None = None,
+    rtol: float = 1e-9,
+    max_rounds: int = 200,
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """:func:`solve_working_set` without the full coefficient vector: the working columns, their
+    coefficients and the relative duality gap (memory independent of the number of columns)."""
     with _threadpools().limit(limits=1, user_api="blas"):
         return _solve_working_set(dictionary, y, beta, warm_start, rtol, max_rounds)
 
@@ -258,6 +274,4 @@ def _solve_working_set(dictionary, y, beta, warm_start, rtol, max_rounds):
             break
         work = np.concatenate([work[support], fresh])
         z_work = np.concatenate([z_work[support], np.zeros(fresh.size)])
-    z = np.zeros(dictionary.shape[1])  # read last: a generated dictionary grows while pricing
-    z[work] = z_work
-    return z, rel_gap
+    return work, z_work, rel_gap

@@ -21,7 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..activations import Activation
-from ..convex.dictionary import Pricing, RampDictionary, top_indices
+from ..convex.dictionary import Dictionary, Pricing, RampDictionary, top_indices
 from .features import Feature, number
 from .library import Candidates
 
@@ -62,31 +62,55 @@ class CappedRampDictionary(RampDictionary):
     r"""Deep narrow ReLU library: capped ramps $\mathrm{clip}(x, x_i, x_j) - x_i = (x - x_i)_+ - (x - x_j)_+$.
 
     Columns are the pairs $i < j$ of sorted distinct data in ``np.triu_indices(N, 1)`` order.
-    Pricing is $O(N)$ time and memory although there are $N(N-1)/2$ columns: with
-    $\rho_k = \sum_m r_m (x_m - x_k)_+$ the correlation is $\rho_i - \rho_j$, so
+    Time and memory are $O(N)$ per product and per pricing pass although there are $N(N-1)/2$
+    columns, and no column is stored: column $(i, j)$ has weight $+1$ on the ramp at $x_i$ and
+    $-1$ at $x_j$ (:meth:`pair`). With $\rho_k = \sum_m r_m (x_m - x_k)_+$ the correlation is
+    $\rho_i - \rho_j$, so
     $\max_{i<j} |\rho_i - \rho_j| = \max_j \max(\max_{i<j}\rho_i - \rho_j,\ \rho_j - \min_{i<j}\rho_i)$
     (running maxima / minima). The candidates returned are the best partner $i$ of each $j$.
+    Only :meth:`rmatvec` and :meth:`dense` touch every column.
     """
 
     def __init__(self, x) -> None:
         xs = np.unique(np.asarray(x, dtype=float))
         n = xs.size
-        i, j = np.triu_indices(n, 1)
-        cols = np.arange(i.size)
-        W = sp.csc_matrix(
-            (
-                np.concatenate([np.ones(i.size), -np.ones(i.size)]),
-                (np.concatenate([i, j]), np.concatenate([cols, cols])),
-            ),
-            shape=(n, i.size),
-        )
-        super().__init__(x, xs, W)
+        super().__init__(x, xs, sp.csc_matrix((n, 0)))
         self.points = xs
+        self.shape = (self.x.size, n * (n - 1) // 2)
+        self._starts = _row_starts(n)
 
     def column_index(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         """Column of the capped ramp from the ``i``-th to the ``j``-th sorted distinct point (``i < j``)."""
         i, j = np.asarray(i), np.asarray(j)
         return i * self.points.size - i * (i + 1) // 2 + (j - i - 1)
+
+    def pair(self, cols) -> tuple[np.ndarray, np.ndarray]:
+        """The sorted-point indices $(i, j)$ of columns ``cols`` (inverse of :meth:`column_index`)."""
+        return _pair(self._starts, cols)
+
+    def column_weights(self, cols):
+        i, j = self.pair(cols)
+        k = np.arange(i.size)
+        data = np.concatenate([np.ones(i.size), -np.ones(i.size)])
+        return sp.csc_matrix((data, (np.concatenate([i, j]), np.concatenate([k, k]))), shape=(self.points.size, i.size))
+
+    def column_offsets(self, cols):
+        return np.zeros(np.size(cols))
+
+    def matvec(self, z):
+        return Dictionary.matvec(self, np.asarray(z, dtype=float))
+
+    def correlations(self, r, cols):
+        i, j = self.pair(cols)
+        rho = self.ramp_correlations(r)
+        return rho[i] - rho[j]
+
+    def rmatvec(self, r):
+        return self.correlations(r, np.arange(self.shape[1]))
+
+    def dense(self):
+        lo, hi = np.triu_indices(self.points.size, 1)
+        return np.clip(self.x[:, None], self.points[lo], self.points[hi]) - self.points[lo]
 
     def price(self, r, count=0):
         rho = self.ramp_correlations(r)
@@ -100,8 +124,24 @@ class CappedRampDictionary(RampDictionary):
         return Pricing(float(np.abs(values).max(initial=0.0)), cols, values[top])
 
 
+def _row_starts(n: int) -> np.ndarray:
+    """Column of the pair $(i, i + 1)$ for each $i < n - 1$ (``np.triu_indices(n, 1)`` order)."""
+    i = np.arange(max(n - 1, 0))
+    return i * n - i * (i + 1) // 2
+
+
+def _pair(starts: np.ndarray, cols) -> tuple[np.ndarray, np.ndarray]:
+    cols = np.asarray(cols, dtype=np.int64)
+    i = np.searchsorted(starts, cols, side="right") - 1
+    return i, cols - starts[i] + i + 1
+
+
 def capped_ramp_features(x, depth: int, activation: Activation):
-    """The :class:`Feature` of column ``k`` of :class:`CappedRampDictionary` on ``x`` (a function of ``k``)."""
+    """The :class:`Feature` of column ``k`` of :class:`CappedRampDictionary` on ``x`` (a function of ``k``; $O(N)$ memory)."""
     points = np.unique(np.asarray(x, dtype=float))
-    i, j = np.triu_indices(points.size, 1)
-    return partial(_capped_ramp_of, points[i], points[j], depth, activation)
+    return partial(_capped_ramp_of_column, points, _row_starts(points.size), depth, activation)
+
+
+def _capped_ramp_of_column(points, starts, depth: int, activation: Activation, k: int) -> Feature:
+    i, j = _pair(starts, k)
+    return capped_ramp(points[i], points[j], depth, activation)

@@ -51,6 +51,28 @@ class LazyFeatures(Sequence):
         return self._made[k]
 
 
+def first_rows(key: np.ndarray) -> np.ndarray:
+    r"""Sorted indices of the first occurrence of each distinct row of the integer matrix ``key``.
+
+    The same indices as ``np.sort(np.unique(key, axis=0, return_index=True)[1])`` without
+    sorting rows: a 64-bit hash $h = K w \bmod 2^{64}$ per row, one sort of the hashes, the
+    smallest index of each run of equal hashes, then every row is compared exactly with its
+    run's first row (a collision falls back to ``np.unique``).
+    """
+    key = np.ascontiguousarray(key, dtype=np.int64)
+    if key.shape[0] == 0:
+        return np.zeros(0, dtype=np.int64)
+    weights = np.random.default_rng(15).integers(1, 2**62, size=key.shape[1], dtype=np.int64)
+    h = key @ weights  # int64 arithmetic wraps around: a hash
+    order = np.argsort(h)
+    sorted_h = h[order]
+    new = np.concatenate([[True], sorted_h[1:] != sorted_h[:-1]])
+    first = np.minimum.reduceat(order, np.flatnonzero(new))
+    if not np.array_equal(key[order], key[first[np.cumsum(new) - 1]]):
+        first = np.unique(key, axis=0, return_index=True)[1]
+    return np.sort(first)
+
+
 def distinct_columns(A: np.ndarray, decimals: int = 9) -> np.ndarray:
     """Indices of one representative per class of columns equal up to sign and constant.
 
@@ -58,16 +80,16 @@ def distinct_columns(A: np.ndarray, decimals: int = 9) -> np.ndarray:
     relative: $10^{-\text{decimals}}$ times the largest entry of the centred matrix, so the
     result does not change when ``A`` is rescaled or shifted by constants.
     """
-    centred = A - A.mean(axis=0)
-    scale = np.abs(centred).max(axis=0)
+    C = np.array(A.T)  # one row per column: the passes below run along contiguous rows
+    C -= C.mean(axis=1, keepdims=True)
+    scale = np.abs(C).max(axis=1, initial=0.0)
     tol = 10.0 ** (-decimals) * max(float(scale.max(initial=0.0)), 1e-300)
     nonconstant = np.flatnonzero(scale > tol)
-    C = centred[:, nonconstant]
-    first = np.argmax(np.abs(C) > tol, axis=0)
-    C = C * np.sign(C[first, np.arange(C.shape[1])])
-    key = np.round(C / tol).T
-    _, first_of_class = np.unique(key, axis=0, return_index=True)
-    return nonconstant[np.sort(first_of_class)]
+    C = C[nonconstant]
+    first = np.argmax(np.abs(C) > tol, axis=1)
+    C *= np.sign(C[np.arange(C.shape[0]), first])[:, None]
+    C /= tol
+    return nonconstant[first_rows(np.rint(C, out=C))]
 
 
 @dataclass

@@ -34,7 +34,7 @@ import numpy as np
 from ..activations import Activation
 from ..convex.dictionary import RampDictionary
 from .features import Feature, chain_dictionary, number
-from .library import Candidates
+from .library import Candidates, first_rows
 
 
 @cache
@@ -94,7 +94,7 @@ class Pinnings:
 def _pinned_at_depth(points: np.ndarray, depth: int, width: int, tol: float):
     r"""Pinnings of one depth with every $a_l > 0$ ($l \ge 2$), padded to ``width`` parameters."""
     forms = kink_forms(depth)
-    grid = np.array(list(itertools.product(range(points.size), repeat=depth - 1)), dtype=np.int64)
+    grid = np.indices((points.size,) * (depth - 1), dtype=np.int64).reshape(depth - 1, -1).T  # itertools.product order
     for s, subset in enumerate(independent_pinnings(depth)):
         a = points[grid] @ np.linalg.inv(forms[list(subset)]).T
         inside = np.all(a[:, 1:] > tol, axis=1)
@@ -117,8 +117,7 @@ def pinned_parameters(points, depth: int, decimals: int = 10) -> Pinnings:
     scale = float(np.ptp(points)) or 1.0
     parts = [p for d in range(2, depth + 1) for p in _pinned_at_depth(points, d, depth - 1, 1e-12 * scale)]
     a, depths, subsets, pins = (np.concatenate(column) for column in zip(*parts, strict=True))
-    _, first = np.unique(np.round(a / scale, decimals), axis=0, return_index=True)
-    first = np.sort(first)
+    first = first_rows(np.rint(a / scale * 10.0**decimals))  # the classes of np.round(a / scale, decimals)
     return Pinnings(points, a[first], depths[first], subsets[first], pins[first])
 
 

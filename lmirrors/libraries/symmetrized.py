@@ -51,7 +51,7 @@ import numpy as np
 from ..activations import Activation
 from ..convex.dictionary import RampDictionary
 from .features import Feature, chain_dictionary, chain_forward, number
-from .library import Candidates
+from .library import Candidates, first_rows
 from .reflections import describe_point, kink_kind
 
 # rows: the kink forms in theta, depth 2 (p, q), depth 3 (p, q, l1, l2)
@@ -130,8 +130,7 @@ def interval_parameters(points, depth: int, decimals: int = 10) -> Intervals:
     tol = 1e-12 * scale
     inside = np.all(theta[:, 0::2] <= theta[:, 1::2] + tol, axis=1)
     theta, subsets, pins = theta[inside], subsets[inside], pins[inside]
-    _, first = np.unique(np.round(theta / scale, decimals), axis=0, return_index=True)
-    first = np.sort(first)
+    first = first_rows(np.rint(theta / scale * 10.0**decimals))  # the classes of np.round(theta / scale, decimals)
     return Intervals(points, theta[first], subsets[first], pins[first])
 
 
