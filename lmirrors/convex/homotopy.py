@@ -43,11 +43,17 @@ solve the programme exactly (bounded-variable least squares) only when it fails,
 what makes simultaneous events (ties) safe. Every step lowers $\beta$ by at least the tie
 tolerance, so the path cannot cycle.
 
-**Tolerances** (relative only). Two candidate breakpoints within $10^{-9}\beta$ of each
-other are one breakpoint; a column is in $E$ when $|c_j| \ge \beta(1 - 10^{-9}) - 10^{-12}
+**Tolerances** (relative only). Two candidate breakpoints within $10^{-12}\beta$ of each
+other are one breakpoint; a column is in $E$ when $|c_j| \ge \beta(1 - 10^{-12}) - 10^{-12}
 \beta_{\max}\|r\|/\|y_c\|$. The second term is the round-off of $a_j^\top r$, since
 $\beta_{\max} = \max_j|a_j^\top y_c|$ is the scale (columns times data) of every
-correlation.
+correlation. Looser ties are wrong on dense data: near the best kink $t^\star$ the correlation
+of a ramp is flat in $t$, so neighbouring ramps of $10^4$ points differ by $10^{-9}\beta$ and
+are genuinely not tied. Sets of active columns whose Gram matrix has smallest eigenvalue
+below $10^{-13}$ times its largest are treated as dependent. After each step the
+correlations are checked ($\max_j|c_j| \le \beta(1 + 10^{-6})$), and a path that lost
+optimality (nearly collinear active columns, e.g. ramps at two data points $10^{-7}$ apart)
+raises :class:`~lmirrors.convex.lasso.SolverError` rather than returning wrong numbers.
 
 Between breakpoints $z^\star(\beta)$ is the linear interpolation of its values at the two
 ends, which :class:`LassoPath` stores; :meth:`LassoPath.solution` returns it at any $\beta$
@@ -66,7 +72,7 @@ from ..validation import check_beta
 from .dictionary import Dictionary
 from .lasso import LassoSolution, SolverError, _certified, as_dictionary, solve
 
-TIE = 1e-9
+TIE = 1e-12
 """Relative tolerance: breakpoints closer than ``TIE`` times $\\beta$ coincide."""
 ROUND_OFF = 1e-12
 """Round-off of a correlation, relative to $\\beta_{\\max}\\|r\\|/\\|y_c\\|$."""
@@ -174,14 +180,14 @@ def exact_path(A, y, beta_min: float = 0.0, max_steps: int | None = None) -> Las
     top = float(np.abs(c).max(initial=0.0))
     beta, r = top, yc
     S, zS = np.zeros(0, dtype=np.int64), np.zeros(0)
+    entering = np.flatnonzero(np.abs(c) >= top * (1 - TIE))
+    tol = TIE * top
     betas, rows, intercepts, events, actives = [top], [(S, zS)], [float(y.mean())], [], []
     if top == 0.0:  # constant labels (or an empty library): z = 0 everywhere
         return _as_path(D, y, betas, rows, intercepts, events, actives)
     for _ in range(max_steps):
         if beta <= beta_min:
             break
-        tol = TIE * beta + ROUND_OFF * top * float(np.linalg.norm(r)) / scale_y
-        entering = np.setdiff1d(np.flatnonzero(np.abs(c) >= beta - tol), S)
         E = np.concatenate([S, entering])
         zE = np.concatenate([zS, np.zeros(entering.size)])
         sE = np.where(zE != 0, np.sign(zE), np.sign(c[E]))
@@ -219,6 +225,13 @@ def exact_path(A, y, beta_min: float = 0.0, max_steps: int | None = None) -> Las
         zS[np.abs(drops - beta) <= TIE * beta] = 0.0
         r = yc - _centred(D, S, zS)
         c = q + beta * a
+        tol = TIE * beta + ROUND_OFF * top * float(np.linalg.norm(r)) / scale_y
+        entering = np.setdiff1d(np.flatnonzero(np.abs(c) >= beta - tol), S)
+        if np.abs(c).max() > beta * (1 + 1e-6) + tol:
+            raise SolverError(
+                f"the homotopy lost optimality at beta = {beta:.6g} (active columns {S.tolist()} are nearly "
+                "collinear); use solve() at the betas you need"
+            )
         betas.append(beta)
         rows.append((S, zS.copy()))
         intercepts.append(float(y.mean() - np.mean(D.matvec_columns(S, zS))) if S.size else float(y.mean()))
@@ -260,15 +273,15 @@ def _active(G: np.ndarray, s: np.ndarray, nonzero: np.ndarray, guess: np.ndarray
     Solves $\min_\delta \tfrac12\delta^\top G\delta - s^\top\delta$ with $s_j\delta_j \ge 0$ where
     the coefficient is zero (module docstring); tries ``guess`` (the LARS-Lasso step) first.
     """
-    if _satisfies_kkt(G, s, nonzero, guess):
+    if _satisfies_kkt(G, s, nonzero, guess, guess=True):
         return guess
     from scipy.optimize import lsq_linear
 
     # substitute e = s * delta: min 1/2 e^T H e - 1^T e with H = diag(s) G diag(s); a ridge of
-    # 1e-10 max H_jj makes H + ridge = R^T R (dependent columns), giving the minimum-norm
+    # 1e-13 max H_jj makes H + ridge = R^T R (dependent columns), giving the minimum-norm
     # solution to that precision, which _vertex reduces and _satisfies_kkt checks exactly
     H = G * np.outer(s, s)
-    ridge = 1e-10 * max(float(np.diag(H).max(initial=0.0)), 1e-300)
+    ridge = 1e-13 * max(float(np.diag(H).max(initial=0.0)), 1e-300)
     R = scipy.linalg.cholesky(H + ridge * np.eye(s.size), lower=False)
     rhs = scipy.linalg.solve_triangular(R, np.ones(s.size), trans="T")
     lower = np.where(nonzero, -np.inf, 0.0)
@@ -308,17 +321,20 @@ def _vertex(H: np.ndarray, e: np.ndarray, nonzero: np.ndarray) -> np.ndarray:
         e[K[np.flatnonzero(shrinking)[i]]] = 0.0
 
 
-def _independent(G: np.ndarray) -> bool:
+def _independent(G: np.ndarray, rtol: float = 1e-13) -> bool:
     r"""Whether a Gram matrix (or its eigenvalues, increasing) has independent columns:
-    smallest eigenvalue above $10^{-10}$ times the largest."""
+    smallest eigenvalue above $10^{-13}$ times the largest (exact dependence leaves round-off,
+    $\sim 10^{-16}$; adjacent ramps of $10^4$ points reach $10^{-11}$)."""
     values = G if G.ndim == 1 else np.linalg.eigvalsh(G)
-    return bool(values[0] > 1e-10 * max(float(values[-1]), 1e-300))
+    return bool(values[0] > rtol * max(float(values[-1]), 1e-300))
 
 
-def _satisfies_kkt(G: np.ndarray, s: np.ndarray, nonzero: np.ndarray, keep: np.ndarray, tol: float = 1e-9) -> bool:
+def _satisfies_kkt(
+    G: np.ndarray, s: np.ndarray, nonzero: np.ndarray, keep: np.ndarray, tol: float = 1e-9, guess: bool = False
+) -> bool:
     r"""Whether $\delta_K = G_{KK}^{-1}s_K$ on ``keep`` solves the direction programme:
     $s_j\delta_j > 0$ for the zero coefficients kept, $s_j(G\delta)_j \ge 1$ for those left out."""
-    if not keep.any() or not _independent(G[np.ix_(keep, keep)]):
+    if not keep.any() or not _independent(G[np.ix_(keep, keep)], 1e-10 if guess else 1e-13):
         return False
     chol = scipy.linalg.cho_factor(G[np.ix_(keep, keep)], check_finite=False)
     delta = scipy.linalg.cho_solve(chol, s[keep])
