@@ -30,6 +30,8 @@ _EXPORTS = {
     "Fit": "fitting",
     "fit": "fitting",
     "fit_library": "fitting",
+    "fit_path": "fitting",
+    "FitPath": "fitting",
     "LassoSolution": "convex.lasso",
     "SolverError": "convex.lasso",
     "min_norm": "convex.lasso",

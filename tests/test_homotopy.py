@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from helpers import noisy
 
+import lmirrors
 from lmirrors import Architecture
 from lmirrors.convex.homotopy import LassoPath, exact_path, path
 from lmirrors.convex.lasso import beta_max, solve
@@ -168,3 +169,25 @@ def test_bad_input_is_explained():
         ours.coef(0.1 * beta_max(A, y))
     with pytest.raises(ValueError, match="minimum-norm"):
         ours.solution(0.0)
+
+
+@pytest.mark.parametrize("activation", ["relu", "abs"])
+def test_fit_path_networks_are_the_optima(activation):
+    x, y = noisy(30, 7)
+    dense = lmirrors.fit_path(x, y, 2, activation, method="library")
+    free = lmirrors.fit_path(x, y, 2, activation, method="matrix_free")
+    assert np.allclose(dense.breakpoints[:5], free.breakpoints[:5], rtol=1e-9)
+    top = dense.breakpoints[0]
+    for beta in top * np.array([0.5, 0.05, 0.002]):
+        pointwise = lmirrors.fit(x, y, 2, activation, beta=beta)
+        for on_path in (dense.fit(beta), free.fit(beta)):
+            assert abs(on_path.network_objective - pointwise.solution.objective) <= 1e-8 * pointwise.solution.objective
+            assert np.allclose(on_path.predict(x), pointwise.predict(x), atol=1e-7 * np.abs(y).max())
+    networks = dense.networks()
+    assert len(networks) == dense.breakpoints.size
+    # each stretch of life runs from a birth down to a death, and every recorded birth is one
+    for column, born, dies, sign in dense.lifetimes():
+        assert born > dies >= dense.path.betas[-1] and sign in (-1, 1)
+        assert np.sign(dense.path.coef(np.sqrt(born * dies))[column]) == sign
+    with pytest.raises(ValueError, match="exact path"):
+        lmirrors.fit_path(x, y, 2, "sign", method="closed_form")
