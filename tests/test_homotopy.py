@@ -87,7 +87,7 @@ def test_pointwise_solves_equal_the_path(activation, seed):
         assert abs(on_path.objective - pointwise.objective) <= 1e-9 * pointwise.objective
         assert on_path.relative_gap <= 1e-9 and on_path.method == "homotopy"
         assert np.isclose(on_path.xi, ours.intercept(beta))
-    for k, beta in enumerate(ours.breakpoints):
+    for k, beta in enumerate(ours.betas[:-1]):
         z = ours.coefs[k].toarray().ravel()
         assert kkt_violation(A, y, z, beta) <= 1e-8, f"breakpoint {k} is not optimal"
         # on each segment the nonzero coefficients are among the recorded active columns
@@ -189,5 +189,13 @@ def test_fit_path_networks_are_the_optima(activation):
     for column, born, dies, sign in dense.lifetimes():
         assert born > dies >= dense.path.betas[-1] and sign in (-1, 1)
         assert np.sign(dense.path.coef(np.sqrt(born * dies))[column]) == sign
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from lmirrors import plotting
+
+    ax = plotting.plot_lifetimes(dense)
+    bars = [line for line in ax.lines if line.get_linewidth() == 2.2 and len(line.get_xdata()) == 2]
+    assert len(bars) == len(dense.lifetimes())
     with pytest.raises(ValueError, match="exact path"):
         lmirrors.fit_path(x, y, 2, "sign", method="closed_form")

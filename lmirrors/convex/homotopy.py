@@ -63,6 +63,7 @@ with its certified duality gap.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.linalg
@@ -93,8 +94,8 @@ class PathEvent:
 class LassoPath:
     r"""The exact Lasso path from $\beta_{\max}$ down to ``betas[-1]``.
 
-    ``betas`` is decreasing; ``betas[:-1]`` are the breakpoints (``betas[0]`` $=\beta_{\max}$,
-    where the first column enters) and ``betas[-1]`` is where the path was stopped.
+    ``betas`` is decreasing: ``betas[0]`` $=\beta_{\max}$, where the first column enters, then
+    the breakpoints (see :attr:`breakpoints`), and ``betas[-1]`` is where the path was stopped.
     Row $k$ of ``coefs`` (sparse, one row per entry of ``betas``) is $z^\star(\beta_k)$,
     ``intercepts[k]`` its $\xi$; ``active_sets[k]`` are the columns active on
     $(\beta_{k+1}, \beta_k)$.
@@ -103,15 +104,17 @@ class LassoPath:
     A: Dictionary
     y: np.ndarray
     betas: np.ndarray
-    coefs: sp.csr_matrix
+    coefs: Any
+    """``scipy.sparse.csr_matrix``, one row per entry of ``betas``."""
     intercepts: np.ndarray
     events: tuple[PathEvent, ...]
     active_sets: tuple[np.ndarray, ...]
 
     @property
     def breakpoints(self) -> np.ndarray:
-        """The $\\beta$ where some column enters or leaves (decreasing)."""
-        return self.betas[:-1]
+        """The $\\beta$ where some column enters or leaves (decreasing). ``betas`` may hold a few more
+        points where round-off split one breakpoint or a near-tie resolved to no change."""
+        return np.unique([event.beta for event in self.events])[::-1]
 
     def _segment(self, beta: float) -> tuple[int, float]:
         beta = check_beta(beta)
