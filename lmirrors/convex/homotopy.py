@@ -165,8 +165,10 @@ def exact_path(A, y, beta_min: float = 0.0, max_steps: int | None = None) -> Las
 
     ``A`` is a matrix or a matrix-free :class:`~lmirrors.convex.dictionary.Dictionary` (e.g.
     :func:`~lmirrors.libraries.ramps.two_layer_dictionary`); each breakpoint costs two products
-    $A^\top v$ and the Gram matrix of the columns at the breakpoint. ``beta_min = 0`` follows
-    the path to its end (interpolation when the library can interpolate). ``max_steps``
+    $A^\top v$ and the Gram matrix of the columns at the breakpoint. ``beta_min = 0`` asks for the
+    whole path, but its last steps, where the active columns come close to interpolating, are
+    ill-conditioned and usually end in :class:`~lmirrors.convex.lasso.SolverError`; the
+    minimum-norm limit itself is :func:`~lmirrors.convex.lasso.min_norm`. ``max_steps``
     (default $20\min(N, M) + 100$) guards against a runaway path; exceeding it raises
     :class:`~lmirrors.convex.lasso.SolverError`, as do dependent active columns.
     """
