@@ -18,7 +18,7 @@ import numpy as np
 from .convex import column_generation
 from .convex.cones import cone_group_lasso
 from .convex.homotopy import LassoPath, exact_path
-from .convex.lasso import LassoSolution, beta_max, solve
+from .convex.lasso import LassoSolution, solve
 from .libraries.library import LazyFeatures, Library
 from .libraries.planar import CirclePricing, PlanarArchitecture
 from .networks.base import Network
@@ -282,7 +282,6 @@ def fit_path(
     else:
         library = None
         A, feature_of = family.dictionary(architecture, x)
-    beta_min = 1e-3 * beta_max(A, y) if beta_min is None else check_beta(beta_min)
     return FitPath(architecture, x, y, exact_path(A, y, beta_min), library, feature_of)
 
 

@@ -164,6 +164,9 @@ def test_bad_input_is_explained():
     A = Architecture(2, "relu").library(x).A
     with pytest.raises(ValueError, match="one entry per row"):
         exact_path(A, y[:-1])
+    assert exact_path(A, y).betas[-1] == pytest.approx(1e-3 * beta_max(A, y), rel=1e-12)
+    with pytest.raises(ValueError, match="beta must be"):
+        exact_path(A, y, -1.0)
     ours = exact_path(A, y, 0.5 * beta_max(A, y))
     with pytest.raises(ValueError, match="below the end of this path"):
         ours.coef(0.1 * beta_max(A, y))

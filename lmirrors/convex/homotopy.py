@@ -160,8 +160,9 @@ class LassoPath:
         return np.flatnonzero(self.coef(beta))
 
 
-def exact_path(A, y, beta_min: float = 0.0, max_steps: int | None = None) -> LassoPath:
-    r"""The exact Lasso path (homotopy, see the module docstring) from $\beta_{\max}$ down to ``beta_min``.
+def exact_path(A, y, beta_min: float | None = None, max_steps: int | None = None) -> LassoPath:
+    r"""The exact Lasso path (homotopy, see the module docstring) from $\beta_{\max}$ down to ``beta_min``
+    (default $10^{-3}\beta_{\max}$).
 
     ``A`` is a matrix or a matrix-free :class:`~lmirrors.convex.dictionary.Dictionary` (e.g.
     :func:`~lmirrors.libraries.ramps.two_layer_dictionary`); each breakpoint costs two products
@@ -172,7 +173,6 @@ def exact_path(A, y, beta_min: float = 0.0, max_steps: int | None = None) -> Las
     (default $20\min(N, M) + 100$) guards against a runaway path; exceeding it raises
     :class:`~lmirrors.convex.lasso.SolverError`, as do dependent active columns.
     """
-    beta_min = check_beta(beta_min)
     D = as_dictionary(A)
     y = np.asarray(y, dtype=float)
     if y.ndim != 1 or y.size != D.shape[0]:
@@ -183,6 +183,7 @@ def exact_path(A, y, beta_min: float = 0.0, max_steps: int | None = None) -> Las
     scale_y = max(float(np.linalg.norm(yc)), 1e-300)
     c = D.rmatvec(yc)
     top = float(np.abs(c).max(initial=0.0))
+    beta_min = 1e-3 * top if beta_min is None else check_beta(beta_min)
     beta, r = top, yc
     S, zS = np.zeros(0, dtype=np.int64), np.zeros(0)
     entering = np.flatnonzero(np.abs(c) >= top * (1 - TIE))
