@@ -9,7 +9,8 @@ solution back into a network whose own objective $J$ is evaluated independently.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -17,6 +18,7 @@ import numpy as np
 from .activations import Activation, get_activation
 from .convex import column_generation
 from .convex.cones import cone_group_lasso
+from .convex.homotopy import LassoPath, exact_path
 from .convex.lasso import LassoSolution, min_norm_with_dual, solve, solve_support
 from .libraries.library import LazyFeatures, Library
 from .libraries.planar import CirclePricing, PlanarArchitecture
@@ -285,12 +287,17 @@ def _matrix_free(architecture: Architecture, x, y, beta):
             f"on {x.size:,} points; use a small beta > 0 (e.g. 1e-6 times lasso.beta_max)"
         )
     support, sparse = solve_support(dictionary, y, beta)
+    return _support_library(architecture, x, dictionary, feature_of, support, sparse)
+
+
+def _support_library(architecture: Architecture, x, dictionary, feature_of, support: np.ndarray, sparse: LassoSolution):
+    """The columns ``support`` of a matrix-free solution written down; ``sparse.z`` holds their coefficients."""
     columns = dictionary.columns(support)  # no columns at all when beta >= beta_max
     library = Library(
         architecture, x, LazyFeatures(support, feature_of), columns, dictionary.shape[1], False, "solved matrix-free"
     )
-    solution = LassoSolution(sparse.z, sparse.xi, beta, sparse.objective, sparse.gap, f"{sparse.method} (matrix-free)")
-    return library, solution
+    method = f"{sparse.method} (matrix-free)"
+    return library, LassoSolution(sparse.z, sparse.xi, sparse.beta, sparse.objective, sparse.gap, method)
 
 
 def _column_generation(architecture: Architecture, x, y, beta):
@@ -301,6 +308,87 @@ def _column_generation(architecture: Architecture, x, y, beta):
     size = architecture.size_formula(np.unique(x).size)
     library = Library(architecture, x, features, result.columns, size, False, "priced by column generation")
     return library, result.solution
+
+
+@dataclass(frozen=True)
+class FitPath:
+    r"""The exact Lasso path of an architecture on data ``(x, y)``: every optimal network for
+    $\beta$ from $\beta_{\max}$ down to ``path.betas[-1]`` (see :func:`fit_path`)."""
+
+    architecture: Architecture
+    x: np.ndarray
+    y: np.ndarray
+    path: LassoPath
+    library: Library | None
+    """The written-down library (``None`` when the path ran matrix-free)."""
+    feature_of: Callable[[int], Any]
+    """The feature of library column ``k``."""
+
+    @property
+    def breakpoints(self) -> np.ndarray:
+        r"""The $\beta$ at which a neuron is born or dies (decreasing)."""
+        return self.path.breakpoints
+
+    def fit(self, beta: float) -> Fit:
+        """The certified optimum at ``beta`` read off the path, with its network."""
+        solution = self.path.solution(beta)
+        if self.library is not None:
+            library = self.library
+        else:
+            support = solution.support
+            sparse = replace(solution, z=solution.z[support])
+            library, solution = _support_library(self.architecture, self.x, self.path.A, self.feature_of, support, sparse)
+        return Fit(self.x, self.y, beta, library, solution, rebuild(library, solution))
+
+    def networks(self) -> list[Network]:
+        r"""The optimal network at each breakpoint (the first, at $\beta_{\max}$, is the constant $\bar y$)."""
+        return [self.fit(beta).network for beta in self.breakpoints]
+
+    def lifetimes(self) -> list[tuple[int, float, float, int]]:
+        r"""One entry per stretch of $\beta$ on which a column is active: (column, $\beta$ where it is
+        born, $\beta$ where it dies, sign of its coefficient), largest $\beta$ first. A column
+        still active at the end of the path dies at ``path.betas[-1]``."""
+        alive: dict[int, tuple[float, int]] = {}
+        spans = []
+        for event in self.path.events:
+            if event.kind == "enter":
+                alive[event.column] = (event.beta, event.sign)
+            elif event.column in alive:
+                born, sign = alive.pop(event.column)
+                spans.append((event.column, born, event.beta, sign))
+        spans += [(column, born, float(self.path.betas[-1]), sign) for column, (born, sign) in alive.items()]
+        return sorted(spans, key=lambda span: (-span[1], span[0]))
+
+
+def fit_path(
+    x, y, depth: int = 2, activation: str = "relu", beta_min: float | None = None, method: str = "auto", **options
+) -> FitPath:
+    r"""The exact regularisation path (:func:`~lmirrors.convex.homotopy.exact_path`) of a ``depth``-layer
+    ``activation`` network: the breakpoints where neurons are born and die, and the optimal
+    network at any $\beta \ge$ ``beta_min`` (default $10^{-3}\beta_{\max}$).
+
+    ``method``: ``"library"`` (dense) or ``"matrix_free"``; ``"auto"`` picks as :func:`fit`
+    does. Families solved only in closed form or by column generation have no path here.
+    Raises ``ValueError`` on bad input, :class:`~lmirrors.convex.lasso.SolverError` where the
+    homotopy cannot stay exact (nearly collinear active columns).
+    """
+    x, y = check_data(x, y)
+    architecture = Architecture(depth, activation, **options)
+    family = architecture.family
+    if method == "auto":
+        method = automatic_method(architecture, x)
+    if method not in ("library", "matrix_free") or method not in family.methods:
+        raise ValueError(
+            f"the exact path needs the library written down or matrix-free; {architecture.name} with "
+            f"method={method!r} has neither (its methods: {family.methods})"
+        )
+    if method == "library":
+        library = Library.from_candidates(architecture, x, family.candidates(architecture, np.unique(x)))
+        A, feature_of = library.A, library.features.__getitem__
+    else:
+        library = None
+        A, feature_of = family.dictionary(architecture, x)
+    return FitPath(architecture, x, y, exact_path(A, y, beta_min), library, feature_of)
 
 
 @dataclass(frozen=True)

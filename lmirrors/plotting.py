@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.animation import FuncAnimation
 
-from .fitting import Fit, PlanarFit, fit
+from .fitting import Fit, FitPath, PlanarFit, fit
 from .libraries.library import Library
 from .libraries.planar import distinct_lines
 from .registry import Architecture
@@ -128,6 +128,42 @@ def plot_kink_path(fits: list[Fit], ax: plt.Axes | None = None, top: int = 8) ->
     ax.set_ylabel("slope change at the data point")
     ax.axhline(0, color="grey", lw=0.5)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="kink at", title_fontsize=7)
+    return ax
+
+
+def plot_lifetimes(result: FitPath, ax: plt.Axes | None = None) -> plt.Axes:
+    r"""Where each neuron is born and dies along $\beta$ (log scale): one horizontal segment per
+    stretch on which a library column is active, at the height of its kink (a column with several
+    kinks at its first one; units facing left, $\sigma(t - x)$, slightly higher), red for $z > 0$
+    and blue for $z < 0$; ``▶`` marks the birth of a unit facing right ($\sigma(x - t)$), ``◀``
+    of one facing left, ``|`` a death before the end of the path. Births and deaths are the path's breakpoints
+    (:meth:`~lmirrors.fitting.FitPath.lifetimes`).
+    """
+    ax = ax or plt.subplots(figsize=(6, 3.6))[1]
+    end = float(result.path.betas[-1])
+    shift = 0.015 * float(np.ptp(result.x))  # units facing left sit a little higher
+    for column, born, dies, sign in result.lifetimes():
+        feature = result.feature_of(column)
+        t = feature.breakpoints[0] + (shift if feature.signs[0] < 0 else 0.0)
+        colour = "C3" if sign > 0 else "C0"
+        ax.plot([dies, born], [t, t], color=colour, lw=2.2, solid_capstyle="butt")
+        ax.plot([born], [t], marker=">" if feature.signs[0] > 0 else "<", color=colour, ms=5)
+        if dies > end:
+            ax.plot([dies], [t], marker="|", color=colour, ms=8)
+    for beta in result.breakpoints:
+        ax.axvline(beta, color="grey", lw=0.3, zorder=0)
+    ax.set_xscale("log")
+    ax.set_xlim(end, result.breakpoints[0] * 1.3)
+    ax.set_xlabel("β (log scale; the path runs from right to left)")
+    ax.set_ylabel("kink t of the neuron")
+    for x in np.unique(result.x):
+        ax.axhline(x, color="grey", lw=0.3, ls=":", zorder=0)
+    ax.plot([], [], color="C3", lw=2.2, label="z > 0")
+    ax.plot([], [], color="C0", lw=2.2, label="z < 0")
+    ax.plot([], [], ls="", marker=">", color="grey", label="σ(x − t), born")
+    ax.plot([], [], ls="", marker="<", color="grey", label="σ(t − x), born")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.set_title(f"{result.architecture.name}: {result.breakpoints.size} breakpoints", fontsize=10)
     return ax
 
 

@@ -191,6 +191,16 @@ def _min_norm_families(v: dict) -> tuple[str, str]:
     )
 
 
+def _path(v: dict) -> tuple[str, str]:
+    difference, gap = v["ch1_path_pointwise_difference"], v["ch1_path_max_gap"]
+    ok = difference < 1e-9 and gap < 1e-9 and v["ch1_fig3_path_breakpoints"] > 0
+    return _verdict(ok), (
+        f"the exact homotopy: {v['ch1_fig3_path_breakpoints']} breakpoints on Figure 3 data "
+        f"({v['ch1_noisy_path_breakpoints']} on noisy data); between them the solution is linear in β, and read "
+        f"off the path it equals a fresh solve to {_e(difference)} (duality gap ≤ {_e(gap)})"
+    )
+
+
 def _square_closed_forms(v: dict) -> tuple[str, str]:
     end, interior = v["ch4_end_vs_interior"]
     ok = v["ch4_curve_error"] < 1e-7 and v["ch4_boundary_max_error"] < 1e-7 and v["ch4_min_neighbour_error"] > 0.035
@@ -432,15 +442,19 @@ ITEMS: tuple[Item, ...] = (
         ),
         _min_norm_families,
     ),
-    # PLACEHOLDER glue names: chapter 1's exact solution path is being added.
     Item(
         "path",
         "v4 solution path in β",
         "01_two_layer_ramps",
-        "The regularisation path",
+        "Where each neuron is born and dies along β",
         "the Lasso path is piecewise linear in β with finitely many breakpoints",
-        ("ch1_exact_path_max_error",),
-        pending=True,
+        (
+            "ch1_fig3_path_breakpoints",
+            "ch1_noisy_path_breakpoints",
+            "ch1_path_pointwise_difference",
+            "ch1_path_max_gap",
+        ),
+        _path,
     ),
     Item(
         "square_closed_forms",

@@ -54,6 +54,15 @@ def check_two_layer_ramps(glued: dict) -> None:
     assert glued["ch1_slider_max_reconstruction_error"] < 1e-8
     # 2N = 12 ReLU ramps on 6 points: two vanish on the data, two are the same linear feature
     assert glued["ch1_relu_candidates"] == 12 and glued["ch1_relu_dropped"] == 3
+    # The exact path on Figure 3 data: 10 breakpoints, births minus deaths are the
+    # final neurons, the first-born linear unit (kink at x = 0) dies, the unit at 10 is born twice;
+    # solutions read off the path equal fresh solves and are certified.
+    assert glued["ch1_fig3_path_breakpoints"] == 10
+    assert glued["ch1_fig3_path_births"] - glued["ch1_fig3_path_deaths"] == glued["ch1_fig3_path_final"]
+    assert glued["ch1_fig3_first_kink"] == 0.0 and glued["ch1_fig3_first_dies"] is True
+    assert glued["ch1_fig3_reborn_kinks"] == [10.0]
+    assert glued["ch1_noisy_path_breakpoints"] > 10
+    assert glued["ch1_path_pointwise_difference"] < 1e-9 and glued["ch1_path_max_gap"] < 1e-9
     check_two_layer_min_norms(glued)
 
 
@@ -393,7 +402,7 @@ EXPECTED_VERDICTS = {
     "threshold": "reproduced (our formulation)",
     "min_norm": "reproduced",
     "min_norm_families": "reproduced",
-    "path": "not yet in the book",
+    "path": "reproduced",
     "square_closed_forms": "reproduced",
     "square_generalisation": "reproduced",
     "appendix_f": "reproduced",

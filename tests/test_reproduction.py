@@ -40,10 +40,12 @@ def test_items_point_at_existing_sections_and_glued_names():
 
 
 def test_missing_and_placeholder_values():
-    row = rep.judge(item("path"), {})
-    assert row.verdict == rep.MISSING and "ch1_exact_path_max_error" in row.measured
-    row = rep.judge(item("path"), {"ch1_exact_path_max_error": 1e-12})
+    pending = rep.Item("new", "a result", "01_two_layer_ramps", "Explore", "a claim", ("ch1_new_value",), pending=True)
+    row = rep.judge(pending, {})
+    assert row.verdict == rep.MISSING and "ch1_new_value" in row.measured
+    row = rep.judge(pending, {"ch1_new_value": 1e-12})
     assert row.verdict == rep.UNJUDGED, "a wired placeholder needs its own rule before it gets a verdict"
+    assert rep.judge(item("path"), {}).verdict == rep.MISSING, "a judged item whose values are gone is missing"
 
 
 FIG18 = {"ch2_toy_norms": [["z-shape", 3, 0.75], ["z-shape", 4, 0.75], ["bounce", 4, 4.0]]}
@@ -53,6 +55,13 @@ TWO_LAYER = {
     "ch1_min_adam_excess": 1e-5,
     "ch1_adam_objectives": [1.0] * 9,
     "ch1_min_norm_library_vs_oracle": [[2.0, 2.0]],
+}
+
+PATH = {
+    "ch1_fig3_path_breakpoints": 10,
+    "ch1_noisy_path_breakpoints": 40,
+    "ch1_path_pointwise_difference": 1e-13,
+    "ch1_path_max_gap": 1e-14,
 }
 
 
@@ -69,6 +78,7 @@ TWO_LAYER = {
             rep.REPRODUCED,
         ),
         ("two_layer", TWO_LAYER, {"ch1_max_gap": 1e-3}, rep.REPRODUCED, rep.DIFFERS),
+        ("path", PATH, {"ch1_path_pointwise_difference": 1e-4}, rep.REPRODUCED, rep.DIFFERS),
         ("two_layer", TWO_LAYER, {"ch1_min_adam_excess": -1e-3}, rep.REPRODUCED, rep.DIFFERS),
         ("two_layer", TWO_LAYER, {"ch1_min_norm_library_vs_oracle": [[2.0, 1.9]]}, rep.REPRODUCED, rep.DIFFERS),
     ],

@@ -10,7 +10,8 @@ from helpers import capped_ramps_dense, make_data, noisy, relative
 
 from lmirrors import Architecture
 from lmirrors.convex.dictionary import DenseDictionary
-from lmirrors.convex.lasso import beta_max, duality_gap, lasso_objective, path, solve, solve_support
+from lmirrors.convex.homotopy import path
+from lmirrors.convex.lasso import beta_max, duality_gap, lasso_objective, solve, solve_support
 from lmirrors.convex.working_set import active_set_lasso
 from lmirrors.libraries.capped_ramps import CappedRampDictionary
 from lmirrors.libraries.ramps import two_layer_dictionary

@@ -420,21 +420,6 @@ def _on_support(B: np.ndarray, target: np.ndarray, w: np.ndarray) -> np.ndarray:
     return refined if same_signs and misfit(refined) < misfit(w) else w
 
 
-def path(A, y: np.ndarray, betas, method: str = "auto") -> list[LassoSolution]:
-    """Solutions for each ``beta`` in ``betas`` (any order; 0 gives the minimum-norm solution).
-
-    Solved from the largest ``beta`` down, each warm-started from the previous solution.
-    """
-    betas = [check_beta(b) for b in betas]
-    solutions: list[LassoSolution | None] = [None] * len(betas)
-    previous = None
-    for i in sorted(range(len(betas)), key=lambda i: -betas[i]):
-        solutions[i] = solve(A, y, betas[i], method=method, warm_start=previous)
-        if betas[i] > 0:
-            previous = solutions[i].z
-    return solutions
-
-
 def min_norm_range(A: np.ndarray, y: np.ndarray, Q: np.ndarray, rtol: float = 1e-9) -> tuple[np.ndarray, np.ndarray]:
     r"""Lowest and highest value of $Q_j z + \xi$ over *all* minimum-norm interpolants.
 
