@@ -91,8 +91,12 @@ def train_adam(
         xi = torch.full((restarts,), float(start.xi), dtype=torch.float64)
     began = time.perf_counter()
     history = _adam(
-        [W, B, xi], lambda: batched_objective(W, B, xi, xt, yt, beta, act), steps, lr,
-        desc=f"Adam {depth}-layer {act.name}", progress=progress,
+        [W, B, xi],
+        lambda: batched_objective(W, B, xi, xt, yt, beta, act),
+        steps,
+        lr,
+        desc=f"Adam {depth}-layer {act.name}",
+        progress=progress,
     )
     with torch.no_grad():
         nets = [ParallelNetwork(act, W[r].numpy().copy(), B[r].numpy().copy(), float(xi[r])) for r in range(restarts)]
@@ -102,8 +106,14 @@ def train_adam(
 
 
 def _adam(
-    params: list, objectives, steps: int, lr: float, desc: str, progress: bool,
-    weight_decay: float = 0.0, cosine: bool = True,
+    params: list,
+    objectives,
+    steps: int,
+    lr: float,
+    desc: str,
+    progress: bool,
+    weight_decay: float = 0.0,
+    cosine: bool = True,
 ) -> np.ndarray:
     """Run Adam on the summed ``objectives()`` (one per network of the batch); per step the lowest."""
     params = [p.requires_grad_() for p in params]
@@ -129,7 +139,7 @@ def shared_trunk_start(
     :class:`~lmirrors.networks.parallel.ParallelNetwork` that computes the same function (the
     trunk's weights and biases repeated in every unit).
 
-    Every weight and bias is drawn uniformly from $[-1/\sqrt{	ext{fan-in}}, 1/\sqrt{	ext{fan-in}}]$
+    Every weight and bias is drawn uniformly from $[-1/\sqrt{\text{fan-in}}, 1/\sqrt{\text{fan-in}}]$
     (torch's default for a linear layer: fan-in 1 for the trunk and the wide layer, ``width`` for
     the output); the output bias is 0. ``ramp`` $= (a, b, c)$ then overwrites the trunk and the
     first wide neuron so that they compute $c\,(\operatorname{clip}(x, a, b) - a)$ balanced,
@@ -176,7 +186,7 @@ def train_adam_shared(
     network from each of ``starts`` (built by :func:`shared_trunk_start`), trained together.
 
     The trunk is trained once, so its weights enter the penalty once:
-    $J = 	frac12\|f(X) - y\|^2 + 	fraceta Ligl(\sum_{m trunk}|u|^L + \sum_k |w_k|^L + |v_k|^Ligr)$;
+    $J = \tfrac12\|f(X) - y\|^2 + \tfrac\beta L\bigl(\sum_{\rm trunk}|u|^L + \sum_k |w_k|^L + |v_k|^L\bigr)$;
     ``objective`` and ``restart_objectives`` are this $J$. The returned networks are the
     equivalent parallel networks (trunk repeated in every unit).
     """
@@ -210,8 +220,16 @@ def train_adam_shared(
         return 0.5 * ((f - yt) ** 2).sum(-1) + beta / depth * weights
 
     began = time.perf_counter()
-    history = _adam([U, C, Wk, Bk, V, xi], objectives, steps, lr, desc=f"Adam {depth}-layer shared trunk",
-                    progress=progress, weight_decay=weight_decay, cosine=False)
+    history = _adam(
+        [U, C, Wk, Bk, V, xi],
+        objectives,
+        steps,
+        lr,
+        desc=f"Adam {depth}-layer shared trunk",
+        progress=progress,
+        weight_decay=weight_decay,
+        cosine=False,
+    )
     with torch.no_grad():
         finals = objectives().numpy().copy()
         nets = tuple(

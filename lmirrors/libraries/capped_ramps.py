@@ -137,9 +137,11 @@ def paper_relu_columns(x, depth: int) -> np.ndarray:
     if depth not in (2, 3, 4):
         raise ValueError(f"depth={depth}: the paper's code indexes depths 2, 3 and 4 only")
     x = np.asarray(x, dtype=float).reshape(-1)
-    return np.column_stack([
-        paper_relu_column(x, x, signs, j, k)
-        for k in ((0, 1) if depth == 4 else (0,))
-        for signs in itertools.product((-1.0, 1.0), repeat=depth - 1)
-        for j in itertools.product(range(x.size), repeat=depth - 1)
-    ])
+    return np.column_stack(
+        [
+            paper_relu_column(x, x, signs, j, k)
+            for k in ((0, 1) if depth == 4 else (0,))
+            for signs in itertools.product((-1.0, 1.0), repeat=depth - 1)
+            for j in itertools.product(range(x.size), repeat=depth - 1)
+        ]
+    )
