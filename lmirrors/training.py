@@ -243,3 +243,24 @@ def train_adam_shared(
         )
     best = int(np.argmin(finals))
     return TrainingResult(nets[best], float(finals[best]), finals, history, time.perf_counter() - began, nets)
+
+
+def trained_summary(network: ParallelNetwork, x, y, beta: float, rtol: float = 0.05) -> dict:
+    r"""What a trained network did on data ``(x, y)``: its main kinks inside the data range
+    (:meth:`~lmirrors.networks.parallel.ParallelNetwork.main_kinks` with ``rtol``), the last of
+    them (``"end"``, NaN without kinks), the fit $\tfrac12\|f(X) - y\|^2$, the path norm
+    $\sum_k\prod_l|w^{(k)}_l|$ and the balanced objective fit $+\ \beta\,$path norm, the lowest
+    $J$ of a parallel network computing the same units (never below the Lasso optimum).
+    """
+    x, y = check_data(x, y)
+    where, _ = network.main_kinks(rtol=rtol)
+    inside = where[(where >= x.min()) & (where <= x.max())]
+    fit = network.objective(x, y, 0.0)
+    path_norm = network.path_norm()
+    return {
+        "kinks": inside,
+        "end": float(inside.max()) if inside.size else float("nan"),
+        "fit": fit,
+        "path norm": path_norm,
+        "balanced J": fit + check_beta(beta) * path_norm,
+    }
