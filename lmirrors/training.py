@@ -250,16 +250,21 @@ def trained_summary(network: ParallelNetwork, x, y, beta: float, rtol: float = 0
     (:meth:`~lmirrors.networks.parallel.ParallelNetwork.main_kinks` with ``rtol``), the last of
     them (``"end"``, NaN without kinks), the fit $\tfrac12\|f(X) - y\|^2$, the path norm
     $\sum_k\prod_l|w^{(k)}_l|$ and the balanced objective fit $+\ \beta\,$path norm, the lowest
-    $J$ of a parallel network computing the same units (never below the Lasso optimum).
+    $J$ of a parallel network computing the same units (never below the Lasso optimum), and
+    ``"reaches top"``: the first of 1,000 points spanning the data range $\pm 0.5$ where $f$ is
+    within 0.01 of $\max y$ (NaN if none; where the paper's code reads off its kink).
     """
     x, y = check_data(x, y)
     where, _ = network.main_kinks(rtol=rtol)
     inside = where[(where >= x.min()) & (where <= x.max())]
     fit = network.objective(x, y, 0.0)
     path_norm = network.path_norm()
+    grid = np.linspace(x.min() - 0.5, x.max() + 0.5, 1000)
+    near_top = np.flatnonzero(np.abs(network(grid) - y.max()) < 0.01)
     return {
         "kinks": inside,
         "end": float(inside.max()) if inside.size else float("nan"),
+        "reaches top": float(grid[near_top[0]]) if near_top.size else float("nan"),
         "fit": fit,
         "path norm": path_norm,
         "balanced J": fit + check_beta(beta) * path_norm,

@@ -178,6 +178,9 @@ def check_deep_reflections(glued: dict) -> None:
     # with x1 = -1 the ramp end drifts towards 6 as epochs grow; random starts: counts add up
     assert glued["ch2_fig2_above_bracket"] is True and glued["ch2_fig2_min_norm"] == 0.75
     assert abs(glued["ch2_fig2_left_end"] - 4.0) < 0.25, glued["ch2_fig2_left_end"]
+    # the paper's own reading (where the network first reaches 3): near 4 at x1 = 0, beyond it at x1 = -1
+    left_reach, right_reach = glued["ch2_fig2_reaches_3"]
+    assert abs(left_reach - 4.0) < 0.3 and 4.0 < right_reach <= 6.05, glued["ch2_fig2_reaches_3"]
     assert glued["ch2_fig2_left_path"] > 2 * 0.75 and glued["ch2_fig2_left_ratio"] > 2
     drift = [end for _, end in glued["ch2_fig2_drift"]]
     assert min(np.diff(drift)) > 0 and 4 < drift[0] < drift[-1] <= 6.05, drift
