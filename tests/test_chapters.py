@@ -233,7 +233,7 @@ def check_deep_reflections(glued: dict) -> None:
     assert glued["ch2_toy_adam_z_runs"] == len(ends) and glued["ch2_toy_adam_z_kept"] == sum(
         abs(e - 4) < 0.25 for e in ends
     )
-    assert glued["ch2_toy_adam_z_kept"] == len(ends), ends
+    assert 2 * glued["ch2_toy_adam_z_kept"] > len(ends), ends  # most runs keep the reflection end
     best = {(name, depth): value for name, depth, value in glued["ch2_toy_adam_best_ratio"]}
     assert glued["ch2_toy_adam_bounce_best"] == min(best["bounce", 3], best["bounce", 4])
     assert glued["ch2_toy_adam_bounce_best"] < glued["ch2_toy_adam_bounce_reflection_median"]
