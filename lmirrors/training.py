@@ -89,20 +89,183 @@ def train_adam(
         W *= 1 + jitter * torch.randn(shape, generator=gen, dtype=torch.float64)
         B *= 1 + jitter * torch.randn(B.shape, generator=gen, dtype=torch.float64)
         xi = torch.full((restarts,), float(start.xi), dtype=torch.float64)
-    params = [p.requires_grad_() for p in (W, B, xi)]
-    optimiser = torch.optim.Adam(params, lr=lr)
-    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, steps, eta_min=lr / 100)
-    history = np.empty(steps)
     began = time.perf_counter()
-    for step in tqdm(range(steps), desc=f"Adam {depth}-layer {act.name}", disable=not progress):
-        optimiser.zero_grad()
-        objectives = batched_objective(W, B, xi, xt, yt, beta, act)
-        objectives.sum().backward()
-        optimiser.step()
-        schedule.step()
-        history[step] = float(objectives.detach().min())
+    history = _adam(
+        [W, B, xi],
+        lambda: batched_objective(W, B, xi, xt, yt, beta, act),
+        steps,
+        lr,
+        desc=f"Adam {depth}-layer {act.name}",
+        progress=progress,
+    )
     with torch.no_grad():
         nets = [ParallelNetwork(act, W[r].numpy().copy(), B[r].numpy().copy(), float(xi[r])) for r in range(restarts)]
     finals = np.array([net.objective(x, y, beta) for net in nets])
     best = int(np.argmin(finals))
     return TrainingResult(nets[best], float(finals[best]), finals, history, time.perf_counter() - began, tuple(nets))
+
+
+def _adam(
+    params: list,
+    objectives,
+    steps: int,
+    lr: float,
+    desc: str,
+    progress: bool,
+    weight_decay: float = 0.0,
+    cosine: bool = True,
+) -> np.ndarray:
+    """Run Adam on the summed ``objectives()`` (one per network of the batch); per step the lowest."""
+    params = [p.requires_grad_() for p in params]
+    optimiser = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, steps, eta_min=lr / 100) if cosine else None
+    history = np.empty(steps)
+    for step in tqdm(range(steps), desc=desc, disable=not progress):
+        optimiser.zero_grad()
+        values = objectives()
+        values.sum().backward()
+        optimiser.step()
+        if schedule is not None:
+            schedule.step()
+        history[step] = float(values.detach().min())
+    return history
+
+
+def shared_trunk_start(
+    depth: int, width: int = 100, ramp: tuple[float, float, float] | None = None, seed: int = 0
+) -> ParallelNetwork:
+    r"""A ReLU network whose first $L - 2$ layers are one shared chain of width 1 feeding a wide
+    layer of ``width`` neurons (the architecture of the paper's training code), as the
+    :class:`~lmirrors.networks.parallel.ParallelNetwork` that computes the same function (the
+    trunk's weights and biases repeated in every unit).
+
+    Every weight and bias is drawn uniformly from $[-1/\sqrt{\text{fan-in}}, 1/\sqrt{\text{fan-in}}]$
+    (torch's default for a linear layer: fan-in 1 for the trunk and the wide layer, ``width`` for
+    the output); the output bias is 0. ``ramp`` $= (a, b, c)$ then overwrites the trunk and the
+    first wide neuron so that they compute $c\,(\operatorname{clip}(x, a, b) - a)$ balanced,
+    $\gamma = |c|^{1/L}$: $h_1 = \gamma(b - x)_+$,
+    $h_2 = (\gamma^2 (b - a) - \gamma h_1)_+ = \gamma^2(\operatorname{clip}(x, a, b) - a)$, then
+    identity layers $h_l = \gamma h_{l-1}$ and the output weight $\operatorname{sign}(c)\,\gamma$.
+    The other units keep their random weights, so the start is close to, not exactly, the ramp.
+    """
+    if depth < 3:
+        raise ValueError(f"depth={depth}: a shared trunk needs depth >= 3 (a capped ramp needs two hidden layers)")
+    if width < 1:
+        raise ValueError(f"width={width}: need at least one wide-layer neuron")
+    rng = np.random.default_rng(seed)
+    trunk_w, trunk_b = rng.uniform(-1, 1, depth - 2), rng.uniform(-1, 1, depth - 2)
+    W = np.empty((width, depth))
+    B = np.empty((width, depth - 1))
+    W[:, : depth - 2], B[:, : depth - 2] = trunk_w, trunk_b
+    W[:, depth - 2], B[:, depth - 2] = rng.uniform(-1, 1, width), rng.uniform(-1, 1, width)
+    W[:, depth - 1] = rng.uniform(-1, 1, width) / np.sqrt(width)
+    if ramp is not None:
+        a, b, c = ramp
+        if not a < b or c == 0:
+            raise ValueError(f"ramp={ramp}: need a < b and a nonzero coefficient c")
+        g = abs(c) ** (1 / depth)
+        weights = np.concatenate([[-g, -g], np.full(depth - 3, g)])
+        biases = np.concatenate([[g * b, g**2 * (b - a)], np.zeros(depth - 3)])
+        W[:, : depth - 2], B[:, : depth - 2] = weights[: depth - 2], biases[: depth - 2]
+        W[0, depth - 2], B[0, depth - 2] = weights[-1], biases[-1]
+        W[0, depth - 1] = np.sign(c) * g
+    return ParallelNetwork(get_activation("relu"), W, B, 0.0)
+
+
+def train_adam_shared(
+    x,
+    y,
+    starts: list[ParallelNetwork],
+    beta: float,
+    steps: int = 1000,
+    lr: float = 5e-3,
+    weight_decay: float = 1e-4,
+    progress: bool = True,
+) -> TrainingResult:
+    r"""Adam (constant rate, ``weight_decay`` added to every gradient) on a shared-trunk ReLU
+    network from each of ``starts`` (built by :func:`shared_trunk_start`), trained together.
+
+    The trunk is trained once, so its weights enter the penalty once:
+    $J = \tfrac12\|f(X) - y\|^2 + \tfrac\beta L\bigl(\sum_{\rm trunk}|u|^L + \sum_k |w_k|^L + |v_k|^L\bigr)$;
+    ``objective`` and ``restart_objectives`` are this $J$. The returned networks are the
+    equivalent parallel networks (trunk repeated in every unit).
+    """
+    x, y = check_data(x, y)
+    beta = check_beta(beta)
+    if not starts:
+        raise ValueError("starts is empty: pass at least one network from shared_trunk_start")
+    depth, width = starts[0].depth, starts[0].width
+    for net in starts:
+        if net.W.shape != (width, depth) or net.activation.name != "relu" or depth < 3:
+            raise ValueError("starts must be ReLU networks of one shape, depth >= 3, from shared_trunk_start")
+        if np.ptp(net.W[:, : depth - 2], axis=0).max() > 0 or np.ptp(net.B[:, : depth - 2], axis=0).max() > 0:
+            raise ValueError("a start's units do not share their first L - 2 layers; build it with shared_trunk_start")
+    torch.set_num_threads(1)
+    xt = torch.as_tensor(x, dtype=torch.float64)
+    yt = torch.as_tensor(y, dtype=torch.float64)
+
+    def stack(values) -> torch.Tensor:
+        return torch.as_tensor(np.stack(values), dtype=torch.float64)
+
+    U, C = stack([n.W[0, : depth - 2] for n in starts]), stack([n.B[0, : depth - 2] for n in starts])
+    Wk, Bk = stack([n.W[:, depth - 2] for n in starts]), stack([n.B[:, depth - 2] for n in starts])
+    V, xi = stack([n.W[:, depth - 1] for n in starts]), stack([n.xi for n in starts])
+
+    def objectives() -> torch.Tensor:
+        h = xt.expand(len(starts), xt.numel())
+        for layer in range(depth - 2):
+            h = torch.relu(U[:, layer, None] * h + C[:, layer, None])
+        f = xi[:, None] + (V[..., None] * torch.relu(Wk[..., None] * h[:, None, :] + Bk[..., None])).sum(dim=1)
+        weights = (U.abs() ** depth).sum(-1) + (Wk.abs() ** depth).sum(-1) + (V.abs() ** depth).sum(-1)
+        return 0.5 * ((f - yt) ** 2).sum(-1) + beta / depth * weights
+
+    began = time.perf_counter()
+    history = _adam(
+        [U, C, Wk, Bk, V, xi],
+        objectives,
+        steps,
+        lr,
+        desc=f"Adam {depth}-layer shared trunk",
+        progress=progress,
+        weight_decay=weight_decay,
+        cosine=False,
+    )
+    with torch.no_grad():
+        finals = objectives().numpy().copy()
+        nets = tuple(
+            ParallelNetwork(
+                starts[0].activation,
+                np.column_stack([np.tile(U[r].numpy(), (width, 1)), Wk[r].numpy(), V[r].numpy()]),
+                np.column_stack([np.tile(C[r].numpy(), (width, 1)), Bk[r].numpy()]),
+                float(xi[r]),
+            )
+            for r in range(len(starts))
+        )
+    best = int(np.argmin(finals))
+    return TrainingResult(nets[best], float(finals[best]), finals, history, time.perf_counter() - began, nets)
+
+
+def trained_summary(network: ParallelNetwork, x, y, beta: float, rtol: float = 0.05) -> dict:
+    r"""What a trained network did on data ``(x, y)``: its main kinks inside the data range
+    (:meth:`~lmirrors.networks.parallel.ParallelNetwork.main_kinks` with ``rtol``), the last of
+    them (``"end"``, NaN without kinks), the fit $\tfrac12\|f(X) - y\|^2$, the path norm
+    $\sum_k\prod_l|w^{(k)}_l|$ and the balanced objective fit $+\ \beta\,$path norm, the lowest
+    $J$ of a parallel network computing the same units (never below the Lasso optimum), and
+    ``"reaches top"``: the first of 1,000 points spanning the data range $\pm 0.5$ where $f$ is
+    within 0.01 of $\max y$ (NaN if none; where the paper's code reads off its kink).
+    """
+    x, y = check_data(x, y)
+    where, _ = network.main_kinks(rtol=rtol)
+    inside = where[(where >= x.min()) & (where <= x.max())]
+    fit = network.objective(x, y, 0.0)
+    path_norm = network.path_norm()
+    grid = np.linspace(x.min() - 0.5, x.max() + 0.5, 1000)
+    near_top = np.flatnonzero(np.abs(network(grid) - y.max()) < 0.01)
+    return {
+        "kinks": inside,
+        "end": float(inside.max()) if inside.size else float("nan"),
+        "reaches top": float(grid[near_top[0]]) if near_top.size else float("nan"),
+        "fit": fit,
+        "path norm": path_norm,
+        "balanced J": fit + check_beta(beta) * path_norm,
+    }

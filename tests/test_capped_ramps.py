@@ -90,3 +90,21 @@ def test_capped_ramp_products_equal_the_dense_matrix():
     np.testing.assert_allclose(D.columns(cols), A[:, cols], atol=1e-12 * scale)
     i, j = np.triu_indices(D.points.size, 1)
     np.testing.assert_array_equal(np.column_stack(D.pair(np.arange(i.size))), np.column_stack([i, j]))
+
+
+@pytest.mark.parametrize("depth", [2, 3, 4])
+def test_paper_dictionary_has_the_same_minimum_norm(depth):
+    """The paper's published (s, j, k) dictionary and the capped ramps give the same minimum norm."""
+    from lmirrors import fit
+    from lmirrors.convex.lasso import min_norm
+    from lmirrors.libraries.capped_ramps import paper_relu_column, paper_relu_columns
+
+    rng = np.random.default_rng(depth)
+    for _ in range(3):
+        x, y = np.sort(rng.uniform(0, 5, 5)), rng.normal(size=5)
+        ours = fit(x, y, depth=depth, beta=0).solution.objective
+        assert abs(min_norm(paper_relu_columns(x, depth), y).objective - ours) < 1e-7 * max(1.0, ours)
+    # k = 1: the first breakpoint is the reflection 2 x_{j2} - x_{j1}
+    x = np.array([0.0, 2, 6, 7])
+    t = np.linspace(-1, 8, 19)
+    assert np.allclose(paper_relu_column(x, t, (1, 1, 1), (0, 1, 0), 1), np.maximum(t - 4, 0))

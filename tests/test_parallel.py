@@ -97,3 +97,16 @@ def test_main_kinks_leave_out_small_slope_changes():
     where, changes = net.main_kinks(rtol=0.05)
     np.testing.assert_allclose(where, [-0.5, 2.0])
     np.testing.assert_allclose(changes, [6.0, 0.5], rtol=1e-12)
+
+
+def test_a_far_kink_does_not_merge_the_others():
+    """Trained networks can have a unit whose kink is far away; the nearby kinks stay distinct."""
+    from lmirrors.activations import get_activation
+
+    relu = get_activation("relu")
+    W = np.array([[1.0, 1.0], [1.0, -1.0], [1e-13, 1.0]])
+    B = np.array([[-2.0], [-4.0], [4.0]])  # kinks at 2, 4 and -4e13
+    net = ParallelNetwork(relu, W, B, 0.0)
+    where = net.breakpoints()
+    assert where.size == 3 and where[0] < -1e13 and np.allclose(where[1:], [2.0, 4.0])
+    assert np.allclose(net.main_kinks()[0], [2.0, 4.0])

@@ -48,7 +48,7 @@ def test_missing_and_placeholder_values():
     assert rep.judge(item("path"), {}).verdict == rep.MISSING, "a judged item whose values are gone is missing"
 
 
-FIG18 = {"ch2_toy_norms": [["z-shape", 3, 0.75], ["z-shape", 4, 0.75], ["bounce", 4, 4.0]]}
+FIG18 = {"ch2_toy_paper_norms": [["z-shape", 3, 0.75], ["z-shape", 4, 0.75], ["bounce", 4, 4.0]]}
 TWO_LAYER = {
     "ch1_max_gap": 1e-14,
     "ch1_reconstruction_error": 1e-16,
@@ -57,6 +57,19 @@ TWO_LAYER = {
     "ch1_min_norm_library_vs_oracle": [[2.0, 2.0]],
 }
 
+FIG2 = {
+    "ch2_fig2_reaches_3": [4.09, 4.44],
+    "ch2_fig2_above_bracket": True,
+    "ch2_fig2_left_ratio": 4.8,
+    "ch2_fig2_drift_first": 4.1,
+    "ch2_fig2_drift_epochs_first": 1000,
+    "ch2_fig2_drift_last": 4.4,
+    "ch2_fig2_drift_epochs_last": 3000,
+    "ch2_fig2_random_near_reflection": 0,
+    "ch2_fig2_random_near_6": 0,
+    "ch2_fig2_random_dead": 2,
+    "ch2_fig2_random_n": 4,
+}
 PATH = {
     "ch1_fig3_path_breakpoints": 10,
     "ch1_noisy_path_breakpoints": 40,
@@ -73,11 +86,13 @@ PATH = {
         (
             "figs_18_19",
             FIG18,
-            {"ch2_toy_norms": [["z-shape", 3, 1.5], ["z-shape", 4, 1.5], ["bounce", 4, 8.0]]},
+            {"ch2_toy_paper_norms": [["z-shape", 3, 1.5], ["z-shape", 4, 1.5], ["bounce", 4, 8.0]]},
             rep.DIFFERS,
             rep.REPRODUCED,
         ),
         ("two_layer", TWO_LAYER, {"ch1_max_gap": 1e-3}, rep.REPRODUCED, rep.DIFFERS),
+        ("fig2_paper_start", FIG2, {"ch2_fig2_reaches_3": [5.0, 5.09]}, rep.REPRODUCED, rep.DIFFERS),
+        ("fig2_random", FIG2, {"ch2_fig2_random_near_reflection": 3}, rep.DIFFERS, rep.REPRODUCED),
         ("path", PATH, {"ch1_path_pointwise_difference": 1e-4}, rep.REPRODUCED, rep.DIFFERS),
         ("two_layer", TWO_LAYER, {"ch1_min_adam_excess": -1e-3}, rep.REPRODUCED, rep.DIFFERS),
         ("two_layer", TWO_LAYER, {"ch1_min_norm_library_vs_oracle": [[2.0, 1.9]]}, rep.REPRODUCED, rep.DIFFERS),

@@ -164,3 +164,38 @@ def test_sign_activation_cannot_be_trained():
 def test_bad_input(x, y, beta, match):
     with pytest.raises(ValueError, match=match):
         train_adam(x, y, beta=beta, steps=2, restarts=1, progress=False)
+
+
+@pytest.mark.parametrize("depth", [3, 4, 5])
+def test_shared_trunk_start_computes_the_capped_ramp(depth):
+    from lmirrors.training import shared_trunk_start
+
+    net = shared_trunk_start(depth, width=5, ramp=(2.0, 4.0, -1.5), seed=3)
+    # the trunk is shared by every unit
+    assert np.ptp(net.W[:, : depth - 2], axis=0).max() == 0 and np.ptp(net.B[:, : depth - 2], axis=0).max() == 0
+    net.W[1:, -1] = 0.0  # silence the random neurons: the first one alone is the ramp
+    t = np.linspace(-1, 7, 33)
+    assert np.allclose(net(t), -1.5 * (np.clip(t, 2, 4) - 2), atol=1e-12)
+    assert abs(net.path_norm() - 1.5) < 1e-12  # balanced: product of the weights is the coefficient
+    with pytest.raises(ValueError, match="depth >= 3"):
+        shared_trunk_start(2)
+
+
+def test_train_adam_shared_reports_its_objective_and_never_beats_the_lasso():
+    from lmirrors.training import shared_trunk_start, train_adam_shared, trained_summary
+
+    x, y, beta = np.array([0.0, 2, 6, 7]), np.array([0.0, 0, 3, 3]), 0.05
+    starts = [shared_trunk_start(4, 10, ramp=(2, 4, 1.5), seed=0), shared_trunk_start(4, 10, seed=1)]
+    run = train_adam_shared(x, y, starts, beta, steps=300, progress=False)
+    optimum = fit(x, y, depth=4, beta=beta).solution.objective
+    for net, objective in zip(run.networks, run.restart_objectives, strict=True):
+        # the shared penalty counts the trunk once; the parallel twin counts it in every unit
+        shared = beta / 4 * (np.sum(net.W[0, :2] ** 4) + np.sum(net.W[:, 2:] ** 4))
+        assert abs(objective - (net.objective(x, y, 0.0) + shared)) < 1e-9
+        summary = trained_summary(net, x, y, beta)
+        assert summary["balanced J"] >= optimum - 1e-9
+    assert run.objective == run.restart_objectives.min()
+    bad = shared_trunk_start(4, 10, seed=2)
+    bad.W[1, 0] += 1.0
+    with pytest.raises(ValueError, match="share"):
+        train_adam_shared(x, y, [bad], beta, steps=1, progress=False)

@@ -145,3 +145,43 @@ def capped_ramp_features(x, depth: int, activation: Activation):
 def _capped_ramp_of_column(points, starts, depth: int, activation: Activation, k: int) -> Feature:
     i, j = _pair(starts, k)
     return capped_ramp(points[i], points[j], depth, activation)
+
+
+def paper_relu_column(x, t, signs, j, k: int = 0) -> np.ndarray:
+    r"""One column of the paper's published deep ReLU dictionary, evaluated at the points ``t``.
+
+    On sorted or unsorted data ``x``, with layer signs $s \in \{\pm1\}^{L-1}$, 0-based indices
+    $j$ into ``x`` and $k \in \{0, 1\}$: $g_1(t) = t$,
+    $g_{l+1}(t) = (s_l\,(g_l(t) - g_l(a_l)))_+$, $a_l = x_{j_l}$, except
+    $a_1 = 2x_{j_2} - x_{j_1}$ (a reflection breakpoint) when $k = 1$; the column is $g_L$.
+    """
+    x = np.asarray(x, dtype=float).reshape(-1)
+    g = np.concatenate([x, np.asarray(t, dtype=float).reshape(-1)])
+    if len(signs) != len(j) or k not in (0, 1) or (k and len(j) < 2):
+        raise ValueError(f"signs {signs}, indices {j}, k={k}: need one sign and one index per layer, k in (0, 1)")
+    for layer, s in enumerate(signs):
+        # g_l(a_l): a_1 itself on the first layer (g_1 is the identity), else g_l at the data point x_{j_l}
+        pivot = (2 * x[j[1]] - x[j[0]] if k else x[j[0]]) if layer == 0 else g[j[layer]]
+        g = np.maximum(s * (g - pivot), 0.0)
+    return g[x.size :]
+
+
+def paper_relu_columns(x, depth: int) -> np.ndarray:
+    r"""The paper's published deep ReLU dictionary on the data for $L = 2, 3, 4$: the
+    :func:`paper_relu_column` of every $s \in \{\pm1\}^{L-1}$, $j \in \{0, \dots, N-1\}^{L-1}$
+    and, at $L = 4$ only, $k \in \{0, 1\}$: $2^{L-1}N^{L-1}$ columns (twice that at $L = 4$),
+    duplicates kept.
+    """
+    import itertools
+
+    if depth not in (2, 3, 4):
+        raise ValueError(f"depth={depth}: the paper's code indexes depths 2, 3 and 4 only")
+    x = np.asarray(x, dtype=float).reshape(-1)
+    return np.column_stack(
+        [
+            paper_relu_column(x, x, signs, j, k)
+            for k in ((0, 1) if depth == 4 else (0,))
+            for signs in itertools.product((-1.0, 1.0), repeat=depth - 1)
+            for j in itertools.product(range(x.size), repeat=depth - 1)
+        ]
+    )

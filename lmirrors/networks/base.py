@@ -122,11 +122,13 @@ class Network(ABC):
 
 
 def distinct_points(values) -> np.ndarray:
-    """Sorted values with round-off twins merged (closer than $10^{-10}$ of their magnitude)."""
+    """Sorted values with round-off twins merged: neighbours closer than $10^{-10}$ of their own
+    magnitude, or of the median magnitude near zero (one far-away value does not merge the rest)."""
     t = np.unique(np.asarray(values, dtype=float))
     if t.size < 2:
         return t
-    keep = np.concatenate([[True], np.diff(t) > 1e-10 * float(np.abs(t).max())])
+    scale = np.maximum(np.maximum(np.abs(t[:-1]), np.abs(t[1:])), float(np.median(np.abs(t))))
+    keep = np.concatenate([[True], np.diff(t) > 1e-10 * scale])
     return t[keep]
 
 

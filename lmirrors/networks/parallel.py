@@ -55,6 +55,12 @@ class ParallelNetwork(Network):
         r"""$\tfrac{\beta}{L}\sum |w|^L$ over all non-bias weights."""
         return float(beta / self.depth * np.sum(np.abs(self.W) ** self.depth))
 
+    def path_norm(self) -> float:
+        r"""$\sum_k \prod_l |w^{(k)}_l|$: the least $\text{penalty}/\beta$ over rescalings of the units
+        (AM-GM, equal at balanced layers), so $\tfrac12\|f(X) - y\|^2 + \beta\,$``path_norm()`` is
+        the lowest $J$ of a network computing these units, never below the Lasso optimum."""
+        return float(np.sum(np.prod(np.abs(self.W), axis=1)))
+
     def breakpoints(self) -> np.ndarray:
         r"""Every kink of every unit, exactly: where a pre-activation $w_l h_{l-1} + b_l$ crosses
         zero (found layer by layer on the piecewise-linear $h_{l-1}$) and the unit's slope changes."""
