@@ -49,6 +49,7 @@ _EXPORTS = {
 _SUBMODULES = {
     "activations",
     "cli",
+    "comparison",
     "closed_forms",
     "convex",
     "datasets",

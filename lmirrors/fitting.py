@@ -17,7 +17,7 @@ import numpy as np
 from .convex import column_generation
 from .convex.cones import cone_group_lasso
 from .convex.dictionary import BlockDictionary, DenseDictionary
-from .convex.lasso import LassoSolution, solve
+from .convex.lasso import LassoSolution, beta_max, solve
 from .libraries.additive import AdditiveLibrary
 from .libraries.library import LazyFeatures, Library
 from .libraries.planar import CirclePricing, PlanarArchitecture
@@ -368,6 +368,18 @@ def fit_additive(
         for part_library, z in zip(library.libraries, parts, strict=True)
     ]
     return AdditiveFit(X, y, beta, library, solution, AdditiveNetwork(networks, solution.xi))
+
+
+def additive_beta_max(X, y, depth: int = 2, activation: str = "relu", **options) -> float:
+    r"""$\beta_{\max} = \max_j \|A_j^\top (y - \bar y)\|_\infty$ over the per-feature libraries: the
+    smallest $\beta$ at which :func:`fit_additive` returns the constant $\bar y$ (a scale for a grid of $\beta$)."""
+    X, y = _check_table(X, y)
+    architecture = Architecture(depth, activation, **options)
+    varying = [column for column in X.T if np.ptp(column) > 0]
+    if not varying:
+        return 0.0
+    blocks = BlockDictionary([architecture.dictionary(column)[0] for column in varying])
+    return beta_max(blocks, y)
 
 
 def _check_table(X, y) -> tuple[np.ndarray, np.ndarray]:

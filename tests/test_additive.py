@@ -133,3 +133,37 @@ def test_bad_input():
         fit_additive(X, y, beta=0, method="matrix_free")
     with pytest.raises(ValueError, match="output bias 0"):
         type(fit_additive(X, y).network)([lmirrors.fit(X[:, 0], y).network], 0.0)
+
+
+def test_beta_max_is_where_the_network_vanishes():
+    from lmirrors.fitting import additive_beta_max
+
+    X, y = table()
+    top = additive_beta_max(X, y)
+    assert fit_additive(X, y, beta=1.001 * top).network.width == 0
+    assert fit_additive(X, y, beta=0.999 * top).network.width >= 1
+
+
+def test_adam_on_the_additive_objective_stays_above_the_certified_optimum():
+    from lmirrors.training import train_adam_additive
+
+    X, y = table(n=40)
+    beta = 0.05
+    optimum = fit_additive(X, y, beta=beta).solution.objective
+    result = train_adam_additive(X, y, beta=beta, width=8, restarts=2, steps=400, progress=False)
+    assert result.objective == pytest.approx(result.network.objective(X, y, beta))
+    assert result.objective >= optimum * (1 - 1e-9)
+    assert result.objective < 1.5 * optimum  # and it does train
+    assert [part.width for part in result.network.networks] == [8, 8, 8]
+
+
+def test_score_regressors_times_and_scores_on_the_held_out_rows():
+    from sklearn.linear_model import LinearRegression
+
+    from lmirrors.comparison import score_regressors
+
+    X, y = table(n=60)
+    scored = score_regressors({"linear": LinearRegression()}, X[:40], y[:40], X[40:], y[40:])
+    reference = LinearRegression().fit(X[:40], y[:40]).predict(X[40:])
+    assert scored["linear"].test_rmse == pytest.approx(np.sqrt(np.mean((reference - y[40:]) ** 2)))
+    assert scored["linear"].seconds > 0

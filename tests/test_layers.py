@@ -29,6 +29,7 @@ LAYERS = [
         "widgets",
         "datasets",
         "forecasting",
+        "comparison",
         "__main__",
     },
 ]
