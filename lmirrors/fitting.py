@@ -208,6 +208,13 @@ def _column_generation(architecture: Architecture, x, y, beta):
     return library, result.solution
 
 
+def certificate(residual: np.ndarray, columns: np.ndarray, beta: float) -> float:
+    r"""$\max_j |a_j^\top (r - \bar r)| / \beta$ for the columns $a_j$ and a residual $r$: the dual
+    constraint of the Lasso on those columns, at most 1 at an optimum that no column can improve."""
+    centred = np.asarray(residual, dtype=float) - np.mean(residual)
+    return float(np.abs(np.asarray(columns).T @ centred).max(initial=0.0) / beta)
+
+
 @dataclass(frozen=True)
 class PlanarFit(Fit):
     """A :class:`Fit` on 2-D data: ``x`` holds the points (shape (n, 2)), ``network`` is a
@@ -220,8 +227,7 @@ class PlanarFit(Fit):
     def certificate(self, columns: np.ndarray) -> float:
         r"""$\max_j |a_j^\top r| / \beta$ over ``columns`` (e.g. :func:`~lmirrors.libraries.planar.random_units`),
         $r$ the centred residual: at most 1 when no unit among them could lower the objective."""
-        residual = self.y - self.solution.xi - self.library.A @ self.solution.z
-        return float(np.abs(columns.T @ (residual - residual.mean())).max() / self.beta)
+        return certificate(self.y - self.solution.xi - self.library.A @ self.solution.z, columns, self.beta)
 
 
 def fit_planar(X, y, beta: float = 1e-3, activation: str = "relu", norm: str = "l1") -> PlanarFit:
@@ -300,6 +306,11 @@ class AdditiveFit:
         if self.beta == 0:
             return self.network.penalty(1.0)
         return self.network.objective(self.X, self.y, self.beta)
+
+    def certificate(self, columns: np.ndarray) -> float:
+        r"""$\max_j |a_j^\top r| / \beta$ over ``columns`` (e.g. :func:`~lmirrors.libraries.additive.random_units`),
+        $r$ the centred residual: at most 1 when no unit among them could lower the objective."""
+        return certificate(self.y - self.predict(self.X), columns, self.beta)
 
     def summary(self) -> str:
         return (

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..activations import Activation
 from .library import Library
 
 
@@ -72,3 +73,17 @@ class AdditiveLibrary:
             f"additive {self.architecture.name} library on {d} feature(s): {self.n_candidates:,} candidate "
             f"features, {self.size:,} columns {how}"
         )
+
+
+def random_units(X, activation: Activation, count: int = 100_000, seed: int = 0) -> np.ndarray:
+    r"""Columns $\sigma(s\,(X_{:,j} - t))$ of ``count`` random normalised two-layer units, each reading
+    one feature $j$ (uniform), with direction $s = \pm1$ and kink $t$ uniform on the feature's range
+    enlarged by its size on both sides (kinks anywhere, not only at the data): an oracle
+    independent of the libraries."""
+    X = np.asarray(X, dtype=float)
+    rng = np.random.default_rng(seed)
+    feature = rng.integers(0, X.shape[1], count)
+    lo, hi = X.min(axis=0)[feature], X.max(axis=0)[feature]
+    kinks = rng.uniform(lo - (hi - lo), hi + (hi - lo))
+    signs = rng.choice([-1.0, 1.0], count)
+    return activation(signs * (X[:, feature] - kinks))
