@@ -200,6 +200,17 @@ def linear_ar(X: np.ndarray, y: np.ndarray) -> Predictor:
     return lambda new_X: coef[0] + np.asarray(new_X, dtype=float) @ coef[1:]
 
 
+def first_columns(trainer: Trainer, p: int) -> Trainer:
+    """``trainer`` on the first ``p`` columns of a table of lags, so models with fewer lags can be
+    evaluated on the same rows as those with more."""
+
+    def train(X: np.ndarray, y: np.ndarray) -> Predictor:
+        predict = trainer(np.asarray(X)[:, :p], y)
+        return lambda new_X: predict(np.asarray(new_X)[:, :p])
+
+    return train
+
+
 def compared(a: float, b: float) -> str:
     r"""How error ``a`` compares with error ``b``: ``"12.3 % lower than"`` or ``"4.0 % higher than"``
     ($100\,|a/b - 1|$ per cent)."""

@@ -172,3 +172,15 @@ def test_one_lag_table_selects_as_the_pairs_do():
     np.testing.assert_allclose(
         predict(x[30:35, None]), fc.convex_trainer(arch, pairs.beta)(x[:30], y[:30])(x[30:35]), atol=1e-7
     )
+
+
+def test_first_columns_fits_once_on_the_first_lags():
+    calls = []
+
+    def trainer(X, y):
+        calls.append(X.shape)
+        return lambda new: new.sum(axis=1)
+
+    predict = fc.first_columns(trainer, 2)(np.ones((5, 4)), np.zeros(5))
+    np.testing.assert_array_equal(predict(np.arange(8.0).reshape(2, 4)), [1.0, 9.0])
+    assert calls == [(5, 2)]
