@@ -300,7 +300,7 @@ def plot_shapes(model, X, ncols: int = 4, n: int = 100, size: float = 2.3) -> pl
     nrows = -(-len(curves) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, 0.8 * size * nrows), sharey=True, squeeze=False)
     for ax, (grid, curve), name, column in zip(axes.flat, curves, names, X.T, strict=False):
-        ax.plot(grid, curve, color=NETWORK_COLOURS[0])
+        ax.plot(grid, curve, color=NETWORK_COLOURS[0], label="network")
         ax.plot(column, np.zeros_like(column), "|", color="black", alpha=0.3, transform=ax.get_xaxis_transform())
         ax.set_title(str(name))
     for ax in axes.flat[len(curves) :]:
