@@ -57,7 +57,7 @@ PROBLEMS = {
     "3-layer relu": (3, "relu", [100, 500, 2_000], [30]),
     "3-layer abs": (3, "abs", [100, 300, 1_000], [20]),
     "3-layer sign": (3, "sign", [100, 1_000, 10_000, 100_000], [30]),
-    "additive relu": (2, "relu", [1_000, 10_000, 100_000], [100]),
+    "additive relu": (2, "relu", [1_000, 10_000, 100_000], [40]),
 }
 FEATURES = {"additive relu": 20}
 """Problems whose data are a table of this many columns (the network is additive over them)."""
