@@ -374,11 +374,13 @@ def fit_additive(
         solution = LassoSolution(
             np.concatenate(parts), full.xi, beta, full.objective, full.gap, f"{full.method} (matrix-free)"
         )
+    # each block rebuilt alone; a constant it carries (step units on levels 0/1) joins the shared bias
     networks = [
         family.reconstruct(part_library, replace(solution, z=z, xi=0.0))
         for part_library, z in zip(library.libraries, parts, strict=True)
     ]
-    return AdditiveFit(X, y, beta, library, solution, AdditiveNetwork(networks, solution.xi))
+    xi = solution.xi + sum(network.xi for network in networks)
+    return AdditiveFit(X, y, beta, library, solution, AdditiveNetwork([replace(n, xi=0.0) for n in networks], xi))
 
 
 def additive_beta_max(X, y, depth: int = 2, activation: str = "relu", **options) -> float:

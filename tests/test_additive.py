@@ -83,17 +83,35 @@ def test_a_cut_down_library_is_caught():
     assert np.abs(oracle.T @ (residual - residual.mean())).max() > beta * 1.01
 
 
-@pytest.mark.parametrize(("depth", "activation"), [(2, "relu"), (3, "relu"), (3, "abs"), (2, "symmetrized_relu")])
-def test_rebuilt_network_attains_the_certified_optimum(depth, activation):
+@pytest.mark.parametrize(
+    ("depth", "activation", "options"),
+    [
+        (2, "relu", {}),
+        (3, "relu", {}),
+        (3, "abs", {}),
+        (2, "symmetrized_relu", {}),
+        (2, "threshold", {}),
+        (3, "sign", {"m1": 2}),
+    ],
+    ids=str,
+)
+def test_rebuilt_network_attains_the_certified_optimum(depth, activation, options):
     X, y = table(n=20)
     beta = 0.05
-    result = fit_additive(X, y, depth=depth, activation=activation, beta=beta)
+    result = fit_additive(X, y, depth=depth, activation=activation, beta=beta, **options)
     assert result.solution.relative_gap < 1e-8
     assert result.network_objective == pytest.approx(result.solution.objective, rel=1e-9)
     shapes = result.network.shapes(X)
     assert shapes.shape == (3, 20)
     np.testing.assert_allclose(result.predict(X), result.network.xi + shapes.sum(axis=0))
     assert result.network.width == result.solution.support.size
+
+
+def test_minimum_norm_additive_network_interpolates():
+    X, y = table(n=12)
+    result = fit_additive(X, y, beta=0)
+    np.testing.assert_allclose(result.predict(X), y, atol=1e-9)
+    assert result.network_objective == pytest.approx(result.solution.objective, rel=1e-9)
 
 
 def test_dense_and_matrix_free_agree_and_one_feature_is_fit():
