@@ -46,8 +46,8 @@ class MirrorRegressor(RegressorMixin, BaseEstimator):
         The reconstructed network, ``fit_.network``.
     n_features_in_ : int
         Number of columns of ``X``.
-    feature_names_in_ : ndarray of str
-        Column names, when ``X`` was a table with string column names (e.g. a pandas DataFrame).
+    feature_names_in_ : numpy.ndarray
+        Column names (strings), when ``X`` was a table with string column names (e.g. a pandas DataFrame).
     """
 
     def __init__(self, depth: int = 2, activation: str = "relu", beta: float = 1e-3, options: dict | None = None):
@@ -85,7 +85,7 @@ class MirrorRegressor(RegressorMixin, BaseEstimator):
 
     @property
     def shape_networks_(self) -> list[Network]:
-        r"""One 1-D network per feature: the parts $g_j$ of the additive network (for one feature,
+        r"""The 1-D networks, one per feature, whose sum is the additive network (for one feature,
         the network itself). Shape plots and partial dependence are these, up to constants."""
         network = self.network_
         return network.networks if isinstance(network, AdditiveNetwork) else [network]

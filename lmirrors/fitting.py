@@ -280,8 +280,8 @@ def fit_planar_library(library: Library, y, beta: float) -> PlanarFit:
 class AdditiveFit:
     r"""A certified global optimum of an additive network (one 1-D network per column of ``X``).
 
-    ``solution`` is the stacked Lasso's (coefficients over :attr:`AdditiveLibrary.A
-    <lmirrors.libraries.additive.AdditiveLibrary>` as written down) and ``network`` the
+    ``solution`` is the stacked Lasso's (coefficients over the columns written down in the
+    :class:`~lmirrors.libraries.additive.AdditiveLibrary`) and ``network`` the
     :class:`~lmirrors.networks.additive.AdditiveNetwork` rebuilt from it.
     """
 
