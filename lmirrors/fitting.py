@@ -188,12 +188,15 @@ def _matrix_free(architecture: Architecture, x, y, beta):
 
 def _written_down(architecture: Architecture, x, dictionary, feature_of, z: np.ndarray) -> tuple[Library, np.ndarray]:
     """The library of the columns of a matrix-free solution ``z`` (``complete=False``) and their coefficients."""
-    support = np.flatnonzero(z)
-    columns = np.empty((x.size, support.size))  # no columns at all when beta >= beta_max
-    for k, c in enumerate(support):
-        columns[:, k] = dictionary.matvec_columns(np.array([c]), np.ones(1))
+    support = np.flatnonzero(z)  # no columns at all when beta >= beta_max
     library = Library(
-        architecture, x, LazyFeatures(support, feature_of), columns, dictionary.shape[1], False, "solved matrix-free"
+        architecture,
+        x,
+        LazyFeatures(support, feature_of),
+        dictionary.columns(support),
+        dictionary.shape[1],
+        False,
+        "solved matrix-free",
     )
     return library, z[support]
 

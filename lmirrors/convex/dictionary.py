@@ -97,6 +97,13 @@ class Dictionary:
         """$A^\\top r$ for all columns (memory $O(M)$)."""
         return self.correlations(r, np.arange(self.shape[1]))
 
+    def columns(self, cols: np.ndarray) -> np.ndarray:
+        """The explicit columns $A_{:,\\text{cols}}$ (an $N \\times |\\text{cols}|$ matrix)."""
+        out = np.empty((self.shape[0], np.size(cols)))
+        for k, c in enumerate(np.asarray(cols, dtype=np.int64)):
+            out[:, k] = self.matvec_columns(np.array([c]), np.ones(1))
+        return out
+
 
 class DenseDictionary(Dictionary):
     """An explicit matrix; pricing runs over column blocks so $A_c$ is never formed."""
@@ -119,6 +126,9 @@ class DenseDictionary(Dictionary):
 
     def rmatvec(self, r):
         return self.A.T @ r
+
+    def columns(self, cols):
+        return self.A[:, cols]
 
     def gram(self, cols):
         As = self.A[:, cols]
@@ -189,6 +199,12 @@ class RampDictionary(Dictionary):
         return np.asarray((self.Wt @ ramps.T).T) + self.offsets
 
     # ----- Dictionary interface -----
+    def columns(self, cols):
+        Ws = self.W[:, cols]
+        used = np.unique(Ws.indices)
+        ramps = np.maximum(self.x[:, None] - self.centre - self.kinks[None, used], 0.0)
+        return ramps @ Ws[used].toarray() + self.offsets[cols]
+
     def matvec(self, z):
         z = np.asarray(z, dtype=float)
         return self.ramp_matvec(self.W @ z) + float(self.offsets @ z)
@@ -282,9 +298,9 @@ class BlockDictionary(Dictionary):
 
     Block $b$ holds the global columns ``offsets[b]`` to ``offsets[b+1] - 1``. Products and
     pricing run block by block, $A z = \sum_b A_b z_b$ and $A^\top r = (A_1^\top r, \dots,
-    A_d^\top r)$, so the cost is the sum of the blocks' costs; the centred Gram matrix of a few
-    columns uses each block's own :meth:`~Dictionary.gram` on the diagonal and explicit
-    columns $A_{c,S_a}^\top A_{c,S_b}$ between blocks.
+    A_d^\top r)$, so the cost is the sum of the blocks' costs. The centred Gram matrix of a few
+    columns is $A_{c,S}^\top A_{c,S}$ from their explicit centred columns (each block's
+    :meth:`~Dictionary.columns`), kept once made: a working set grows by a few columns at a time.
     """
 
     def __init__(self, blocks: list[Dictionary]) -> None:
@@ -296,6 +312,7 @@ class BlockDictionary(Dictionary):
             raise ValueError(f"every block must have the same number of rows, got {sorted(rows)}")
         self.offsets = np.cumsum([0, *(block.shape[1] for block in self.blocks)])
         self.shape = (rows.pop(), int(self.offsets[-1]))
+        self._centred: dict[int, np.ndarray] = {}  # centred explicit columns, kept for later Gram matrices
 
     def split(self, cols: np.ndarray) -> list[tuple[int, np.ndarray, np.ndarray]]:
         """``(block, positions in cols, local columns)`` for every block that ``cols`` touches."""
@@ -339,16 +356,10 @@ class BlockDictionary(Dictionary):
 
     def gram(self, cols):
         cols = np.asarray(cols, dtype=np.int64)
-        parts = self.split(cols)
-        columns = {}
-        for b, _, local in parts:
-            block = self.blocks[b]
-            explicit = np.column_stack([block.matvec_columns(np.array([c]), np.ones(1)) for c in local])
-            columns[b] = explicit - explicit.mean(axis=0)
-        G = np.empty((cols.size, cols.size))
-        for b, where_b, local in parts:
-            G[np.ix_(where_b, where_b)] = self.blocks[b].gram(local)
-            for c, where_c, _ in parts:
-                if c != b:
-                    G[np.ix_(where_b, where_c)] = columns[b].T @ columns[c]
-        return G
+        missing = np.array([c for c in cols if c not in self._centred], dtype=np.int64)
+        for b, where, local in self.split(missing):
+            explicit = self.blocks[b].columns(local)
+            for c, column in zip(missing[where], (explicit - explicit.mean(axis=0)).T, strict=True):
+                self._centred[int(c)] = column
+        C = np.column_stack([self._centred[int(c)] for c in cols]) if cols.size else np.zeros((self.shape[0], 0))
+        return C.T @ C
