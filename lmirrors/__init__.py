@@ -33,6 +33,9 @@ _EXPORTS = {
     "fit_library": "fitting",
     "fit_path": "fitting",
     "FitPath": "fitting",
+    "AdditiveFit": "fitting",
+    "fit_additive": "fitting",
+    "AdditiveNetwork": "networks.additive",
     "LassoSolution": "convex.lasso",
     "SolverError": "convex.lasso",
     "min_norm": "convex.lasso",
@@ -51,6 +54,7 @@ _EXPORTS = {
 _SUBMODULES = {
     "activations",
     "cli",
+    "comparison",
     "closed_forms",
     "convex",
     "datasets",

@@ -3,7 +3,10 @@ r"""A scikit-learn regressor whose fit is the globally optimal network.
 :class:`MirrorRegressor` wraps :func:`lmirrors.fit`: ``fit(X, y)`` solves the Lasso
 $\min_{z,\xi} \tfrac12\|Az + \xi\mathbf 1 - y\|_2^2 + \beta\|z\|_1$ over the architecture's
 finite library (with a duality-gap certificate) and keeps the reconstructed network, so
-``predict`` is that network's output. ``X`` has one feature: shape ``(n, 1)``.
+``predict`` is that network's output. ``X`` of shape ``(n, 1)`` gives the 1-D network of
+:func:`lmirrors.fit`; ``X`` of shape ``(n, d)`` the globally optimal *additive* network of
+:func:`~lmirrors.fitting.fit_additive`, $f(X) = \xi + \sum_j g_j(X_{:,j})$ with one 1-D network
+$g_j$ per feature (the Lasso over the per-feature libraries side by side).
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .fitting import Fit, fit
+from .fitting import AdditiveFit, Fit, fit, fit_additive
+from .networks.additive import AdditiveNetwork
 from .networks.base import Network
 
 
@@ -35,12 +39,15 @@ class MirrorRegressor(RegressorMixin, BaseEstimator):
 
     Attributes
     ----------
-    fit_ : Fit
-        The certified optimum (library, Lasso solution, network), set by ``fit``.
-    network_ : Network
+    fit_ : Fit or AdditiveFit
+        The certified optimum (library, Lasso solution, network), set by ``fit``: a
+        :class:`~lmirrors.fitting.Fit` for one feature, an :class:`~lmirrors.fitting.AdditiveFit` for more.
+    network_ : Network or AdditiveNetwork
         The reconstructed network, ``fit_.network``.
     n_features_in_ : int
-        Always 1.
+        Number of columns of ``X``.
+    feature_names_in_ : numpy.ndarray
+        Column names (strings), when ``X`` was a table with string column names (e.g. a pandas DataFrame).
     """
 
     def __init__(self, depth: int = 2, activation: str = "relu", beta: float = 1e-3, options: dict | None = None):
@@ -50,11 +57,16 @@ class MirrorRegressor(RegressorMixin, BaseEstimator):
         self.options = options
 
     def fit(self, X, y) -> MirrorRegressor:
-        """Solve for the optimal network on ``X`` (shape ``(n, 1)``) and labels ``y``."""
-        X, y = validate_data(self, X, y, y_numeric=True)
-        _require_one_feature(X)
-        self.fit_: Fit = fit(
-            X[:, 0], y, depth=self.depth, activation=self.activation, beta=self.beta, **self._options()
+        """Solve for the optimal network on ``X`` (shape ``(n, d)``) and labels ``y``."""
+        X, y = validate_data(self, X, y, y_numeric=True, ensure_min_samples=2)
+        solver = fit if X.shape[1] == 1 else fit_additive
+        self.fit_: Fit | AdditiveFit = solver(
+            X[:, 0] if X.shape[1] == 1 else X,
+            y,
+            depth=self.depth,
+            activation=self.activation,
+            beta=self.beta,
+            **self._options(),
         )
         return self
 
@@ -66,16 +78,23 @@ class MirrorRegressor(RegressorMixin, BaseEstimator):
         return self.options
 
     @property
-    def network_(self) -> Network:
+    def network_(self) -> Network | AdditiveNetwork:
         """The reconstructed network (raises ``NotFittedError`` before ``fit``)."""
         check_is_fitted(self, "fit_")
         return self.fit_.network
 
+    @property
+    def shape_networks_(self) -> list[Network]:
+        r"""The 1-D networks, one per feature, whose sum is the additive network (for one feature,
+        the network itself). Shape plots and partial dependence are these, up to constants."""
+        network = self.network_
+        return network.networks if isinstance(network, AdditiveNetwork) else [network]
+
     def predict(self, X) -> np.ndarray:
-        """The network's output at each row of ``X`` (shape ``(n, 1)``)."""
+        """The network's output at each row of ``X`` (shape ``(n, d)``, as in ``fit``)."""
         check_is_fitted(self, "fit_")
         X = validate_data(self, X, reset=False)
-        return self.fit_.predict(X[:, 0])
+        return self.fit_.predict(X[:, 0] if self.n_features_in_ == 1 else X)
 
     def to_torch(self):
         """A ``torch.nn.Module`` (float64) with the fitted network's weights and outputs."""
@@ -86,11 +105,3 @@ class MirrorRegressor(RegressorMixin, BaseEstimator):
         # Solving is deterministic: exact solvers with no random initialisation.
         tags.non_deterministic = False
         return tags
-
-
-def _require_one_feature(X: np.ndarray) -> None:
-    if X.shape[1] != 1:
-        raise ValueError(
-            f"MirrorRegressor fits functions of one input: X must have shape (n, 1), got {X.shape}; "
-            "select a single column, e.g. X[:, [j]]"
-        )

@@ -18,14 +18,17 @@ import numpy as np
 from .activations import Activation, get_activation
 from .convex import column_generation
 from .convex.cones import cone_group_lasso
+from .convex.dictionary import BlockDictionary, DenseDictionary
 from .convex.homotopy import LassoPath, exact_path
-from .convex.lasso import LassoSolution, min_norm_with_dual, solve, solve_support
+from .convex.lasso import LassoSolution, beta_max, min_norm_with_dual, solve, solve_support
+from .libraries.additive import AdditiveLibrary
 from .libraries.library import LazyFeatures, Library
 from .libraries.planar import CirclePricing, PlanarArchitecture
+from .networks.additive import AdditiveNetwork
 from .networks.base import Network
 from .networks.reconstruction import planar_network
 from .registry import Architecture
-from .validation import check_beta, check_data, check_planar_data
+from .validation import MIN_POINTS, as_1d, check_beta, check_data, check_planar_data
 
 DENSE_LIMIT = 50_000_000
 """Largest dense library (points × columns) :func:`fit` builds by itself; beyond it the library is priced."""
@@ -287,17 +290,16 @@ def _matrix_free(architecture: Architecture, x, y, beta):
             f"on {x.size:,} points; use a small beta > 0 (e.g. 1e-6 times lasso.beta_max)"
         )
     support, sparse = solve_support(dictionary, y, beta)
-    return _support_library(architecture, x, dictionary, feature_of, support, sparse)
-
-
-def _support_library(architecture: Architecture, x, dictionary, feature_of, support: np.ndarray, sparse: LassoSolution):
-    """The columns ``support`` of a matrix-free solution written down; ``sparse.z`` holds their coefficients."""
-    columns = dictionary.columns(support)  # no columns at all when beta >= beta_max
-    library = Library(
-        architecture, x, LazyFeatures(support, feature_of), columns, dictionary.shape[1], False, "solved matrix-free"
-    )
+    library = _written_down(architecture, x, dictionary, feature_of, support)
     method = f"{sparse.method} (matrix-free)"
-    return library, LassoSolution(sparse.z, sparse.xi, sparse.beta, sparse.objective, sparse.gap, method)
+    return library, LassoSolution(sparse.z, sparse.xi, beta, sparse.objective, sparse.gap, method)
+
+
+def _written_down(architecture: Architecture, x, dictionary, feature_of, support: np.ndarray) -> Library:
+    """The library of the columns ``support`` of a matrix-free dictionary (``complete=False``)."""
+    columns = dictionary.columns(support)  # no columns at all when beta >= beta_max
+    features = LazyFeatures(support, feature_of)
+    return Library(architecture, x, features, columns, dictionary.shape[1], False, "solved matrix-free")
 
 
 def _column_generation(architecture: Architecture, x, y, beta):
@@ -308,6 +310,13 @@ def _column_generation(architecture: Architecture, x, y, beta):
     size = architecture.size_formula(np.unique(x).size)
     library = Library(architecture, x, features, result.columns, size, False, "priced by column generation")
     return library, result.solution
+
+
+def certificate(residual: np.ndarray, columns: np.ndarray, beta: float) -> float:
+    r"""$\max_j |a_j^\top (r - \bar r)| / \beta$ for the columns $a_j$ and a residual $r$: the dual
+    constraint of the Lasso on those columns, at most 1 at an optimum that no column can improve."""
+    centred = np.asarray(residual, dtype=float) - np.mean(residual)
+    return float(np.abs(np.asarray(columns).T @ centred).max(initial=0.0) / beta)
 
 
 @dataclass(frozen=True)
@@ -336,8 +345,8 @@ class FitPath:
             library = self.library
         else:
             support = solution.support
-            sparse = replace(solution, z=solution.z[support])
-            library, solution = _support_library(self.architecture, self.x, self.path.A, self.feature_of, support, sparse)
+            library = _written_down(self.architecture, self.x, self.path.A, self.feature_of, support)
+            solution = replace(solution, z=solution.z[support], method=f"{solution.method} (matrix-free)")
         return Fit(self.x, self.y, beta, library, solution, rebuild(library, solution))
 
     def networks(self) -> list[Network]:
@@ -403,8 +412,7 @@ class PlanarFit(Fit):
     def certificate(self, columns: np.ndarray) -> float:
         r"""$\max_j |a_j^\top r| / \beta$ over ``columns`` (e.g. :func:`~lmirrors.libraries.planar.random_units`),
         $r$ the centred residual: at most 1 when no unit among them could lower the objective."""
-        residual = self.y - self.solution.xi - self.library.A @ self.solution.z
-        return float(np.abs(columns.T @ (residual - residual.mean())).max() / self.beta)
+        return certificate(self.y - self.solution.xi - self.library.A @ self.solution.z, columns, self.beta)
 
 
 def fit_planar(X, y, beta: float = 1e-3, activation: str = "relu", norm: str = "l1") -> PlanarFit:
@@ -451,3 +459,141 @@ def fit_planar_library(library: Library, y, beta: float) -> PlanarFit:
     beta = check_beta(beta)
     solution = solve(library.A, y, beta)
     return PlanarFit(X, y, beta, library, solution, planar_network(library, solution))
+
+
+@dataclass(frozen=True)
+class AdditiveFit:
+    r"""A certified global optimum of an additive network (one 1-D network per column of ``X``).
+
+    ``solution`` is the stacked Lasso's (coefficients over the columns written down in the
+    :class:`~lmirrors.libraries.additive.AdditiveLibrary`) and ``network`` the
+    :class:`~lmirrors.networks.additive.AdditiveNetwork` rebuilt from it.
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    beta: float
+    library: AdditiveLibrary
+    solution: LassoSolution
+    network: AdditiveNetwork
+
+    @property
+    def architecture(self) -> Architecture:
+        return self.library.architecture
+
+    def predict(self, X) -> np.ndarray:
+        r"""$f(X) = \xi + \sum_j g_j(X_{:,j})$ at the rows of ``X`` (shape (n, d))."""
+        return self.network(X)
+
+    @property
+    def network_objective(self) -> float:
+        r"""$J$ of the rebuilt additive network (for ``beta = 0``: its weight penalty at $\beta = 1$)."""
+        if self.beta == 0:
+            return self.network.penalty(1.0)
+        return self.network.objective(self.X, self.y, self.beta)
+
+    def certificate(self, columns: np.ndarray) -> float:
+        r"""$\max_j |a_j^\top r| / \beta$ over ``columns`` (e.g. :func:`~lmirrors.libraries.additive.random_units`),
+        $r$ the centred residual: at most 1 when no unit among them could lower the objective."""
+        return certificate(self.y - self.predict(self.X), columns, self.beta)
+
+    def summary(self) -> str:
+        return (
+            f"{self.library.summary()}\nbeta = {self.beta:g}: Lasso objective {self.solution.objective:.10g} "
+            f"(duality gap {self.solution.gap:.1e}), network objective {self.network_objective:.10g}\n"
+            f"{self.network.describe()}"
+        )
+
+
+def fit_additive(
+    X, y, depth: int = 2, activation: str = "relu", beta: float = 1e-3, method: str = "auto", **options
+) -> AdditiveFit:
+    r"""Globally optimal additive network: one ``depth``-layer ``activation`` network per column of ``X``.
+
+    Training $J(\theta) = \tfrac12\|\xi + \sum_j g_j(X_{:,j}) - y\|^2 + \sum_j
+    \text{penalty}_\beta(g_j)$ is the Lasso over the per-feature libraries side by side with
+    one shared bias, $\min \tfrac12\|\sum_j A_j z_j + \xi\mathbf 1 - y\|^2 + \beta\|z\|_1$,
+    solved with a duality-gap certificate. ``method``: ``"library"`` (the stacked matrix, dense),
+    ``"matrix_free"`` (a :class:`~lmirrors.convex.dictionary.BlockDictionary` over the families'
+    matrix-free libraries) or ``"auto"`` (dense up to :data:`DENSE_LIMIT` entries). ``options`` as
+    for :func:`fit`. Raises ``ValueError`` on bad input or a family without a fixed library.
+    """
+    X, y = _check_table(X, y)
+    beta = check_beta(beta)
+    architecture = Architecture(depth, activation, **options)
+    family = architecture.family
+    if method == "auto":
+        sizes = [architecture.size_formula(np.unique(column).size) for column in X.T]
+        small = X.shape[0] * sum(sizes) <= DENSE_LIMIT and (
+            family.max_dense_columns is None or max(sizes) <= family.max_dense_columns
+        )
+        method = "library" if small or family.dictionary is None else "matrix_free"
+    offered = [m for m in ("library", "matrix_free") if m in family.methods]
+    if method not in offered:
+        raise ValueError(
+            f"additive {architecture.name} networks cannot be solved by method={method!r}; "
+            + (f"use one of {offered}" if offered else "this family has no fixed library to stack")
+        )
+    if method == "library":
+        library = AdditiveLibrary([architecture.library(column) for column in X.T])
+        solution = solve(library.A, y, beta)
+        parts = library.split(solution.z)
+    else:
+        if beta == 0:
+            raise ValueError("beta = 0 (minimum norm) needs method='library'; use a small beta > 0")
+        # a constant feature has no non-constant unit: an empty block
+        pairs = [
+            architecture.dictionary(column) if np.ptp(column) > 0 else (DenseDictionary(np.zeros((y.size, 0))), None)
+            for column in X.T
+        ]
+        blocks = BlockDictionary([dictionary for dictionary, _ in pairs])
+        full = solve(blocks, y, beta)
+        blocks_z = [full.z[a:b] for a, b in zip(blocks.offsets[:-1], blocks.offsets[1:], strict=True)]
+        supports = [np.flatnonzero(z) for z in blocks_z]
+        library = AdditiveLibrary(
+            [
+                _written_down(architecture, column, dictionary, feature_of, support)
+                for column, (dictionary, feature_of), support in zip(X.T, pairs, supports, strict=True)
+            ]
+        )
+        parts = [z[support] for z, support in zip(blocks_z, supports, strict=True)]
+        solution = LassoSolution(
+            np.concatenate(parts), full.xi, beta, full.objective, full.gap, f"{full.method} (matrix-free)"
+        )
+    # each block rebuilt alone; a constant it carries (step units on levels 0/1) joins the shared bias
+    networks = [
+        family.reconstruct(part_library, replace(solution, z=z, xi=0.0))
+        for part_library, z in zip(library.libraries, parts, strict=True)
+    ]
+    xi = solution.xi + sum(network.xi for network in networks)
+    return AdditiveFit(X, y, beta, library, solution, AdditiveNetwork([replace(n, xi=0.0) for n in networks], xi))
+
+
+def additive_beta_max(X, y, depth: int = 2, activation: str = "relu", **options) -> float:
+    r"""$\beta_{\max} = \max_j \|A_j^\top (y - \bar y)\|_\infty$ over the per-feature libraries: the
+    smallest $\beta$ at which :func:`fit_additive` returns the constant $\bar y$ (a scale for a grid of $\beta$)."""
+    X, y = _check_table(X, y)
+    architecture = Architecture(depth, activation, **options)
+    varying = [column for column in X.T if np.ptp(column) > 0]
+    if not varying:
+        return 0.0
+    blocks = BlockDictionary([architecture.dictionary(column)[0] for column in varying])
+    return beta_max(blocks, y)
+
+
+def _check_table(X, y) -> tuple[np.ndarray, np.ndarray]:
+    """A finite float table ``X`` of shape (n, d) with n >= 2 and labels ``y`` of length n."""
+    try:
+        X = np.asarray(X, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"X must be numeric; could not convert it to floats ({exc})") from exc
+    if X.ndim != 2 or X.shape[1] == 0:
+        raise ValueError(f"X must be a table of shape (n, d) with d >= 1, one column per feature; got {X.shape}")
+    if not np.all(np.isfinite(X)):
+        raise ValueError("X contains NaN or infinite values; remove or impute them first")
+    y = as_1d(y, "y")
+    if y.size != X.shape[0]:
+        raise ValueError(f"X has {X.shape[0]} rows but y has {y.size} labels; give one label per row")
+    if X.shape[0] < MIN_POINTS:
+        raise ValueError(f"need at least {MIN_POINTS} rows, got {X.shape[0]} sample(s); one row is fit by the bias")
+    return X, y

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .convex.lasso import beta_max
-from .fitting import fit, fit_library
+from .fitting import additive_beta_max, fit, fit_additive, fit_library
 from .registry import Architecture
 
 Predictor = Callable[[np.ndarray], np.ndarray]
@@ -28,6 +28,18 @@ def lagged_pairs(series) -> tuple[np.ndarray, np.ndarray]:
     if s.ndim != 1 or s.size < 3:
         raise ValueError(f"need a 1-D series of at least 3 values, got shape {s.shape}")
     return s[:-1], s[1:]
+
+
+def lagged_table(series, lags: int) -> tuple[np.ndarray, np.ndarray]:
+    r"""Inputs $(s_t, s_{t-1}, \dots, s_{t-p+1})$ (one row per $t$, ``lags`` $= p$ columns) and targets
+    $s_{t+1}$, for $t = p, \dots, T-1$; ``lags = 1`` gives the pairs of :func:`lagged_pairs` as a table."""
+    s = np.asarray(series, dtype=float)
+    if not isinstance(lags, int | np.integer) or lags < 1:
+        raise ValueError(f"lags must be a positive integer, got {lags!r}")
+    if s.ndim != 1 or s.size < lags + 2:
+        raise ValueError(f"need a 1-D series of at least lags + 2 = {lags + 2} values, got shape {s.shape}")
+    X = np.column_stack([s[lags - 1 - k : s.size - 1 - k] for k in range(lags)])
+    return X, s[lags:]
 
 
 @dataclass(frozen=True)
@@ -137,25 +149,32 @@ def select_beta(
 
     $\beta_{\max}$ is that of the training block (above it the optimal network is constant).
     Each optimum is fitted on the training pairs only and scored by its RMSE on the validation
-    pairs; the test block is never read.
+    pairs; the test block is never read. ``x`` may be a table of lags (:func:`lagged_table`): then
+    the network is additive over the lags and $\beta_{\max}$ that of the stacked libraries.
     """
     x_train, y_train = x[split.train_idx], y[split.train_idx]
-    library = architecture.library(x_train)
-    betas = beta_max(library.A, y_train) * np.asarray(fractions, dtype=float)
-    fits = [fit_library(library, y_train, beta) for beta in betas]
+    name, depth, options = architecture.activation.name, architecture.depth, architecture.options
+    if np.ndim(x) == 2:  # several lags: the additive network, one 1-D network per lag
+        betas = additive_beta_max(x_train, y_train, depth, name, **options) * np.asarray(fractions, dtype=float)
+        fits = [fit_additive(x_train, y_train, depth, name, beta, **options) for beta in betas]
+    else:
+        library = architecture.library(x_train)
+        betas = beta_max(library.A, y_train) * np.asarray(fractions, dtype=float)
+        fits = [fit_library(library, y_train, beta) for beta in betas]
     x_val, y_val = x[split.validation_idx], y[split.validation_idx]
     return BetaSelection(
         architecture,
         betas,
         np.array([rmse(f.predict(x_val), y_val) for f in fits]),
-        np.array([len(f.selected()) for f in fits]),
+        np.array([f.solution.support.size for f in fits]),
     )
 
 
 def convex_trainer(architecture: Architecture, beta: float) -> Trainer:
-    """A trainer that fits the globally optimal ``architecture`` network at ``beta`` (:func:`lmirrors.fit`)."""
+    """A trainer that fits the globally optimal ``architecture`` network at ``beta`` (:func:`lmirrors.fit`;
+    on a table of several lags the additive network, :func:`~lmirrors.fitting.fit_additive`)."""
     name, depth, options = architecture.activation.name, architecture.depth, architecture.options
-    return lambda xs, ys: fit(xs, ys, depth, name, beta, **options).predict
+    return lambda xs, ys: (fit_additive if np.ndim(xs) == 2 else fit)(xs, ys, depth, name, beta, **options).predict
 
 
 def last_value(x: np.ndarray, y: np.ndarray) -> Predictor:
@@ -172,6 +191,24 @@ def linear_ar1(x: np.ndarray, y: np.ndarray) -> Predictor:
     r"""Least-squares AR(1): $\hat s_{t+1} = a + b\, s_t$."""
     b, a = np.polyfit(x, y, 1)
     return lambda new_x: a + b * np.asarray(new_x, dtype=float)
+
+
+def linear_ar(X: np.ndarray, y: np.ndarray) -> Predictor:
+    r"""Least-squares AR($p$) on a table of lags: $\hat s_{t+1} = a + \sum_k b_k\, s_{t-k}$."""
+    X = np.asarray(X, dtype=float)
+    coef, *_ = np.linalg.lstsq(np.column_stack([np.ones(len(X)), X]), y, rcond=None)
+    return lambda new_X: coef[0] + np.asarray(new_X, dtype=float) @ coef[1:]
+
+
+def first_columns(trainer: Trainer, p: int) -> Trainer:
+    """``trainer`` on the first ``p`` columns of a table of lags, so models with fewer lags can be
+    evaluated on the same rows as those with more."""
+
+    def train(X: np.ndarray, y: np.ndarray) -> Predictor:
+        predict = trainer(np.asarray(X)[:, :p], y)
+        return lambda new_X: predict(np.asarray(new_X)[:, :p])
+
+    return train
 
 
 def compared(a: float, b: float) -> str:

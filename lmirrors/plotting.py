@@ -306,3 +306,42 @@ def plot_planar_fit(result: PlanarFit, ax: plt.Axes | None = None, n: int = 200,
     ax.set_ylabel("x₂")
     ax.set_aspect("equal")
     return ax
+
+
+def partial_dependence_curves(model, X, n: int = 100) -> list[tuple[np.ndarray, np.ndarray]]:
+    r"""Per feature $j$ of a fitted :class:`~lmirrors.estimator.MirrorRegressor`: a grid $t$ over the
+    range of $X_{:,j}$ and the partial dependence at it,
+
+    $$ \mathrm{pd}_j(t) = \frac1n\sum_{i=1}^n f(X_i \text{ with } X_{ij} = t)
+       = g_j(t) - \frac1n\sum_i g_j(X_{ij}) + \frac1n\sum_i f(X_i), $$
+
+    exact because the network is additive (its shape function $g_j$ plus a constant)."""
+    mean_prediction = float(np.mean(model.predict(X)))
+    X = np.asarray(X, dtype=float)
+    curves = []
+    for j, network in enumerate(model.shape_networks_):
+        grid = np.linspace(X[:, j].min(), X[:, j].max(), n)
+        curves.append((grid, network(grid) - float(np.mean(network(X[:, j]))) + mean_prediction))
+    return curves
+
+
+def plot_shapes(model, X, ncols: int = 4, n: int = 100, size: float = 2.3) -> plt.Figure:
+    """Small multiples of a fitted :class:`~lmirrors.estimator.MirrorRegressor`'s shape functions, as
+    partial-dependence plots (:func:`partial_dependence_curves`), with the data of each feature
+    as a rug; titles are ``feature_names_in_`` when the model has them."""
+    curves = partial_dependence_curves(model, X, n)
+    X = np.asarray(X, dtype=float)
+    names = getattr(model, "feature_names_in_", [f"x{j}" for j in range(len(curves))])
+    ncols = min(ncols, len(curves))
+    nrows = -(-len(curves) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, 0.8 * size * nrows), sharey=True, squeeze=False)
+    for ax, (grid, curve), name, column in zip(axes.flat, curves, names, X.T, strict=False):
+        ax.plot(grid, curve, color=NETWORK_COLOURS[0], label="network")
+        ax.plot(column, np.zeros_like(column), "|", color="black", alpha=0.3, transform=ax.get_xaxis_transform())
+        ax.set_title(str(name))
+    for ax in axes.flat[len(curves) :]:
+        ax.set_visible(False)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("partial dependence")
+    fig.tight_layout()
+    return fig

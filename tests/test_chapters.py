@@ -493,6 +493,38 @@ def check_reproduction(glued: dict) -> None:
     assert glued["ch10_items"] == len(EXPECTED_VERDICTS)
 
 
+def check_beyond_one_input(glued: dict) -> None:
+    # Additive networks (one 1-D network per feature) = the Lasso over the stacked per-feature libraries.
+    assert glued["ch9_demo_gap"] < 1e-8, "stacked Lasso not certified"
+    assert glued["ch9_demo_network_error"] < 1e-9, "the rebuilt additive network's J differs from the Lasso optimum"
+    assert glued["ch9_demo_ratio"] <= 1 + 1e-6, "a random per-feature unit beats the stacked library"
+    assert glued["ch9_cut_ratio"] > 1.01 and glued["ch9_cut_excess"] > 1e-6, "the oracle missed the cut-down library"
+    assert glued["ch9_oracle_units"] >= 20_000
+    signal, noise = glued["ch9_demo_signal_units"], glued["ch9_demo_noise_units"]
+    assert signal == sum(glued["ch9_demo_widths"][:2]) and noise == sum(glued["ch9_demo_widths"][2:])
+    assert signal > noise, "the prose says the units go mostly to the features the labels use"
+    assert glued["ch9_big_gap"] < 1e-6 and glued["ch9_big_network_error"] < 1e-8
+    assert glued["ch9_big_used_features"] >= 3, "the three signal features must be used"
+    # Diabetes: certified optimum, Adam stays above it, and the prose's ranking.
+    assert glued["ch9_diabetes_gap"] < 1e-8 and glued["ch9_diabetes_network_error"] < 1e-9
+    assert glued["ch9_adam_excess"] >= -1e-9, "Adam went below a certified optimum"
+    rmse = glued["ch9_diabetes_rmse"]
+    assert glued["ch9_diabetes_best"] == min(rmse, key=rmse.get)
+    close = [rmse[k] for k in ("RidgeCV (linear)", "splines + RidgeCV", "certified additive net, β by 5-fold CV")]
+    assert glued["ch9_close_spread"] == pytest.approx(max(close) / min(close) - 1)
+    assert glued["ch9_close_spread"] < 0.05, "the prose says linear, splines and the network are close"
+    assert rmse["HistGradientBoosting"] > 1.05 * max(close), "the prose says boosting is clearly behind"
+    assert all(30 < v < 80 for v in rmse.values()), "diabetes test RMSE outside the plausible range"
+    # Bitcoin lags: the networks' and baselines' errors, and the chosen lag is the argmin.
+    lags = glued["ch9_lag_rmse"]
+    nets = {p: lags[f"additive net, p = {p}"] for p in range(1, glued["ch9_max_lags"] + 1)}
+    assert glued["ch9_best_p"] == min(nets, key=nets.get)
+    ar = {k: v for k, v in lags.items() if k.startswith("linear AR")}
+    assert glued["ch9_best_ar"] == min(ar, key=ar.get)
+    assert all(0 < v < 1 for v in lags.values())
+    assert glued["ch9_test_months"] >= 20
+
+
 CHECKS = {
     "00_introduction": check_intro,
     "01_two_layer_ramps": check_two_layer_ramps,
@@ -503,6 +535,7 @@ CHECKS = {
     "02_deep_reflections": check_deep_reflections,
     "07_training_landscape": check_training_landscape,
     "08_two_dimensional_data": check_two_dimensional_data,
+    "09_beyond_one_input": check_beyond_one_input,
     "10_reproduction": check_reproduction,
 }
 

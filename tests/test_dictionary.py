@@ -14,3 +14,18 @@ def test_from_matrix_expansion_is_exact_and_sparse():
     assert R.W.nnz <= 2 * A.shape[1]  # two slope changes per capped ramp
     # a column that is not piecewise linear with few kinks is dense in ramps: no cheating
     assert RampDictionary.from_matrix(x, np.sin(x)[:, None]).W.nnz >= x.size - 2
+
+
+def test_explicit_columns_of_every_dictionary_kind():
+    from lmirrors.convex.dictionary import DenseDictionary, Dictionary, RampDictionary
+    from lmirrors.libraries.ramps import two_layer_dictionary
+
+    rng = np.random.default_rng(4)
+    x = rng.uniform(-1, 1, 30)
+    ramps = two_layer_dictionary(x, "leaky_relu")
+    cols = np.array([5, 0, 17, ramps.shape[1] - 1])
+    np.testing.assert_allclose(ramps.columns(cols), ramps.dense()[:, cols], atol=1e-12)
+    np.testing.assert_allclose(Dictionary.columns(ramps, cols), ramps.dense()[:, cols], atol=1e-12)
+    A = rng.standard_normal((30, 6))
+    np.testing.assert_array_equal(DenseDictionary(A).columns(cols[:2]), A[:, cols[:2]])
+    assert isinstance(ramps, RampDictionary)

@@ -1,11 +1,8 @@
-"""MirrorRegressor: scikit-learn's estimator checks, and the same properties on 1-D data.
+"""MirrorRegressor: scikit-learn's estimator checks, in full, and its own properties.
 
-Most of scikit-learn's generic checks feed multi-feature ``X`` (iris, ``make_regression``
-with 10 features, random ``(n, 3)`` arrays). A 1-D model must reject those, so those checks
-are expected to fail -- and ``test_skipped_checks_fail_only_for_multi_feature_x`` runs each
-of them and asserts the failure is exactly the "X must have shape (n, 1)" error. The
-properties they test (pickling, idempotence, order invariance, dtypes, NaN, pipelines, ...)
-are re-checked below on one-feature data.
+One column gives the 1-D network of ``lmirrors.fit``; more columns the additive network of
+``lmirrors.fitting.fit_additive``. scikit-learn's generic checks feed both (iris, ``make_regression``
+with 10 features, random ``(n, 3)`` arrays), and none is expected to fail.
 """
 
 import pickle
@@ -16,68 +13,23 @@ import torch
 from helpers import registry_cases
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
+from sklearn.inspection import partial_dependence
 from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils.estimator_checks import check_estimator, parametrize_with_checks
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import lmirrors
 from lmirrors.estimator import MirrorRegressor
+from lmirrors.fitting import fit_additive
 
-REASON = "feeds multi-feature X; MirrorRegressor fits functions of one input (re-checked on 1-D data below)"
-MULTI_FEATURE_CHECKS = {
-    name: REASON
-    for name in [
-        "check_fit_score_takes_y",
-        "check_estimators_overwrite_params",
-        "check_dont_overwrite_parameters",
-        "check_estimators_fit_returns_self",
-        "check_readonly_memmap_input",
-        "check_n_features_in_after_fitting",
-        "check_positive_only_tag_during_fit",
-        "check_estimators_dtypes",
-        "check_dtype_object",
-        "check_pipeline_consistency",
-        "check_estimators_nan_inf",
-        "check_estimators_pickle",
-        "check_f_contiguous_array_estimator",
-        "check_regressors_train",
-        "check_regressor_data_not_an_array",
-        "check_regressors_no_decision_function",
-        "check_supervised_y_2d",
-        "check_regressors_int",
-        "check_methods_sample_order_invariance",
-        "check_methods_subset_invariance",
-        "check_fit2d_1sample",
-        "check_dict_unchanged",
-        "check_fit_idempotent",
-        "check_fit_check_is_fitted",
-        "check_n_features_in",
-        "check_fit2d_predict1d",
-    ]
-}
 ESTIMATORS = [MirrorRegressor(beta=0.05), MirrorRegressor(activation="abs", beta=0.05)]
 
 
-@parametrize_with_checks(ESTIMATORS, expected_failed_checks=lambda est: MULTI_FEATURE_CHECKS)
+@parametrize_with_checks(ESTIMATORS)
 def test_sklearn_checks(estimator, check):
     check(estimator)
-
-
-def test_skipped_checks_fail_only_for_multi_feature_x():
-    """Every skipped check runs, and fails with the one-input error and nothing else."""
-    results = check_estimator(MirrorRegressor(beta=0.05), on_fail=None)
-    failures = {}
-    for result in results:
-        if result["status"] == "failed":
-            failures.setdefault(result["check_name"], []).append(str(result["exception"]))
-    assert set(failures) == set(MULTI_FEATURE_CHECKS), "the skip list does not match the failing checks"
-    for name, messages in failures.items():
-        for message in messages:
-            one_input = "X must have shape (n, 1)" in message
-            positive_only = name == "check_positive_only_tag_during_fit"  # sklearn rewords the error (iris, 4 features)
-            assert one_input or positive_only, f"{name} failed for another reason: {message}"
 
 
 def data(n=12, seed=0):
@@ -220,6 +172,13 @@ def test_fit_does_not_change_parameters_or_input():
     assert model.get_params() == before[2] and model.options is options
     public = {k for k in vars(model) if not k.startswith("_")}
     assert public == {"depth", "activation", "beta", "options", "fit_", "n_features_in_"}
+    import pandas as pd
+
+    frame = pd.DataFrame(np.column_stack([X[:, 0], X[:, 0] ** 2]), columns=["x", "x squared"])
+    model.fit(frame, y)
+    assert list(model.feature_names_in_) == ["x", "x squared"]
+    with pytest.warns(UserWarning, match="feature names"):
+        model.predict(frame.to_numpy())
 
 
 @pytest.mark.parametrize(
@@ -227,7 +186,8 @@ def test_fit_does_not_change_parameters_or_input():
     [
         (np.array([[0.0], [np.nan], [2.0]]), [0, 1, 2], "NaN"),
         (np.array([[0.0], [1.0], [2.0]]), [0, np.inf, 2], "infinity|NaN"),
-        (np.zeros((3, 2)), [0, 1, 2], r"shape \(n, 1\)"),
+        (np.array([[0.0, 1.0], [np.nan, 2.0], [2.0, 0.0]]), [0, 1, 2], "NaN"),
+        (np.array([[0.0, 1.0]]), [0], "1 sample"),
         (np.array([0.0, 1.0, 2.0]), [0, 1, 2], "2D array"),
         (np.array([[0.0], [0.0], [1.0]]), [0, 1, 2], "different labels"),
         (np.array([[0.0], [1.0]]), [0, 1, 2], "inconsistent numbers of samples"),
@@ -274,3 +234,32 @@ def test_pipeline_and_grid_search_over_beta():
     assert max(means) > GridSearchCV(LinearRegression(), {}, cv=cv).fit(X, y).best_score_
     pipe = make_pipeline(StandardScaler(), MirrorRegressor(beta=0.05)).fit(X, y)
     assert pipe.score(X, y) > 0.9
+
+
+def table(n=40, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-2, 2, (n, 3))
+    return X, np.sin(2 * X[:, 0]) + np.abs(X[:, 1]) + 0.1 * rng.standard_normal(n)
+
+
+def test_tables_give_the_certified_additive_network():
+    X, y = table()
+    model = MirrorRegressor(beta=0.05).fit(X, y)
+    reference = fit_additive(X, y, beta=0.05)
+    assert model.n_features_in_ == 3 and len(model.shape_networks_) == 3
+    np.testing.assert_allclose(model.predict(X[:7]), reference.predict(X[:7]), atol=1e-8)
+    assert model.fit_.solution.relative_gap < 1e-9
+    assert model.network_.objective(X, y, 0.05) == pytest.approx(model.fit_.solution.objective, rel=1e-9)
+    with torch.no_grad():
+        out = model.to_torch()(torch.tensor(X)).numpy()
+    np.testing.assert_allclose(out, model.predict(X), atol=1e-12)
+
+
+def test_shape_curves_are_sklearns_partial_dependence():
+    from lmirrors.plotting import partial_dependence_curves
+
+    X, y = table()
+    model = MirrorRegressor(beta=0.05).fit(X, y)
+    for j, (grid, curve) in enumerate(partial_dependence_curves(model, X, n=15)):
+        expected = partial_dependence(model, X, [j], custom_values={j: grid}, kind="average")["average"][0]
+        np.testing.assert_allclose(curve, expected, atol=1e-10)

@@ -167,3 +167,53 @@ def test_compare_forecasts_rejects_bad_input():
         fc.compare_forecasts(y, y, y, level=1.5)
     with pytest.raises(ValueError, match="block"):
         fc.compare_forecasts(y, y, y, block=11)
+
+
+def test_lagged_table_rows_are_the_past_values():
+    s = np.arange(10.0) ** 2
+    X, y = fc.lagged_table(s, 3)
+    assert X.shape == (7, 3) and y.shape == (7,)
+    np.testing.assert_array_equal(X[0], [s[2], s[1], s[0]])
+    np.testing.assert_array_equal(y, s[3:])
+    x1, y1 = fc.lagged_pairs(s)
+    np.testing.assert_array_equal(fc.lagged_table(s, 1)[0][:, 0], x1)
+    np.testing.assert_array_equal(fc.lagged_table(s, 1)[1], y1)
+    with pytest.raises(ValueError, match="positive integer"):
+        fc.lagged_table(s, 0)
+    with pytest.raises(ValueError, match="at least"):
+        fc.lagged_table(s[:4], 3)
+
+
+def test_linear_ar_recovers_an_exact_autoregression():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((30, 2))
+    y = 0.5 + X @ np.array([0.3, -0.2])
+    np.testing.assert_allclose(fc.linear_ar(X, y)(X[:4]), y[:4], atol=1e-12)
+
+
+def test_one_lag_table_selects_as_the_pairs_do():
+    rng = np.random.default_rng(1)
+    series = np.cumsum(rng.standard_normal(60)) * 0.1
+    x, y = fc.lagged_pairs(series)
+    split = fc.ChronologicalSplit.fractions(y.size)
+    arch = lmirrors.Architecture(2, "relu")
+    pairs = fc.select_beta(arch, x, y, split, [0.5, 0.1, 0.01])
+    table = fc.select_beta(arch, x[:, None], y, split, [0.5, 0.1, 0.01])
+    np.testing.assert_allclose(table.betas, pairs.betas, rtol=1e-10)
+    np.testing.assert_allclose(table.validation_rmse, pairs.validation_rmse, rtol=1e-7)
+    predict = fc.convex_trainer(arch, pairs.beta)(x[:, None][:30], y[:30])
+    np.testing.assert_allclose(
+        predict(x[30:35, None]), fc.convex_trainer(arch, pairs.beta)(x[:30], y[:30])(x[30:35]), atol=1e-7
+    )
+
+
+def test_first_columns_fits_once_on_the_first_lags():
+    calls = []
+
+    def trainer(X, y):
+        calls.append(X.shape)
+        return lambda new: new.sum(axis=1)
+
+    predict = fc.first_columns(trainer, 2)(np.ones((5, 4)), np.zeros(5))
+    np.testing.assert_array_equal(predict(np.arange(8.0).reshape(2, 4)), [1.0, 9.0])
+    assert calls == [(5, 2)]

@@ -30,6 +30,7 @@ LAYERS = [
         "widgets",
         "datasets",
         "forecasting",
+        "comparison",
         "__main__",
     },
 ]

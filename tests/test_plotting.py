@@ -147,3 +147,21 @@ def test_book_style_sets_the_rc_parameters():
         plotting.book_style()
         for key, value in plotting.BOOK_STYLE.items():
             assert plt.rcParams[key] == value
+
+
+def test_plot_shapes_draws_one_partial_dependence_panel_per_feature(figures):
+    import pandas as pd
+
+    from lmirrors.estimator import MirrorRegressor
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.uniform(-1, 1, (30, 3)), columns=["age", "bmi", "bp"])
+    y = np.abs(X["age"]) + X["bmi"] ** 2
+    model = MirrorRegressor(beta=0.05).fit(X, y)
+    fig = plotting.plot_shapes(model, X, ncols=2)
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in panels] == ["age", "bmi", "bp"]
+    for ax, (grid, curve) in zip(panels, plotting.partial_dependence_curves(model, X), strict=True):
+        np.testing.assert_allclose(ax.lines[0].get_xdata(), grid)
+        np.testing.assert_allclose(ax.lines[0].get_ydata(), curve)
+    plt.close(fig)

@@ -148,6 +148,16 @@ def test_start_from_a_network():
         train_adam(X, Y, start=start, width=start.width + 1, steps=2, restarts=1, progress=False)
 
 
+def test_start_keeps_the_networks_input_map():
+    """A fitted network reads x - c (c the data's centre); Adam started there computes the same function."""
+    x = X + 100.0
+    start = fit(x, Y, depth=2, beta=0.05).network
+    assert start.input_shift != 0
+    still = train_adam(x, Y, beta=0.05, start=start, restarts=1, steps=2, lr=1e-12, progress=False)
+    assert still.network.input_shift == start.input_shift
+    assert still.objective == pytest.approx(start.objective(x, Y, 0.05), rel=1e-9)
+
+
 def test_sign_activation_cannot_be_trained():
     with pytest.raises(ValueError, match="sign"):
         train_adam(X, Y, activation="sign", steps=2, restarts=1, progress=False)

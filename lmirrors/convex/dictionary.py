@@ -326,3 +326,75 @@ class RampDictionary(Dictionary):
         W.sum_duplicates()
         W.eliminate_zeros()
         return cls(x, kinks[new], W, offsets)
+
+
+class BlockDictionary(Dictionary):
+    r"""Dictionaries on the same rows side by side: $A = [A_1\ A_2\ \cdots\ A_d]$.
+
+    Block $b$ holds the global columns ``offsets[b]`` to ``offsets[b+1] - 1``. Products and
+    pricing run block by block, $A z = \sum_b A_b z_b$ and $A^\top r = (A_1^\top r, \dots,
+    A_d^\top r)$, so the cost is the sum of the blocks' costs. The centred Gram matrix of a few
+    columns is $A_{c,S}^\top A_{c,S}$ from their explicit centred columns (each block's
+    :meth:`~Dictionary.columns`), kept once made: a working set grows by a few columns at a time.
+    """
+
+    def __init__(self, blocks: list[Dictionary]) -> None:
+        self.blocks = list(blocks)
+        if not self.blocks:
+            raise ValueError("a block dictionary needs at least one block")
+        rows = {block.shape[0] for block in self.blocks}
+        if len(rows) != 1:
+            raise ValueError(f"every block must have the same number of rows, got {sorted(rows)}")
+        self.offsets = np.cumsum([0, *(block.shape[1] for block in self.blocks)])
+        self.shape = (rows.pop(), int(self.offsets[-1]))
+        self._centred: dict[int, np.ndarray] = {}  # centred explicit columns, kept for later Gram matrices
+
+    def split(self, cols: np.ndarray) -> list[tuple[int, np.ndarray, np.ndarray]]:
+        """``(block, positions in cols, local columns)`` for every block that ``cols`` touches."""
+        cols = np.asarray(cols, dtype=np.int64)
+        owner = np.searchsorted(self.offsets, cols, side="right") - 1
+        return [
+            (b, where, cols[where] - self.offsets[b])
+            for b in np.unique(owner)
+            for where in [np.flatnonzero(owner == b)]
+        ]
+
+    def matvec(self, z):
+        z = np.asarray(z, dtype=float)
+        return sum(
+            (block.matvec(z[self.offsets[b] : self.offsets[b + 1]]) for b, block in enumerate(self.blocks)),
+            np.zeros(self.shape[0]),
+        )
+
+    def matvec_columns(self, cols, coef):
+        coef = np.asarray(coef, dtype=float)
+        out = np.zeros(self.shape[0])
+        for b, where, local in self.split(cols):
+            out += self.blocks[b].matvec_columns(local, coef[where])
+        return out
+
+    def correlations(self, r, cols):
+        out = np.empty(np.size(cols))
+        for b, where, local in self.split(cols):
+            out[where] = self.blocks[b].correlations(r, local)
+        return out
+
+    def rmatvec(self, r):
+        return np.concatenate([block.rmatvec(r) for block in self.blocks])
+
+    def price(self, r, count=0):
+        priced = [block.price(r, count) for block in self.blocks]
+        indices = np.concatenate([p.indices + self.offsets[b] for b, p in enumerate(priced)])
+        values = np.concatenate([p.values for p in priced])
+        keep = top_indices(values, count)
+        return Pricing(max(p.max_abs for p in priced), indices[keep], values[keep])
+
+    def gram(self, cols):
+        cols = np.asarray(cols, dtype=np.int64)
+        missing = np.array([c for c in cols if c not in self._centred], dtype=np.int64)
+        for b, where, local in self.split(missing):
+            explicit = self.blocks[b].columns(local)
+            for c, column in zip(missing[where], (explicit - explicit.mean(axis=0)).T, strict=True):
+                self._centred[int(c)] = column
+        C = np.column_stack([self._centred[int(c)] for c in cols]) if cols.size else np.zeros((self.shape[0], 0))
+        return C.T @ C

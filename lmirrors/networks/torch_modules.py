@@ -19,6 +19,7 @@ import torch
 from ..activations import Activation, layer_bias
 
 if TYPE_CHECKING:
+    from .additive import AdditiveNetwork
     from .parallel import ParallelNetwork
     from .planar import PlanarNetwork
     from .rectangular import RectangularNetwork
@@ -139,3 +140,20 @@ class TorchRectangularNetwork(torch.nn.Module):
         for V, c in zip(self.weights[1:], self.biases[1:], strict=True):
             h = _step(V @ h + c[:, None], self.low)
         return self.xi + ((self.a * self.s)[:, None] * h).sum(dim=0)
+
+
+class TorchAdditiveNetwork(torch.nn.Module):
+    r"""$\xi + \sum_j g_j(X_{:,j})$ with each $g_j$ the torch twin of a per-feature network."""
+
+    def __init__(self, parts: list[torch.nn.Module], xi: float) -> None:
+        super().__init__()
+        self.parts = torch.nn.ModuleList(parts)
+        self.xi = _parameter(xi)
+
+    @classmethod
+    def from_network(cls, network: AdditiveNetwork) -> TorchAdditiveNetwork:
+        return cls([part.to_torch() for part in network.networks], network.xi)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        X = torch.as_tensor(X, dtype=torch.float64)
+        return self.xi + sum(part(X[:, j]) for j, part in enumerate(self.parts))
