@@ -89,7 +89,7 @@ def test_rebuilt_network_has_the_lasso_objective(depth, d, share):
     x, y = data(d)
     net = result.network
     assert net.B.shape == (net.width, depth - 1, 2)
-    J = 0.5 * np.sum((net.xi + forward(x, net.W, net.B[..., 0], net.B[..., 1]).sum(axis=1) - y) ** 2)
+    J = 0.5 * np.sum((net.xi + forward(x - net.input_shift, net.W, net.B[..., 0], net.B[..., 1]).sum(axis=1) - y) ** 2)
     J += beta / depth * np.sum(np.abs(net.W) ** depth)
     assert relative(J, result.solution.objective) < 1e-8
     assert relative(result.network_objective, result.solution.objective) < 1e-8

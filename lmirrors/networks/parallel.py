@@ -135,6 +135,8 @@ class ParallelNetwork(Network):
             raise ValueError(f"network description: 'depth' must be an integer >= 2, got {depth!r}")
         activation = get_activation(str(description.get("activation")), real_number(description, "slope"))
         W = real_array(description, "weights", (-1, -1))
+        if W.size == 0:  # no units (the constant network): an empty list carries no depth
+            W = W.reshape(0, depth)
         if W.shape[1] != depth:
             raise ValueError(
                 f"network description: 'depth' is {depth} but 'weights' has {W.shape[1]} entries per unit (one per layer)"
