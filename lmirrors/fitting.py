@@ -28,7 +28,15 @@ from .networks.additive import AdditiveNetwork
 from .networks.base import Network
 from .networks.reconstruction import planar_network
 from .registry import Architecture
-from .validation import MIN_POINTS, as_1d, check_beta, check_data, check_planar_data
+from .validation import (
+    MIN_POINTS,
+    as_1d,
+    check_beta,
+    check_data,
+    check_planar_data,
+    check_weights,
+    merge_repeated,
+)
 
 DENSE_LIMIT = 50_000_000
 """Largest dense library (points × columns) :func:`fit` builds by itself; beyond it the library is priced."""
@@ -39,6 +47,8 @@ has a matrix-free library: solving that costs about as much as building it, so l
 are solved matrix-free and only the solution's columns are written down."""
 
 METHODS = ("auto", "library", "matrix_free", "column_generation", "closed_form")
+WEIGHTED_METHODS = ("library", "matrix_free")
+"""The methods that solve a weighted Lasso (:func:`fit` with ``sample_weight``, or merged repeated x)."""
 
 
 class Selected(NamedTuple):
@@ -54,7 +64,11 @@ class Selected(NamedTuple):
 
 @dataclass(frozen=True)
 class Fit:
-    """A certified global optimum: library, Lasso solution and the reconstructed network."""
+    """A certified global optimum: library, Lasso solution and the reconstructed network.
+
+    ``x``, ``y`` and ``sample_weight`` are the user's data (``None``: every weight 1); the library
+    may be on the distinct x only (:func:`fit` merges repeated x).
+    """
 
     x: np.ndarray
     y: np.ndarray
@@ -62,6 +76,7 @@ class Fit:
     library: Library
     solution: LassoSolution
     network: Network
+    sample_weight: np.ndarray | None = None
 
     @property
     def architecture(self) -> Architecture:
@@ -79,16 +94,22 @@ class Fit:
 
     @property
     def network_objective(self) -> float:
-        r"""$J$ evaluated on the reconstructed weights (for ``beta = 0``: the weight penalty at
-        $\beta = 1$ of the interpolating network, comparable with $\|z\|_1$)."""
+        r"""$J$ evaluated on the reconstructed weights and the user's data,
+        $\tfrac12\sum_n w_n (f(x_n) - y_n)^2 + \text{penalty}_\beta$ (for ``beta = 0``: the weight
+        penalty at $\beta = 1$ of the interpolating network, comparable with $\|z\|_1$)."""
         if self.beta == 0:
             return self.network.penalty(1.0)
-        return self.network.objective(self.x, self.y, self.beta)
+        if self.sample_weight is None:
+            return self.network.objective(self.x, self.y, self.beta)
+        r = self.predict(self.x) - self.y
+        return float(0.5 * (self.sample_weight * r) @ r) + self.network.penalty(self.beta)
 
     @property
     def max_interpolation_error(self) -> float:
-        """$\\max_n |f(x_n) - y_n|$ (zero up to round-off for the minimum-norm fit)."""
-        return float(np.abs(self.predict(self.x) - self.y).max())
+        r"""$\max_p |f(p) - \bar y_p|$ over the distinct $x$, $\bar y_p$ the (weighted) mean label there
+        (zero up to round-off for the minimum-norm fit, which interpolates those means)."""
+        merged = merge_repeated(self.x, self.y, self.sample_weight)
+        return float(np.abs(self.predict(merged.points) - merged.labels).max())
 
     def min_norm_certificate(self) -> MinNormCertificate:
         r"""Proof that this $\beta = 0$ fit has the smallest $\|z\|_1$ of any interpolating network
@@ -101,12 +122,14 @@ class Fit:
         """
         if self.beta != 0:
             raise ValueError(f"a minimum-norm certificate needs a beta = 0 fit, this one has beta = {self.beta:g}")
-        nu = min_norm_with_dual(self.library.A, self.y)[1]
+        # the library's rows: the user's x, or the distinct x when fit merged repeated ones
+        labels = self.y if self.library.x.shape == self.x.shape else merge_repeated(self.x, self.y, self.sample_weight).labels
+        nu = min_norm_with_dual(self.library.A, labels)[1]
         nu = nu - nu.mean()
         correlation = _library_correlation(self.library, nu)
         nu = nu / max(1.0, correlation)
         return MinNormCertificate(
-            float(np.abs(self.solution.z).sum()), float(nu @ self.y), nu, self.max_interpolation_error
+            float(np.abs(self.solution.z).sum()), float(nu @ labels), nu, self.max_interpolation_error
         )
 
     def summary(self) -> str:
@@ -190,7 +213,16 @@ def random_two_layer_units(
     return activation.neuron(w, x[None, :], b).T
 
 
-def fit(x, y, depth: int = 2, activation: str = "relu", beta: float = 1e-3, method: str = "auto", **options) -> Fit:
+def fit(
+    x,
+    y,
+    depth: int = 2,
+    activation: str = "relu",
+    beta: float = 1e-3,
+    method: str = "auto",
+    sample_weight=None,
+    **options,
+) -> Fit:
     r"""Globally optimal ``depth``-layer network of ``activation`` units for data ``(x, y)``.
 
     Solves the equivalent Lasso exactly (``beta = 0``: minimum-$\ell_1$ interpolation) and
@@ -206,32 +238,63 @@ def fit(x, y, depth: int = 2, activation: str = "relu", beta: float = 1e-3, meth
       family with a matrix-free library up to :data:`WRITE_DOWN_LIMIT`), else matrix-free,
       else column generation.
 
+    ``sample_weight`` (positive, one per point) weighs the loss:
+    $J = \tfrac12\sum_n w_n (f(x_n) - y_n)^2 + \text{penalty}_\beta$, solved by
+    :data:`WEIGHTED_METHODS`. Repeated x may carry different labels: for ``beta > 0`` they merge
+    into one point at their (weighted) mean label, weighted by their count (times their
+    weights), which changes the loss by a constant only (:func:`~lmirrors.validation.merge_repeated`);
+    ``solution.objective`` includes it, so it is $J$ on the data as given. ``beta = 0``
+    interpolates those means (the weights matter only through them).
+
     Raises ``ValueError`` on bad input, saying what to change.
     """
     x, y = check_data(x, y)
     beta = check_beta(beta)
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    weights = None if sample_weight is None else check_weights(sample_weight, x.size)
+    merged = merge_repeated(x, y, weights)
     architecture = Architecture(depth, activation, **options)
     family = architecture.family
     if method == "auto":
-        method = automatic_method(architecture, x, beta)
+        method = automatic_method(architecture, merged.points, beta)
     if method not in family.methods:
         raise ValueError(
             f"{architecture.name} networks cannot be solved by method={method!r}; use one of {family.methods}"
         )
+    points, labels, merged_weights = _solved_data(x, y, merged, weights, beta, method)
     if method == "closed_form":
-        library, solution = _closed_form(architecture, x, y, beta)
+        library, solution = _closed_form(architecture, points, labels, beta)
     elif method == "library":
-        architecture.check_memory(x.size, np.unique(x).size, beta)
-        candidates = family.candidates(architecture, np.unique(x))
-        library = Library.from_candidates(architecture, x, candidates)
-        solution = solve(library.A, y, beta)
+        architecture.check_memory(points.size, np.unique(points).size, beta)
+        candidates = family.candidates(architecture, np.unique(points))
+        library = Library.from_candidates(architecture, points, candidates)
+        solution = solve(library.A, labels, beta, weights=merged_weights)
     elif method == "matrix_free":
-        library, solution = _matrix_free(architecture, x, y, beta)
+        library, solution = _matrix_free(architecture, points, labels, beta, merged_weights)
     else:
-        library, solution = _column_generation(architecture, x, y, beta)
-    return Fit(x, y, beta, library, solution, rebuild(library, solution))
+        library, solution = _column_generation(architecture, points, labels, beta)
+    if merged_weights is not None:  # the loss of the merged points misses the spread within each x
+        solution = replace(solution, objective=solution.objective + merged.constant)
+    return Fit(x, y, beta, library, solution, rebuild(library, solution), weights)
+
+
+def _solved_data(x, y, merged, weights, beta: float, method: str):
+    """The points, labels and weights :func:`fit` solves for: the data as given when nothing is
+    repeated or weighted; the merged points, weighted, for ``beta > 0``; for ``beta = 0`` the merged
+    points without weights (interpolating their weighted means ignores weights). The closed forms
+    and column generation take repeated x as they are (their loss sums over the copies), no weights."""
+    repeated = merged.points.size < x.size
+    if beta == 0:
+        return (merged.points, merged.labels, None) if repeated else (x, y, None)
+    if weights is not None and method not in WEIGHTED_METHODS:
+        raise ValueError(
+            f"sample_weight needs method='library' or 'matrix_free' ({method!r} takes no weights); pass one "
+            "of them if the family offers it, or, for integer weights, repeat each point that many times"
+        )
+    if weights is None and (not repeated or method not in WEIGHTED_METHODS):
+        return x, y, None
+    return merged.points, merged.labels, merged.weights
 
 
 def fit_library(library: Library, y, beta: float, warm_start=None) -> Fit:
@@ -280,7 +343,7 @@ def _closed_form(architecture: Architecture, x, y, beta):
     return closed_form.solve(architecture, x, y, beta)
 
 
-def _matrix_free(architecture: Architecture, x, y, beta):
+def _matrix_free(architecture: Architecture, x, y, beta, weights=None):
     r"""Solve on the matrix-free library (certified against every column); only the solution's
     columns are written down (``complete=False``; ``solution.z`` indexes those)."""
     dictionary, feature_of = architecture.family.dictionary(architecture, x)
@@ -289,7 +352,7 @@ def _matrix_free(architecture: Architecture, x, y, beta):
             f"beta = 0 (minimum norm) needs the dense LP, and this library has {dictionary.shape[1]:,} columns "
             f"on {x.size:,} points; use a small beta > 0 (e.g. 1e-6 times lasso.beta_max)"
         )
-    support, sparse = solve_support(dictionary, y, beta)
+    support, sparse = solve_support(dictionary, y, beta, weights)
     library = _written_down(architecture, x, dictionary, feature_of, support)
     method = f"{sparse.method} (matrix-free)"
     return library, LassoSolution(sparse.z, sparse.xi, beta, sparse.objective, sparse.gap, method)
