@@ -118,18 +118,23 @@ class Fit:
         $\nu$ is the dual of the minimum-norm LP over the columns written down, divided by
         $\max(1, c)$ with $c = \max_j |a_j^\top\nu|$ over the *whole* library: the library
         itself when it is complete, else the family's pricing oracle or matrix-free library.
+        It is given on the user's points (repeated x share their point's entry), so
+        ``lower_bound`` $= \nu^\top y$ bounds every network interpolating the mean labels.
         Raises ``ValueError`` for $\beta > 0$ or a family with neither.
         """
         if self.beta != 0:
             raise ValueError(f"a minimum-norm certificate needs a beta = 0 fit, this one has beta = {self.beta:g}")
-        # the library's rows: the user's x, or the distinct x when fit merged repeated ones
-        labels = self.y if self.library.x.shape == self.x.shape else merge_repeated(self.x, self.y, self.sample_weight).labels
-        nu = min_norm_with_dual(self.library.A, labels)[1]
+        merged = merge_repeated(self.x, self.y, self.sample_weight)
+        on_data = self.library.x.shape == self.x.shape  # else the library is on the distinct x
+        nu = min_norm_with_dual(self.library.A, self.y if on_data else merged.labels)[1]
         nu = nu - nu.mean()
         correlation = _library_correlation(self.library, nu)
         nu = nu / max(1.0, correlation)
+        if not on_data:  # shared among the copies of each x in proportion to their weights
+            weights = np.ones(self.x.size) if self.sample_weight is None else self.sample_weight
+            nu = np.where(merged.index >= 0, nu[merged.index] * weights / merged.weights[merged.index], 0.0)
         return MinNormCertificate(
-            float(np.abs(self.solution.z).sum()), float(nu @ labels), nu, self.max_interpolation_error
+            float(np.abs(self.solution.z).sum()), float(nu @ self.y), nu, self.max_interpolation_error
         )
 
     def summary(self) -> str:
@@ -238,7 +243,7 @@ def fit(
       family with a matrix-free library up to :data:`WRITE_DOWN_LIMIT`), else matrix-free,
       else column generation.
 
-    ``sample_weight`` (positive, one per point) weighs the loss:
+    ``sample_weight`` (non-negative, one per point; zero leaves a point out) weighs the loss:
     $J = \tfrac12\sum_n w_n (f(x_n) - y_n)^2 + \text{penalty}_\beta$, solved by
     :data:`WEIGHTED_METHODS`. Repeated x may carry different labels: for ``beta > 0`` they merge
     into one point at their (weighted) mean label, weighted by their count (times their
@@ -252,7 +257,7 @@ def fit(
     beta = check_beta(beta)
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
-    weights = None if sample_weight is None else check_weights(sample_weight, x.size)
+    weights = None if sample_weight is None else check_weights(sample_weight, x.size, allow_zero=True)
     merged = merge_repeated(x, y, weights)
     architecture = Architecture(depth, activation, **options)
     family = architecture.family
@@ -286,7 +291,7 @@ def _solved_data(x, y, merged, weights, beta: float, method: str):
     and column generation take repeated x as they are (their loss sums over the copies), no weights."""
     repeated = merged.points.size < x.size
     if beta == 0:
-        return (merged.points, merged.labels, None) if repeated else (x, y, None)
+        return (merged.points, merged.labels, None) if repeated or weights is not None else (x, y, None)
     if weights is not None and method not in WEIGHTED_METHODS:
         raise ValueError(
             f"sample_weight needs method='library' or 'matrix_free' ({method!r} takes no weights); pass one "
@@ -375,10 +380,16 @@ def _column_generation(architecture: Architecture, x, y, beta):
     return library, result.solution
 
 
-def certificate(residual: np.ndarray, columns: np.ndarray, beta: float) -> float:
+def certificate(residual: np.ndarray, columns: np.ndarray, beta: float, weights=None) -> float:
     r"""$\max_j |a_j^\top (r - \bar r)| / \beta$ for the columns $a_j$ and a residual $r$: the dual
-    constraint of the Lasso on those columns, at most 1 at an optimum that no column can improve."""
-    centred = np.asarray(residual, dtype=float) - np.mean(residual)
+    constraint of the Lasso on those columns, at most 1 at an optimum that no column can improve
+    (with ``weights``: $\max_j |a_j^\top (w \odot (r - \bar r_w))| / \beta$, $\bar r_w$ the weighted mean)."""
+    residual = np.asarray(residual, dtype=float)
+    if weights is None:
+        centred = residual - np.mean(residual)
+    else:
+        weights = check_weights(weights, residual.size)
+        centred = weights * (residual - weights @ residual / weights.sum())
     return float(np.abs(np.asarray(columns).T @ centred).max(initial=0.0) / beta)
 
 
@@ -539,6 +550,7 @@ class AdditiveFit:
     library: AdditiveLibrary
     solution: LassoSolution
     network: AdditiveNetwork
+    sample_weight: np.ndarray | None = None
 
     @property
     def architecture(self) -> Architecture:
@@ -550,15 +562,19 @@ class AdditiveFit:
 
     @property
     def network_objective(self) -> float:
-        r"""$J$ of the rebuilt additive network (for ``beta = 0``: its weight penalty at $\beta = 1$)."""
+        r"""$J$ of the rebuilt additive network, weighted by ``sample_weight`` (for ``beta = 0``: its
+        weight penalty at $\beta = 1$)."""
         if self.beta == 0:
             return self.network.penalty(1.0)
-        return self.network.objective(self.X, self.y, self.beta)
+        if self.sample_weight is None:
+            return self.network.objective(self.X, self.y, self.beta)
+        r = self.predict(self.X) - self.y
+        return float(0.5 * (self.sample_weight * r) @ r) + self.network.penalty(self.beta)
 
     def certificate(self, columns: np.ndarray) -> float:
         r"""$\max_j |a_j^\top r| / \beta$ over ``columns`` (e.g. :func:`~lmirrors.libraries.additive.random_units`),
         $r$ the centred residual: at most 1 when no unit among them could lower the objective."""
-        return certificate(self.y - self.predict(self.X), columns, self.beta)
+        return certificate(self.y - self.predict(self.X), columns, self.beta, self.sample_weight)
 
     def summary(self) -> str:
         return (
@@ -569,7 +585,14 @@ class AdditiveFit:
 
 
 def fit_additive(
-    X, y, depth: int = 2, activation: str = "relu", beta: float = 1e-3, method: str = "auto", **options
+    X,
+    y,
+    depth: int = 2,
+    activation: str = "relu",
+    beta: float = 1e-3,
+    method: str = "auto",
+    sample_weight=None,
+    **options,
 ) -> AdditiveFit:
     r"""Globally optimal additive network: one ``depth``-layer ``activation`` network per column of ``X``.
 
@@ -578,11 +601,17 @@ def fit_additive(
     one shared bias, $\min \tfrac12\|\sum_j A_j z_j + \xi\mathbf 1 - y\|^2 + \beta\|z\|_1$,
     solved with a duality-gap certificate. ``method``: ``"library"`` (the stacked matrix, dense),
     ``"matrix_free"`` (a :class:`~lmirrors.convex.dictionary.BlockDictionary` over the families'
-    matrix-free libraries) or ``"auto"`` (dense up to :data:`DENSE_LIMIT` entries). ``options`` as
-    for :func:`fit`. Raises ``ValueError`` on bad input or a family without a fixed library.
+    matrix-free libraries) or ``"auto"`` (dense up to :data:`DENSE_LIMIT` entries). ``options`` and
+    ``sample_weight`` (weights of the squared loss, on the rows as given) as for :func:`fit`.
+    Raises ``ValueError`` on bad input or a family without a fixed library.
     """
     X, y = _check_table(X, y)
     beta = check_beta(beta)
+    weights = None if sample_weight is None else check_weights(sample_weight, y.size, allow_zero=True)
+    if weights is not None and not weights.all():  # a row of weight zero is not in the loss at all
+        kept = weights > 0
+        additive = fit_additive(X[kept], y[kept], depth, activation, beta, method, weights[kept], **options)
+        return replace(additive, X=X, y=y, sample_weight=weights)
     architecture = Architecture(depth, activation, **options)
     family = architecture.family
     if method == "auto":
@@ -599,7 +628,7 @@ def fit_additive(
         )
     if method == "library":
         library = AdditiveLibrary([architecture.library(column) for column in X.T])
-        solution = solve(library.A, y, beta)
+        solution = solve(library.A, y, beta, weights=weights)
         parts = library.split(solution.z)
     else:
         if beta == 0:
@@ -610,7 +639,7 @@ def fit_additive(
             for column in X.T
         ]
         blocks = BlockDictionary([dictionary for dictionary, _ in pairs])
-        full = solve(blocks, y, beta)
+        full = solve(blocks, y, beta, weights=weights)
         blocks_z = [full.z[a:b] for a, b in zip(blocks.offsets[:-1], blocks.offsets[1:], strict=True)]
         supports = [np.flatnonzero(z) for z in blocks_z]
         library = AdditiveLibrary(
@@ -629,7 +658,8 @@ def fit_additive(
         for part_library, z in zip(library.libraries, parts, strict=True)
     ]
     xi = solution.xi + sum(network.xi for network in networks)
-    return AdditiveFit(X, y, beta, library, solution, AdditiveNetwork([replace(n, xi=0.0) for n in networks], xi))
+    network = AdditiveNetwork([replace(n, xi=0.0) for n in networks], xi)
+    return AdditiveFit(X, y, beta, library, solution, network, weights)
 
 
 def additive_beta_max(X, y, depth: int = 2, activation: str = "relu", **options) -> float:

@@ -87,46 +87,59 @@ def check_data(x, y) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def check_weights(weights, n: int, name: str = "sample_weight") -> np.ndarray:
-    """Positive, finite weights, one per data point."""
+def check_weights(weights, n: int, name: str = "sample_weight", allow_zero: bool = False) -> np.ndarray:
+    """Finite weights, one per data point: positive, or with ``allow_zero`` non-negative and not all zero."""
     weights = as_1d(weights, name, scalar=True)
     if weights.size != n:
         raise ValueError(f"{name} needs one weight per data point ({n}), got {weights.size}")
-    if not np.all(weights > 0):
-        where = np.flatnonzero(~(weights > 0))[:5].tolist()
+    bad = weights < 0 if allow_zero else weights <= 0
+    if bad.any():
+        least = "non-negative (zero leaves a point out)" if allow_zero else "positive (drop the points of weight zero)"
         raise ValueError(
-            f"{name} must be positive, but {np.sum(~(weights > 0))} weight(s) are zero or negative (positions "
-            f"{where}); drop the points a zero weight would remove, and give the others a positive weight"
+            f"{name} must be {least}, but {bad.sum()} weight(s) are not (positions {np.flatnonzero(bad)[:5].tolist()})"
         )
+    if not weights.sum() > 0:
+        raise ValueError(f"{name} sums to zero, so no point counts; give the points you fit positive weights")
     return weights
 
 
 class Merged(NamedTuple):
     r"""Data with repeated x merged (:func:`merge_repeated`): distinct ``points`` (in order of first
-    appearance), weighted mean ``labels``, summed ``weights`` and the loss ``constant`` they drop."""
+    appearance), weighted mean ``labels``, summed ``weights``, the loss ``constant`` they drop, and
+    ``index``: the point each datum went to (-1 for a datum of weight zero)."""
 
     points: np.ndarray
     labels: np.ndarray
     weights: np.ndarray
     constant: float
+    index: np.ndarray
 
 
 def merge_repeated(x, y, weights=None) -> Merged:
     r"""One point per distinct x: for any $f$,
-    $	frac12\sum_n w_n (f(x_n) - y_n)^2 = 	frac12\sum_p W_p (f(p) - ar y_p)^2 + c$ with
-    $W_p = \sum_{x_n = p} w_n$, $ar y_p = \sum_{x_n = p} w_n y_n / W_p$ and the constant
-    $c = 	frac12\sum_n w_n (y_n - ar y_{x_n})^2$ (``weights``: default one per point).
+    $\tfrac12\sum_n w_n (f(x_n) - y_n)^2 = \tfrac12\sum_p W_p (f(p) - \bar y_p)^2 + c$ with
+    $W_p = \sum_{x_n = p} w_n$, $\bar y_p = \sum_{x_n = p} w_n y_n / W_p$ and the constant
+    $c = \tfrac12\sum_n w_n (y_n - \bar y_{x_n})^2$ (``weights``: default one per point; points of
+    weight zero are left out).
     """
     x, y = check_data(x, y)
-    weights = np.ones(x.size) if weights is None else check_weights(weights, x.size)
-    _, first, inverse = np.unique(x, return_index=True, return_inverse=True)
+    weights = np.ones(x.size) if weights is None else check_weights(weights, x.size, allow_zero=True)
+    kept = weights > 0  # a point of weight zero is not in the loss at all
+    if np.unique(x[kept]).size < MIN_POINTS:
+        raise ValueError(
+            f"need at least {MIN_POINTS} distinct x values of positive weight, got {np.unique(x[kept]).size}; "
+            "a single point is fit by the output bias alone"
+        )
+    _, first, inverse = np.unique(x[kept], return_index=True, return_inverse=True)
     rank = np.empty(first.size, dtype=np.int64)
     rank[np.argsort(first, kind="stable")] = np.arange(first.size)
-    where = rank[inverse.reshape(-1)]  # index of each point's distinct x, in order of appearance
-    totals = np.bincount(where, weights=weights)
-    labels = np.bincount(where, weights=weights * y) / totals
-    constant = 0.5 * float(weights @ (y - labels[where]) ** 2)
-    return Merged(x[np.sort(first)], labels, totals, constant)
+    where = rank[inverse.reshape(-1)]  # index of each kept point's distinct x, in order of appearance
+    totals = np.bincount(where, weights=weights[kept])
+    labels = np.bincount(where, weights=weights[kept] * y[kept]) / totals
+    constant = 0.5 * float(weights[kept] @ (y[kept] - labels[where]) ** 2)
+    index = np.full(x.size, -1, dtype=np.int64)
+    index[kept] = where
+    return Merged(x[kept][np.sort(first)], labels, totals, constant, index)
 
 
 def check_planar_data(X, y) -> tuple[np.ndarray, np.ndarray]:
