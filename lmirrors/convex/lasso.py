@@ -305,9 +305,7 @@ def _in_weighted_units(A, y: np.ndarray, solution: LassoSolution, rows: RowWeigh
     return replace(solution, xi=xi, objective=lasso_objective(A, y, solution.z, xi, solution.beta, rows.weights))
 
 
-def solve_support(
-    dictionary: Dictionary, y: np.ndarray, beta: float, weights=None
-) -> tuple[np.ndarray, LassoSolution]:
+def solve_support(dictionary: Dictionary, y: np.ndarray, beta: float, weights=None) -> tuple[np.ndarray, LassoSolution]:
     r""":func:`solve` on a matrix-free dictionary, returning only the columns it uses.
 
     Returns the support $S$ (increasing) and a solution whose ``z`` holds the coefficients of
