@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from sklearn.model_selection import KFold, cross_val_score
 
 import lmirrors
+from lmirrors.closed_forms import clip_beta_max, two_layer_min_norm
 from lmirrors.convex.dictionary import DenseDictionary
 from lmirrors.convex.lasso import beta_max, duality_gap, lasso_objective, solve, solve_support
 from lmirrors.estimator import MirrorRegressor
@@ -66,7 +67,9 @@ def test_integer_weights_solve_the_lasso_of_the_repeated_rows(method):
         np.testing.assert_allclose(weighted.z, repeated.z, atol=1e-8)
         assert abs(weighted.xi - repeated.xi) < 1e-8
         assert weighted.relative_gap <= 1e-9
-        assert relative(weighted.objective, lasso_objective(repeated_A, repeated_y, weighted.z, weighted.xi, beta)) < 1e-12
+        assert (
+            relative(weighted.objective, lasso_objective(repeated_A, repeated_y, weighted.z, weighted.xi, beta)) < 1e-12
+        )
 
 
 def test_matrix_free_weighted_lasso_keeps_only_its_columns():
@@ -263,3 +266,17 @@ def test_additive_weights_are_repeated_rows():
     assert relative(weighted.solution.objective, repeated.solution.objective) < 1e-9
     assert relative(weighted.network_objective, weighted.solution.objective) < 1e-9
     np.testing.assert_allclose(weighted.predict(X), repeated.predict(X), atol=1e-9)
+
+
+def test_closed_form_scales_count_repeated_x():
+    """The every-pattern beta_max and the two-layer minimum norm on repeated x with different labels."""
+    rng = np.random.default_rng(9)
+    x = rng.integers(0, 6, 25).astype(float)
+    y = rng.normal(size=x.size)
+    library = Architecture(3, "sign", m1=5).library(x)  # every pattern on 6 distinct points
+    assert relative(clip_beta_max(x, y), beta_max(library.A, y)) < 1e-12
+    at_max = lmirrors.fit(x, y, 3, "sign", clip_beta_max(x, y) * (1 - 1e-6), m1=5, method="library")
+    assert at_max.solution.support.size > 0  # just below beta_max a unit enters
+    for activation in ("relu", "abs"):
+        expected = two_layer_min_norm(x, y, activation)
+        assert relative(lmirrors.fit(x, y, 2, activation, beta=0).solution.objective, expected) < 1e-9
