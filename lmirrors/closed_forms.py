@@ -232,11 +232,12 @@ class Clipping:
 
 
 def clip_beta_max(x, y) -> float:
-    r"""$\beta_{\max} = \max_h |h^\top(y - \bar y)| = \|y - \bar y\|_1$ of the every-pattern Lasso
-    ($h = \operatorname{sign}(y - \bar y)$ is a pattern, repeated points having equal labels); from
-    there on :func:`clip_fit` is the constant $\bar y$."""
-    y = check_data(x, y)[1]
-    return float(np.abs(y - y.mean()).sum())
+    r"""$\beta_{\max} = \max_h |h^\top(y - \bar y)| = \sum_p |\sum_{x_n = p} (y_n - \bar y)|$ of the
+    every-pattern Lasso ($h$ the sign of that inner sum at each distinct $p$ is a pattern; without
+    repeated x, $\|y - \bar y\|_1$); from there on :func:`clip_fit` is the constant $\bar y$."""
+    x, y = check_data(x, y)
+    inverse = np.unique(x, return_inverse=True)[1].reshape(-1)
+    return float(np.abs(np.bincount(inverse, weights=y - y.mean())).sum())
 
 
 def clip_fit(x, y, beta: float) -> Clipping:
@@ -290,6 +291,8 @@ def two_layer_min_norm(x, y, activation: str | Activation, slope: float = 0.01) 
       since $|t| = \max(t, -t)$);
     * sign and threshold units: $\sum_n |y_{n+1} - y_n| / (1 - \text{low})$ (low $= -1$, $0$).
 
+    Repeated x are interpolated at their mean label (as :func:`lmirrors.fit` does at $\beta = 0$).
+
     Lower bounds: a unit $z\,\sigma_\gamma(\pm(x - t))$ bends the network by $(1 - \gamma)|z|$ at
     $t$ and adds $\pm(1 + \gamma) z$ to $f'(-\infty) + f'(+\infty)$ (an interval-distance unit
     $z\,\operatorname{dist}(x, [p, q])$ bends by $|z|$ twice and adds $0$); an interpolant bends by
@@ -300,9 +303,8 @@ def two_layer_min_norm(x, y, activation: str | Activation, slope: float = 0.01) 
     """
     x, y = check_data(x, y)
     activation = get_activation(activation, slope)
-    points, inverse = np.unique(x, return_inverse=True)
-    labels = np.zeros(points.size)
-    labels[inverse] = y
+    points, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
+    labels = np.bincount(inverse.reshape(-1), weights=y) / counts  # repeated x: interpolate their mean
     if activation.step:
         return float(np.abs(np.diff(labels)).sum() / (1.0 - activation.low))
     d = np.diff(labels) / np.diff(points)

@@ -56,8 +56,13 @@ class MirrorRegressor(RegressorMixin, BaseEstimator):
         self.beta = beta
         self.options = options
 
-    def fit(self, X, y) -> MirrorRegressor:
-        """Solve for the optimal network on ``X`` (shape ``(n, d)``) and labels ``y``."""
+    def fit(self, X, y, sample_weight=None) -> MirrorRegressor:
+        r"""Solve for the optimal network on ``X`` (shape ``(n, d)``) and labels ``y``.
+
+        ``sample_weight`` (positive, one per row) weighs the loss,
+        $\tfrac12\sum_n w_n (f(X_n) - y_n)^2$, as in :func:`lmirrors.fit`; repeated rows may carry
+        different labels.
+        """
         X, y = validate_data(self, X, y, y_numeric=True, ensure_min_samples=2)
         solver = fit if X.shape[1] == 1 else fit_additive
         self.fit_: Fit | AdditiveFit = solver(
@@ -66,6 +71,7 @@ class MirrorRegressor(RegressorMixin, BaseEstimator):
             depth=self.depth,
             activation=self.activation,
             beta=self.beta,
+            sample_weight=sample_weight,
             **self._options(),
         )
         return self

@@ -19,13 +19,15 @@ def fit_to_dict(result: Fit) -> dict[str, Any]:
     # planar architectures have no options beyond the norm, which the network's own fields carry
     options = getattr(result.architecture, "options", {})
     options = {k: list(v) if isinstance(v, tuple) else v for k, v in options.items()}
+    loss = "0.5*||f(X) - y||^2" if result.sample_weight is None else "0.5*sum_n w_n (f(x_n) - y_n)^2"
+    meaning = "minimum l1 norm (beta = 0)" if result.beta == 0 else f"{loss} + beta*||z||_1"
     return {
         **result.network.to_dict(),
         "architecture": result.architecture.name,
         "options": options,
         "beta": result.beta,
         "objective": result.solution.objective,
-        "objective_meaning": "minimum l1 norm (beta = 0)" if result.beta == 0 else "0.5*||f(X) - y||^2 + beta*||z||_1",
+        "objective_meaning": meaning,
         "duality_gap": result.solution.gap,
         "network_objective": result.network_objective,
         "n_points": len(result.x),

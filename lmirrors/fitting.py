@@ -28,7 +28,15 @@ from .networks.additive import AdditiveNetwork
 from .networks.base import Network
 from .networks.reconstruction import planar_network
 from .registry import Architecture
-from .validation import MIN_POINTS, as_1d, check_beta, check_data, check_planar_data
+from .validation import (
+    MIN_POINTS,
+    as_1d,
+    check_beta,
+    check_data,
+    check_planar_data,
+    check_weights,
+    merge_repeated,
+)
 
 DENSE_LIMIT = 50_000_000
 """Largest dense library (points × columns) :func:`fit` builds by itself; beyond it the library is priced."""
@@ -39,6 +47,8 @@ has a matrix-free library: solving that costs about as much as building it, so l
 are solved matrix-free and only the solution's columns are written down."""
 
 METHODS = ("auto", "library", "matrix_free", "column_generation", "closed_form")
+WEIGHTED_METHODS = ("library", "matrix_free")
+"""The methods that solve a weighted Lasso (:func:`fit` with ``sample_weight``, or merged repeated x)."""
 
 
 class Selected(NamedTuple):
@@ -54,7 +64,11 @@ class Selected(NamedTuple):
 
 @dataclass(frozen=True)
 class Fit:
-    """A certified global optimum: library, Lasso solution and the reconstructed network."""
+    """A certified global optimum: library, Lasso solution and the reconstructed network.
+
+    ``x``, ``y`` and ``sample_weight`` are the user's data (``None``: every weight 1); the library
+    may be on the distinct x only (:func:`fit` merges repeated x).
+    """
 
     x: np.ndarray
     y: np.ndarray
@@ -62,6 +76,7 @@ class Fit:
     library: Library
     solution: LassoSolution
     network: Network
+    sample_weight: np.ndarray | None = None
 
     @property
     def architecture(self) -> Architecture:
@@ -79,16 +94,22 @@ class Fit:
 
     @property
     def network_objective(self) -> float:
-        r"""$J$ evaluated on the reconstructed weights (for ``beta = 0``: the weight penalty at
-        $\beta = 1$ of the interpolating network, comparable with $\|z\|_1$)."""
+        r"""$J$ evaluated on the reconstructed weights and the user's data,
+        $\tfrac12\sum_n w_n (f(x_n) - y_n)^2 + \text{penalty}_\beta$ (for ``beta = 0``: the weight
+        penalty at $\beta = 1$ of the interpolating network, comparable with $\|z\|_1$)."""
         if self.beta == 0:
             return self.network.penalty(1.0)
-        return self.network.objective(self.x, self.y, self.beta)
+        if self.sample_weight is None:
+            return self.network.objective(self.x, self.y, self.beta)
+        r = self.predict(self.x) - self.y
+        return float(0.5 * (self.sample_weight * r) @ r) + self.network.penalty(self.beta)
 
     @property
     def max_interpolation_error(self) -> float:
-        """$\\max_n |f(x_n) - y_n|$ (zero up to round-off for the minimum-norm fit)."""
-        return float(np.abs(self.predict(self.x) - self.y).max())
+        r"""$\max_p |f(p) - \bar y_p|$ over the distinct $x$, $\bar y_p$ the (weighted) mean label there
+        (zero up to round-off for the minimum-norm fit, which interpolates those means)."""
+        merged = merge_repeated(self.x, self.y, self.sample_weight)
+        return float(np.abs(self.predict(merged.points) - merged.labels).max())
 
     def min_norm_certificate(self) -> MinNormCertificate:
         r"""Proof that this $\beta = 0$ fit has the smallest $\|z\|_1$ of any interpolating network
@@ -97,14 +118,21 @@ class Fit:
         $\nu$ is the dual of the minimum-norm LP over the columns written down, divided by
         $\max(1, c)$ with $c = \max_j |a_j^\top\nu|$ over the *whole* library: the library
         itself when it is complete, else the family's pricing oracle or matrix-free library.
+        It is given on the user's points (repeated x share their point's entry), so
+        ``lower_bound`` $= \nu^\top y$ bounds every network interpolating the mean labels.
         Raises ``ValueError`` for $\beta > 0$ or a family with neither.
         """
         if self.beta != 0:
             raise ValueError(f"a minimum-norm certificate needs a beta = 0 fit, this one has beta = {self.beta:g}")
-        nu = min_norm_with_dual(self.library.A, self.y)[1]
+        merged = merge_repeated(self.x, self.y, self.sample_weight)
+        on_data = self.library.x.shape == self.x.shape  # else the library is on the distinct x
+        nu = min_norm_with_dual(self.library.A, self.y if on_data else merged.labels)[1]
         nu = nu - nu.mean()
         correlation = _library_correlation(self.library, nu)
         nu = nu / max(1.0, correlation)
+        if not on_data:  # shared among the copies of each x in proportion to their weights
+            weights = np.ones(self.x.size) if self.sample_weight is None else self.sample_weight
+            nu = np.where(merged.index >= 0, nu[merged.index] * weights / merged.weights[merged.index], 0.0)
         return MinNormCertificate(
             float(np.abs(self.solution.z).sum()), float(nu @ self.y), nu, self.max_interpolation_error
         )
@@ -190,7 +218,16 @@ def random_two_layer_units(
     return activation.neuron(w, x[None, :], b).T
 
 
-def fit(x, y, depth: int = 2, activation: str = "relu", beta: float = 1e-3, method: str = "auto", **options) -> Fit:
+def fit(
+    x,
+    y,
+    depth: int = 2,
+    activation: str = "relu",
+    beta: float = 1e-3,
+    method: str = "auto",
+    sample_weight=None,
+    **options,
+) -> Fit:
     r"""Globally optimal ``depth``-layer network of ``activation`` units for data ``(x, y)``.
 
     Solves the equivalent Lasso exactly (``beta = 0``: minimum-$\ell_1$ interpolation) and
@@ -206,32 +243,63 @@ def fit(x, y, depth: int = 2, activation: str = "relu", beta: float = 1e-3, meth
       family with a matrix-free library up to :data:`WRITE_DOWN_LIMIT`), else matrix-free,
       else column generation.
 
+    ``sample_weight`` (non-negative, one per point; zero leaves a point out) weighs the loss:
+    $J = \tfrac12\sum_n w_n (f(x_n) - y_n)^2 + \text{penalty}_\beta$, solved by
+    :data:`WEIGHTED_METHODS`. Repeated x may carry different labels: for ``beta > 0`` they merge
+    into one point at their (weighted) mean label, weighted by their count (times their
+    weights), which changes the loss by a constant only (:func:`~lmirrors.validation.merge_repeated`);
+    ``solution.objective`` includes it, so it is $J$ on the data as given. ``beta = 0``
+    interpolates those means (the weights matter only through them).
+
     Raises ``ValueError`` on bad input, saying what to change.
     """
     x, y = check_data(x, y)
     beta = check_beta(beta)
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    weights = None if sample_weight is None else check_weights(sample_weight, x.size, allow_zero=True)
+    merged = merge_repeated(x, y, weights)
     architecture = Architecture(depth, activation, **options)
     family = architecture.family
     if method == "auto":
-        method = automatic_method(architecture, x, beta)
+        method = automatic_method(architecture, merged.points, beta)
     if method not in family.methods:
         raise ValueError(
             f"{architecture.name} networks cannot be solved by method={method!r}; use one of {family.methods}"
         )
+    points, labels, merged_weights = _solved_data(x, y, merged, weights, beta, method)
     if method == "closed_form":
-        library, solution = _closed_form(architecture, x, y, beta)
+        library, solution = _closed_form(architecture, points, labels, beta)
     elif method == "library":
-        architecture.check_memory(x.size, np.unique(x).size, beta)
-        candidates = family.candidates(architecture, np.unique(x))
-        library = Library.from_candidates(architecture, x, candidates)
-        solution = solve(library.A, y, beta)
+        architecture.check_memory(points.size, np.unique(points).size, beta)
+        candidates = family.candidates(architecture, np.unique(points))
+        library = Library.from_candidates(architecture, points, candidates)
+        solution = solve(library.A, labels, beta, weights=merged_weights)
     elif method == "matrix_free":
-        library, solution = _matrix_free(architecture, x, y, beta)
+        library, solution = _matrix_free(architecture, points, labels, beta, merged_weights)
     else:
-        library, solution = _column_generation(architecture, x, y, beta)
-    return Fit(x, y, beta, library, solution, rebuild(library, solution))
+        library, solution = _column_generation(architecture, points, labels, beta)
+    if merged_weights is not None:  # the loss of the merged points misses the spread within each x
+        solution = replace(solution, objective=solution.objective + merged.constant)
+    return Fit(x, y, beta, library, solution, rebuild(library, solution), weights)
+
+
+def _solved_data(x, y, merged, weights, beta: float, method: str):
+    """The points, labels and weights :func:`fit` solves for: the data as given when nothing is
+    repeated or weighted; the merged points, weighted, for ``beta > 0``; for ``beta = 0`` the merged
+    points without weights (interpolating their weighted means ignores weights). The closed forms
+    and column generation take repeated x as they are (their loss sums over the copies), no weights."""
+    repeated = merged.points.size < x.size
+    if beta == 0:
+        return (merged.points, merged.labels, None) if repeated or weights is not None else (x, y, None)
+    if weights is not None and method not in WEIGHTED_METHODS:
+        raise ValueError(
+            f"sample_weight needs method='library' or 'matrix_free' ({method!r} takes no weights); pass one "
+            "of them if the family offers it, or, for integer weights, repeat each point that many times"
+        )
+    if weights is None and (not repeated or method not in WEIGHTED_METHODS):
+        return x, y, None
+    return merged.points, merged.labels, merged.weights
 
 
 def fit_library(library: Library, y, beta: float, warm_start=None) -> Fit:
@@ -280,7 +348,7 @@ def _closed_form(architecture: Architecture, x, y, beta):
     return closed_form.solve(architecture, x, y, beta)
 
 
-def _matrix_free(architecture: Architecture, x, y, beta):
+def _matrix_free(architecture: Architecture, x, y, beta, weights=None):
     r"""Solve on the matrix-free library (certified against every column); only the solution's
     columns are written down (``complete=False``; ``solution.z`` indexes those)."""
     dictionary, feature_of = architecture.family.dictionary(architecture, x)
@@ -289,7 +357,7 @@ def _matrix_free(architecture: Architecture, x, y, beta):
             f"beta = 0 (minimum norm) needs the dense LP, and this library has {dictionary.shape[1]:,} columns "
             f"on {x.size:,} points; use a small beta > 0 (e.g. 1e-6 times lasso.beta_max)"
         )
-    support, sparse = solve_support(dictionary, y, beta)
+    support, sparse = solve_support(dictionary, y, beta, weights)
     library = _written_down(architecture, x, dictionary, feature_of, support)
     method = f"{sparse.method} (matrix-free)"
     return library, LassoSolution(sparse.z, sparse.xi, beta, sparse.objective, sparse.gap, method)
@@ -312,10 +380,16 @@ def _column_generation(architecture: Architecture, x, y, beta):
     return library, result.solution
 
 
-def certificate(residual: np.ndarray, columns: np.ndarray, beta: float) -> float:
+def certificate(residual: np.ndarray, columns: np.ndarray, beta: float, weights=None) -> float:
     r"""$\max_j |a_j^\top (r - \bar r)| / \beta$ for the columns $a_j$ and a residual $r$: the dual
-    constraint of the Lasso on those columns, at most 1 at an optimum that no column can improve."""
-    centred = np.asarray(residual, dtype=float) - np.mean(residual)
+    constraint of the Lasso on those columns, at most 1 at an optimum that no column can improve
+    (with ``weights``: $\max_j |a_j^\top (w \odot (r - \bar r_w))| / \beta$, $\bar r_w$ the weighted mean)."""
+    residual = np.asarray(residual, dtype=float)
+    if weights is None:
+        centred = residual - np.mean(residual)
+    else:
+        weights = check_weights(weights, residual.size)
+        centred = weights * (residual - weights @ residual / weights.sum())
     return float(np.abs(np.asarray(columns).T @ centred).max(initial=0.0) / beta)
 
 
@@ -476,6 +550,7 @@ class AdditiveFit:
     library: AdditiveLibrary
     solution: LassoSolution
     network: AdditiveNetwork
+    sample_weight: np.ndarray | None = None
 
     @property
     def architecture(self) -> Architecture:
@@ -487,15 +562,19 @@ class AdditiveFit:
 
     @property
     def network_objective(self) -> float:
-        r"""$J$ of the rebuilt additive network (for ``beta = 0``: its weight penalty at $\beta = 1$)."""
+        r"""$J$ of the rebuilt additive network, weighted by ``sample_weight`` (for ``beta = 0``: its
+        weight penalty at $\beta = 1$)."""
         if self.beta == 0:
             return self.network.penalty(1.0)
-        return self.network.objective(self.X, self.y, self.beta)
+        if self.sample_weight is None:
+            return self.network.objective(self.X, self.y, self.beta)
+        r = self.predict(self.X) - self.y
+        return float(0.5 * (self.sample_weight * r) @ r) + self.network.penalty(self.beta)
 
     def certificate(self, columns: np.ndarray) -> float:
         r"""$\max_j |a_j^\top r| / \beta$ over ``columns`` (e.g. :func:`~lmirrors.libraries.additive.random_units`),
         $r$ the centred residual: at most 1 when no unit among them could lower the objective."""
-        return certificate(self.y - self.predict(self.X), columns, self.beta)
+        return certificate(self.y - self.predict(self.X), columns, self.beta, self.sample_weight)
 
     def summary(self) -> str:
         return (
@@ -506,7 +585,14 @@ class AdditiveFit:
 
 
 def fit_additive(
-    X, y, depth: int = 2, activation: str = "relu", beta: float = 1e-3, method: str = "auto", **options
+    X,
+    y,
+    depth: int = 2,
+    activation: str = "relu",
+    beta: float = 1e-3,
+    method: str = "auto",
+    sample_weight=None,
+    **options,
 ) -> AdditiveFit:
     r"""Globally optimal additive network: one ``depth``-layer ``activation`` network per column of ``X``.
 
@@ -515,11 +601,17 @@ def fit_additive(
     one shared bias, $\min \tfrac12\|\sum_j A_j z_j + \xi\mathbf 1 - y\|^2 + \beta\|z\|_1$,
     solved with a duality-gap certificate. ``method``: ``"library"`` (the stacked matrix, dense),
     ``"matrix_free"`` (a :class:`~lmirrors.convex.dictionary.BlockDictionary` over the families'
-    matrix-free libraries) or ``"auto"`` (dense up to :data:`DENSE_LIMIT` entries). ``options`` as
-    for :func:`fit`. Raises ``ValueError`` on bad input or a family without a fixed library.
+    matrix-free libraries) or ``"auto"`` (dense up to :data:`DENSE_LIMIT` entries). ``options`` and
+    ``sample_weight`` (weights of the squared loss, on the rows as given) as for :func:`fit`.
+    Raises ``ValueError`` on bad input or a family without a fixed library.
     """
     X, y = _check_table(X, y)
     beta = check_beta(beta)
+    weights = None if sample_weight is None else check_weights(sample_weight, y.size, allow_zero=True)
+    if weights is not None and not weights.all():  # a row of weight zero is not in the loss at all
+        kept = weights > 0
+        additive = fit_additive(X[kept], y[kept], depth, activation, beta, method, weights[kept], **options)
+        return replace(additive, X=X, y=y, sample_weight=weights)
     architecture = Architecture(depth, activation, **options)
     family = architecture.family
     if method == "auto":
@@ -536,7 +628,7 @@ def fit_additive(
         )
     if method == "library":
         library = AdditiveLibrary([architecture.library(column) for column in X.T])
-        solution = solve(library.A, y, beta)
+        solution = solve(library.A, y, beta, weights=weights)
         parts = library.split(solution.z)
     else:
         if beta == 0:
@@ -547,7 +639,7 @@ def fit_additive(
             for column in X.T
         ]
         blocks = BlockDictionary([dictionary for dictionary, _ in pairs])
-        full = solve(blocks, y, beta)
+        full = solve(blocks, y, beta, weights=weights)
         blocks_z = [full.z[a:b] for a, b in zip(blocks.offsets[:-1], blocks.offsets[1:], strict=True)]
         supports = [np.flatnonzero(z) for z in blocks_z]
         library = AdditiveLibrary(
@@ -566,7 +658,8 @@ def fit_additive(
         for part_library, z in zip(library.libraries, parts, strict=True)
     ]
     xi = solution.xi + sum(network.xi for network in networks)
-    return AdditiveFit(X, y, beta, library, solution, AdditiveNetwork([replace(n, xi=0.0) for n in networks], xi))
+    network = AdditiveNetwork([replace(n, xi=0.0) for n in networks], xi)
+    return AdditiveFit(X, y, beta, library, solution, network, weights)
 
 
 def additive_beta_max(X, y, depth: int = 2, activation: str = "relu", **options) -> float:

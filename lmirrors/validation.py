@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -71,9 +72,8 @@ def as_planar_points(X, name: str = "X") -> np.ndarray:
 def check_data(x, y) -> tuple[np.ndarray, np.ndarray]:
     """Validate training data: equal lengths, finite, 1-D, at least two distinct x.
 
-    Repeated x values are allowed when their labels agree (the loss then counts
-    the point once per copy, exactly as the network's objective does); repeated x
-    with different labels are rejected.
+    Repeated x values are allowed, with any labels: the squared loss sums over every copy,
+    which :func:`merge_repeated` turns into one weighted point per distinct x.
     """
     x = as_1d(x, "x")
     y = as_1d(y, "y")
@@ -84,22 +84,67 @@ def check_data(x, y) -> tuple[np.ndarray, np.ndarray]:
             f"need at least {MIN_POINTS} distinct x values, got {np.unique(x).size}; "
             "a single point is fit by the output bias alone"
         )
-    order = np.argsort(x, kind="stable")
-    xs, ys = x[order], y[order]
-    same = np.flatnonzero(xs[1:] == xs[:-1])
-    clash = same[~np.isclose(ys[same], ys[same + 1], rtol=1e-12, atol=1e-12)]
-    if clash.size:
-        i = clash[0]
-        raise ValueError(
-            f"x = {xs[i]:g} appears more than once with different labels ({ys[i]:g} and {ys[i + 1]:g}); "
-            "a function cannot take two values there: average the labels or drop one of the points"
-        )
     return x, y
+
+
+def check_weights(weights, n: int, name: str = "sample_weight", allow_zero: bool = False) -> np.ndarray:
+    """Finite weights, one per data point: positive, or with ``allow_zero`` non-negative and not all zero."""
+    weights = as_1d(weights, name, scalar=True)
+    if weights.size != n:
+        raise ValueError(f"{name} needs one weight per data point ({n}), got {weights.size}")
+    bad = weights < 0 if allow_zero else weights <= 0
+    if bad.any():
+        least = "non-negative (zero leaves a point out)" if allow_zero else "positive (drop the points of weight zero)"
+        raise ValueError(
+            f"{name} must be {least}, but {bad.sum()} weight(s) are not (positions {np.flatnonzero(bad)[:5].tolist()})"
+        )
+    if not weights.sum() > 0:
+        raise ValueError(f"{name} sums to zero, so no point counts; give the points you fit positive weights")
+    return weights
+
+
+class Merged(NamedTuple):
+    r"""Data with repeated x merged (:func:`merge_repeated`): distinct ``points`` (in order of first
+    appearance), weighted mean ``labels``, summed ``weights``, the loss ``constant`` they drop, and
+    ``index``: the point each datum went to (-1 for a datum of weight zero)."""
+
+    points: np.ndarray
+    labels: np.ndarray
+    weights: np.ndarray
+    constant: float
+    index: np.ndarray
+
+
+def merge_repeated(x, y, weights=None) -> Merged:
+    r"""One point per distinct x: for any $f$,
+    $\tfrac12\sum_n w_n (f(x_n) - y_n)^2 = \tfrac12\sum_p W_p (f(p) - \bar y_p)^2 + c$ with
+    $W_p = \sum_{x_n = p} w_n$, $\bar y_p = \sum_{x_n = p} w_n y_n / W_p$ and the constant
+    $c = \tfrac12\sum_n w_n (y_n - \bar y_{x_n})^2$ (``weights``: default one per point; points of
+    weight zero are left out).
+    """
+    x, y = check_data(x, y)
+    weights = np.ones(x.size) if weights is None else check_weights(weights, x.size, allow_zero=True)
+    kept = weights > 0  # a point of weight zero is not in the loss at all
+    if np.unique(x[kept]).size < MIN_POINTS:
+        raise ValueError(
+            f"need at least {MIN_POINTS} distinct x values of positive weight, got {np.unique(x[kept]).size}; "
+            "a single point is fit by the output bias alone"
+        )
+    _, first, inverse = np.unique(x[kept], return_index=True, return_inverse=True)
+    rank = np.empty(first.size, dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(first.size)
+    where = rank[inverse.reshape(-1)]  # index of each kept point's distinct x, in order of appearance
+    totals = np.bincount(where, weights=weights[kept])
+    labels = np.bincount(where, weights=weights[kept] * y[kept]) / totals
+    constant = 0.5 * float(weights[kept] @ (y[kept] - labels[where]) ** 2)
+    index = np.full(x.size, -1, dtype=np.int64)
+    index[kept] = where
+    return Merged(x[kept][np.sort(first)], labels, totals, constant, index)
 
 
 def check_planar_data(X, y) -> tuple[np.ndarray, np.ndarray]:
     """Validate training data in the plane: ``X`` of shape (n, 2), finite; ``y`` of length n;
-    at least two distinct points; a point repeated only with equal labels (as :func:`check_data`)."""
+    at least two distinct points; a point repeated only with equal labels."""
     X = as_planar_points(X)
     y = as_1d(y, "y")
     if y.size != X.shape[0]:

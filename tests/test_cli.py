@@ -115,7 +115,6 @@ BAD_CSVS = {
     "header x,x": ("x,x\n0,1\n1,2\n", "names columns 1, 2 alike ('x')"),
     "mixed first line": ("time,2\n0,1\n1,2\n", "pass --header if it names the columns, --no-header if it is data"),
     "unclosed quote": ('time,value\n0,1\n1,"2\n2,3\n', "not valid CSV"),
-    "clashing labels": ("time,value\n0,1\n0,2\n2,3\n", "appears more than once with different labels"),
     "one point": ("time,value\n1,1\n", "need at least 2 distinct x values"),
 }
 """Malformed files: text written as UTF-8, the message expected. ``--x time --y value`` is passed

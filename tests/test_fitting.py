@@ -149,9 +149,9 @@ def test_matrix_free_fit_equals_the_dense_fit(monkeypatch, depth, activation, la
     assert free.solution.relative_gap <= 1e-9
     assert relative(free.network_objective, free.solution.objective) < 1e-9
     np.testing.assert_allclose(free.predict(x), dense.predict(x), atol=1e-7)
-    # the written-down columns are the features evaluated at x
+    # the written-down columns are the features evaluated at the library's points (the distinct x)
     for k, feature in enumerate(free.library.features):
-        np.testing.assert_allclose(free.library.A[:, k], feature(x), atol=1e-12 * (1 + np.abs(x).max()))
+        np.testing.assert_allclose(free.library.A[:, k], feature(free.library.x), atol=1e-12 * (1 + np.abs(x).max()))
     with pytest.raises(ValueError, match="beta = 0"):
         fit(x, y, depth=depth, activation=activation, beta=0.0)
     # beta >= beta_max: no unit at all, the constant fit

@@ -28,8 +28,6 @@ Y = [0.0, 1.0, -1.0, 2.0]
         ([1.0, 1.0, 1.0], [2.0, 2.0, 2.0], r"need at least 2 distinct x values, got 1"),
         ([5.0], [1.0], r"need at least 2 distinct x values, got 1"),
         ([], [], r"need at least 2 distinct x values, got 0"),
-        ([0.0, 1.0, 1.0, 2.0], [0.0, 1.0, 3.0, 2.0], r"x = 1 appears more than once with different labels"),
-        ([1.0, 0.0, 2.0, 1.0], [1.0, 0.0, 2.0, 1.5], r"x = 1 appears more than once with different labels"),
         (X, Y[:3], r"x and y must have the same length, got 4 and 3"),
         (X[:2], Y, r"x and y must have the same length, got 2 and 4"),
         (["a", "b", "c", "d"], Y, r"x holds text"),

@@ -398,3 +398,66 @@ class BlockDictionary(Dictionary):
                 self._centred[int(c)] = column
         C = np.column_stack([self._centred[int(c)] for c in cols]) if cols.size else np.zeros((self.shape[0], 0))
         return C.T @ C
+
+
+class RowWeights:
+    r"""Weighted least squares with an intercept, as an unweighted problem with an intercept.
+
+    With $s = \sqrt w$ (weights $w_n > 0$), $u = s/\|s\|$, $e = \mathbf 1/\sqrt N$ and the
+    reflection $H = I - 2vv^\top/v^\top v$, $v = u + e$ (symmetric, $H^2 = I$, $Hu = -e$;
+    $\|v\|^2 \ge 2$ since $u, e > 0$), every residual $\rho$ satisfies
+    $\min_\xi \sum_n w_n(\rho_n + \xi)^2 = \min_{\xi'} \|H(s\odot\rho) + \xi'\mathbf 1\|^2$: both
+    remove the component of $s\odot\rho$ along $u$, which $H$ maps to the constants. Hence the
+    weighted Lasso on $(A, y)$ *is* the unweighted one on $(H(s\odot A), H(s\odot y))$, same $z$,
+    same optimal objective, and a duality gap of the one certifies the other.
+    """
+
+    def __init__(self, weights: np.ndarray) -> None:
+        self.weights = np.asarray(weights, dtype=float)
+        self.root = np.sqrt(self.weights)
+        self.v = self.root / np.linalg.norm(self.root) + 1.0 / np.sqrt(self.weights.size)
+        self.vv = float(self.v @ self.v)
+
+    def reflect(self, M: np.ndarray) -> np.ndarray:
+        """$HM$ for a vector or a matrix with one row per point."""
+        return M - np.multiply.outer(self.v, 2.0 * (self.v @ M) / self.vv)
+
+    def forward(self, M: np.ndarray) -> np.ndarray:
+        r"""$H(s\odot M)$: labels or columns of the unweighted problem."""
+        return self.reflect(self.root.reshape((-1,) + (1,) * (M.ndim - 1)) * M)
+
+    def adjoint(self, r: np.ndarray) -> np.ndarray:
+        r"""$s \odot Hr$, so that $(H(s\odot A))^\top r = A^\top(s\odot Hr)$; of zero sum when $r$ is
+        ($\mathbf 1^\top(s\odot Hr) = (Hs)^\top r \propto \mathbf 1^\top r$)."""
+        return self.root * self.reflect(r)
+
+    def mean(self, values: np.ndarray) -> float:
+        r"""The weighted mean $\sum_n w_n v_n / \sum_n w_n$."""
+        return float(self.weights @ values / self.weights.sum())
+
+
+class WeightedDictionary(Dictionary):
+    r"""$H(s\odot A)$ of :class:`RowWeights` for a dictionary $A$, matrix-free: each product is
+    one of the parent's plus $O(N)$."""
+
+    def __init__(self, parent: Dictionary, rows: RowWeights) -> None:
+        self.parent = parent
+        self.rows = rows
+        self.shape = parent.shape
+
+    def matvec_columns(self, cols, coef):
+        return self.rows.forward(self.parent.matvec_columns(cols, coef))
+
+    def correlations(self, r, cols):
+        return self.parent.correlations(self.rows.adjoint(r), cols)
+
+    def columns(self, cols):
+        return self.rows.forward(self.parent.columns(cols))
+
+    def gram(self, cols):
+        As = self.columns(cols)
+        As = As - As.mean(axis=0)
+        return As.T @ As
+
+    def price(self, r, count=0):
+        return self.parent.price(self.rows.adjoint(r), count)

@@ -9,6 +9,11 @@ $P - D(\nu) \ge P - P^\star \ge 0$ certifies how far a solution is from optimal.
 
 The minimum-norm limit $\beta \to 0$ is solved exactly as the linear programme
 $\min \|z\|_1$ s.t. $Az + \xi\mathbf 1 = y$ (HiGHS), with the LP dual as certificate.
+
+Sample weights $w_n > 0$ give $\tfrac12\sum_n w_n (a_n^\top z + \xi - y_n)^2 + \beta\|z\|_1$,
+which :class:`~lmirrors.convex.dictionary.RowWeights` turns into the unweighted problem above
+(rows scaled by $\sqrt w$, then reflected so that the intercept stays a constant); every route
+and certificate then applies unchanged.
 """
 
 from __future__ import annotations
@@ -18,8 +23,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 import scipy.linalg
 
-from ..validation import as_1d, as_real, check_beta, check_memory
-from .dictionary import ColumnSubset, DenseDictionary, Dictionary
+from ..validation import as_1d, as_real, check_beta, check_memory, check_weights
+from .dictionary import ColumnSubset, DenseDictionary, Dictionary, RowWeights, WeightedDictionary
 from .working_set import gap_from_residual, solve_working_columns, solve_working_set
 
 
@@ -52,19 +57,32 @@ class LassoSolution:
         return np.flatnonzero(self.z)
 
 
-def lasso_objective(A: np.ndarray, y: np.ndarray, z: np.ndarray, xi: float, beta: float) -> float:
-    r"""$\tfrac12\|Az + \xi\mathbf 1 - y\|^2 + \beta\|z\|_1$ (``A`` a matrix or a dictionary)."""
+def lasso_objective(A: np.ndarray, y: np.ndarray, z: np.ndarray, xi: float, beta: float, weights=None) -> float:
+    r"""$\tfrac12\sum_n w_n (a_n^\top z + \xi - y_n)^2 + \beta\|z\|_1$ (``A`` a matrix or a dictionary;
+    ``weights`` $w$: default all ones)."""
     r = as_dictionary(A).matvec(z) + xi - y
-    return float(0.5 * r @ r + beta * np.abs(z).sum())
+    loss = r @ r if weights is None else (check_weights(weights, r.size) * r) @ r
+    return float(0.5 * loss + beta * np.abs(z).sum())
 
 
-def beta_max(A, y: np.ndarray) -> float:
-    r"""Smallest $\beta$ with $z = 0$ optimal: $\|A_c^\top (y - \bar y)\|_\infty = \|A^\top (y - \bar y)\|_\infty$."""
+def beta_max(A, y: np.ndarray, weights=None) -> float:
+    r"""Smallest $\beta$ with $z = 0$ optimal: $\|A^\top (w \odot (y - \bar y_w))\|_\infty$, $\bar y_w$ the
+    weighted mean of the labels (no ``weights``: $w = \mathbf 1$, $\|A^\top (y - \bar y)\|_\infty$)."""
     A, y = checked_problem(A, y)
-    return as_dictionary(A).price(y - y.mean()).max_abs
+    if weights is None:
+        return as_dictionary(A).price(y - y.mean()).max_abs
+    rows = RowWeights(check_weights(weights, y.size))
+    return as_dictionary(A).price(rows.weights * (y - rows.mean(y))).max_abs
 
 
-def duality_gap(A, y: np.ndarray, z: np.ndarray, xi: float, beta: float, correlation: float | None = None) -> float:
+def _reweighted(A, rows: RowWeights):
+    r"""$H(s\odot A)$ of :class:`~lmirrors.convex.dictionary.RowWeights`: dense for a matrix, else matrix-free."""
+    return WeightedDictionary(A, rows) if isinstance(A, Dictionary) else rows.forward(A)
+
+
+def duality_gap(
+    A, y: np.ndarray, z: np.ndarray, xi: float, beta: float, correlation: float | None = None, weights=None
+) -> float:
     r"""$P - D(\nu)$ at $\nu = \theta r$, $\theta = \min(1, \beta/\|A^\top r\|_\infty)$.
 
     $r$ is the centred residual; ``A`` is a matrix or a matrix-free
@@ -73,7 +91,19 @@ def duality_gap(A, y: np.ndarray, z: np.ndarray, xi: float, beta: float, correla
     the library-wide maximum to certify the solution against the whole library.
     Written as $\tfrac12(1-\theta)^2\|r\|^2 + \beta\|z\|_1 - \theta\, r^\top A z$ plus the
     intercept's excess $\tfrac n2(\bar r)^2$, which avoids cancelling large terms.
+
+    With ``weights`` (positive): the gap of the weighted problem, that of the equivalent
+    unweighted one (:class:`~lmirrors.convex.dictionary.RowWeights`, ``correlation`` then of its
+    residual) at the optimal intercept, plus the excess $\tfrac12(\sum_n w_n)(\xi - \xi^\star)^2$.
     """
+    if weights is not None:
+        rows = RowWeights(check_weights(weights, y.size))
+        level = rows.mean(y)
+        best = level + rows.mean(y - level - as_dictionary(A).matvec(z))
+        labels = rows.forward(y - level)
+        B = as_dictionary(_reweighted(A, rows))
+        gap = duality_gap(B, labels, z, float(np.mean(labels - B.matvec(z))), beta, correlation)
+        return gap + 0.5 * float(rows.weights.sum()) * (xi - best) ** 2
     dictionary = as_dictionary(A)
     fitted = dictionary.matvec(z)
     residual = y - fitted - xi
@@ -189,7 +219,9 @@ SMALL = 100_000
 """Dense problems up to this many entries get a CLARABEL second opinion below 1e-9 (see :func:`solve`)."""
 
 
-def solve(A, y: np.ndarray, beta: float, polish: bool = True, method: str = "auto", warm_start=None) -> LassoSolution:
+def solve(
+    A, y: np.ndarray, beta: float, polish: bool = True, method: str = "auto", warm_start=None, weights=None
+) -> LassoSolution:
     r"""Solve the Lasso exactly and certify it.
 
     ``A`` is a matrix or a matrix-free :class:`~lmirrors.convex.dictionary.Dictionary` (e.g.
@@ -204,13 +236,21 @@ def solve(A, y: np.ndarray, beta: float, polish: bool = True, method: str = "aut
       or above $10^{-9}$ with at most ``SMALL`` = $10^5$ entries (CLARABEL is cheap there), cvxpy
       too, keeping the smaller certified gap.
 
-    ``beta = 0`` is delegated to :func:`min_norm` (dense ``A`` only). Raises
+    ``weights`` (positive, one per row) solve
+    $\min \tfrac12\sum_n w_n (a_n^\top z + \xi - y_n)^2 + \beta\|z\|_1$ by the same routes on the
+    equivalent unweighted problem (:class:`~lmirrors.convex.dictionary.RowWeights`); ``objective``
+    and ``gap`` are the weighted problem's.
+
+    ``beta = 0`` is delegated to :func:`min_norm` (dense ``A`` only); interpolation does not
+    depend on the weights, which are then only checked. Raises
     :class:`SolverError` when the duality gap stays above ``1e-6`` relative.
     """
     beta = check_beta(beta)
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     A, y = checked_problem(A, y, warm_start)
+    if weights is not None:
+        weights = check_weights(weights, y.size)
     dense = not isinstance(A, Dictionary)
     if (beta == 0 or method == "cvxpy") and not dense:
         raise ValueError(
@@ -219,6 +259,11 @@ def solve(A, y: np.ndarray, beta: float, polish: bool = True, method: str = "aut
         )
     if beta == 0:
         return min_norm(A, y)
+    if weights is not None:
+        rows = RowWeights(weights)
+        level = rows.mean(y)
+        solution = solve(_reweighted(A, rows), rows.forward(y - level), beta, polish, method, warm_start)
+        return _in_weighted_units(A, y, solution, rows, level)
     level = float(y.mean())  # the bias takes the labels' level; solve for the rest (offset-free round-off)
     solution = _solve_centred(A, y - level, beta, polish, method, warm_start, dense)
     return replace(solution, xi=solution.xi + level)
@@ -253,18 +298,31 @@ def _solve_centred(A, y: np.ndarray, beta: float, polish: bool, method: str, war
     return best
 
 
-def solve_support(dictionary: Dictionary, y: np.ndarray, beta: float) -> tuple[np.ndarray, LassoSolution]:
+def _in_weighted_units(A, y: np.ndarray, solution: LassoSolution, rows: RowWeights, level: float) -> LassoSolution:
+    r"""A solution of the reweighted problem for labels ``y - level``, on the original one: the
+    weighted-optimal intercept and the weighted objective (the gap is the same problem's)."""
+    xi = level + rows.mean(y - level - as_dictionary(A).matvec(solution.z))
+    return replace(solution, xi=xi, objective=lasso_objective(A, y, solution.z, xi, solution.beta, rows.weights))
+
+
+def solve_support(dictionary: Dictionary, y: np.ndarray, beta: float, weights=None) -> tuple[np.ndarray, LassoSolution]:
     r""":func:`solve` on a matrix-free dictionary, returning only the columns it uses.
 
     Returns the support $S$ (increasing) and a solution whose ``z`` holds the coefficients of
     those columns ($z_S$), certified against every column of the dictionary by its pricing. Time and memory
     are those of the working set and the pricing passes, never of the number of columns
-    (:func:`solve` returns a coefficient for every column). ``beta`` must be positive.
+    (:func:`solve` returns a coefficient for every column). ``beta`` must be positive;
+    ``weights`` as in :func:`solve`.
     """
     beta = check_beta(beta)
     if beta == 0:
         raise ValueError("beta = 0 (minimum norm) needs the dense LP; use solve(library.A, y, 0)")
     dictionary, y = checked_problem(dictionary, y)
+    if weights is not None:
+        rows = RowWeights(check_weights(weights, y.size))
+        level = rows.mean(y)
+        support, solution = solve_support(WeightedDictionary(dictionary, rows), rows.forward(y - level), beta)
+        return support, _in_weighted_units(ColumnSubset(dictionary, support), y, solution, rows, level)
     level = float(y.mean())  # as in solve: the bias takes the labels' level
     y = y - level
     work, z_work = np.zeros(0, dtype=np.int64), np.zeros(0)
