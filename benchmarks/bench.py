@@ -241,7 +241,7 @@ def main(argv=None) -> int:
             x, y = data(n, features=FEATURES.get(name, 0))
             beta = 0.01 * largest_beta(name, x, y)
             reference = None
-            methods = SIGN_METHODS if PROBLEMS[name][1] == "sign" else METHODS + ("floor",) * (depth == 2)
+            methods = SIGN_METHODS if PROBLEMS[name][1] == "sign" else METHODS + ("floor",) * (depth == 2 and name not in FEATURES)
             for method in (m for m in methods if not args.methods or m in args.methods.split(",")):
                 dense_bytes = 8 * n * n_columns(name, n)  # an int: 2^(N-1) columns overflow a float
                 if method in out_of_time:
