@@ -74,7 +74,7 @@ from .dictionary import Dictionary
 from .lasso import LassoSolution, SolverError, _certified, as_dictionary, solve
 
 TIE = 1e-12
-"""Relative tolerance: breakpoints closer than ``TIE`` times $\\beta$ coincide."""
+"""Breakpoints closer than ``TIE`` times $\\beta$ coincide (a relative tolerance)."""
 ROUND_OFF = 1e-12
 """Round-off of a correlation, relative to $\\beta_{\\max}\\|r\\|/\\|y_c\\|$."""
 

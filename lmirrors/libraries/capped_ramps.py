@@ -68,7 +68,7 @@ class CappedRampDictionary(RampDictionary):
     $\rho_i - \rho_j$, so
     $\max_{i<j} |\rho_i - \rho_j| = \max_j \max(\max_{i<j}\rho_i - \rho_j,\ \rho_j - \min_{i<j}\rho_i)$
     (running maxima / minima). The candidates returned are the best partner $i$ of each $j$.
-    Only :meth:`rmatvec` and :meth:`dense` touch every column.
+    Only ``rmatvec`` and ``dense`` touch every column.
     """
 
     def __init__(self, x) -> None:
