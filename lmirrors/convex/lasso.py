@@ -210,8 +210,8 @@ LP_WORKSPACE = 18
 
 METHODS = ("auto", "working-set", "cvxpy")
 MAX_RELATIVE_GAP = 1e-6
-r"""Largest certified duality gap, relative to the objective: $P - D \le 10^{-6} P$ (for
-``beta = 0``: relative to the minimum norm). Both sides scale alike under $y \to t y$ and
+r"""The largest certified duality gap relative to the objective, $P - D \le 10^{-6} P$ (for
+``beta = 0`` relative to the minimum norm). Both sides scale alike under $y \to t y$ and
 $x \to s x$, so the test is unit-free."""
 INTERPOLATION_RTOL = 1e-9
 r"""A minimum-norm fit must interpolate to $10^{-9} \max_n |y_n - \bar y|$ (relative to the labels' spread)."""
