@@ -236,8 +236,8 @@ def beta_slider(
         "title": {"text": steps[start]["args"][1]["title.text"], "font": {"size": 14}},
         "xaxis": {"title": {"text": "x"}, "range": [lo, hi]},
         "yaxis": {"title": {"text": "network output"}},
-        "margin": {"t": 100 if menu else 70, "b": 40},
-        "sliders": [{"active": start, "steps": steps, "pad": {"t": 50},
+        "margin": {"t": 120 if menu else 70, "b": 40},
+        "sliders": [{"active": start, "steps": steps, "pad": {"t": 50}, "transition": {"duration": 0},
                      # with breakpoints marked the labels are dots; the title still gives β
                      "currentvalue": {"visible": not path, "prefix": "β = " if not title else f"{title}: β = "}}],
         # What was fitted, so a reader (or the browser test) can re-derive any state.
@@ -246,14 +246,15 @@ def beta_slider(
     if path:
         layout["meta"]["breakpoint_of"] = born
     if menu:
+        layout["title"] |= {"y": 0.98, "yanchor": "top"}  # clear of the buttons under it
         layout["annotations"] = [
             {"text": steps[start]["args"][1][f"annotations[{j}].text"], "visible": j == 0, "showarrow": False,
-             "xref": "paper", "yref": "paper", "x": 0, "y": 1, "xanchor": "left", "yanchor": "bottom"}
+             "xref": "paper", "yref": "paper", "x": 0, "y": 1, "xanchor": "left", "yanchor": "bottom", "align": "left"}
             for j in range(len(names))
         ]
         layout["updatemenus"] = [{
-            "type": "buttons", "direction": "right", "active": 0, "x": 0, "y": 1.22, "xanchor": "left",
-            "yanchor": "bottom", "pad": {"b": 4}, "showactive": True,
+            "type": "buttons", "direction": "right", "active": 0, "x": 0, "y": 1.1, "xanchor": "left",
+            "yanchor": "bottom", "showactive": True,
             "buttons": [
                 {"label": name, "method": "update",
                  "args": [{"visible": [True] + [k // 2 == j for k in range(2 * len(names))]},

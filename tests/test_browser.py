@@ -23,10 +23,12 @@ import numpy as np
 import pytest
 
 import lmirrors
+from scripts.book import weights
 
 ROOT = Path(__file__).resolve().parent.parent
 HTML = ROOT / "_build" / "html"
 INTERACTIVE_PAGES = ["executed/01_two_layer_ramps", "executed/02_deep_reflections", "executed/04_square_wave"]
+PAGE_LIMIT = 2_000_000  # bytes of HTML per page with sliders (plotly.js itself is shared, ~1.2 MB, cached)
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("LMIRRORS_BROWSER") != "1", reason="run by `make test` after the book build (LMIRRORS_BROWSER=1)"
@@ -179,3 +181,12 @@ def test_the_chapter_2_menu_switches_depth_and_unit_and_keeps_beta():
     optimum = lmirrors.fit(np.array(chosen["x"][0]), np.array(chosen["y"][0]), beta=beta, **curves[-1]["options"])
     assert f"J = {optimum.solution.objective:.4g}" in chosen["annotations"][-1][1]
     _assert_drawn_is_optimal(chosen)
+
+
+def test_pages_with_sliders_stay_light():
+    """Every state is shipped in the page, so the page weight is what grows with the β grid."""
+    sizes = weights()
+    print("\n".join(f"{name}: {size / 1e6:.2f} MB" for name, size in sizes.items()))
+    for page in INTERACTIVE_PAGES:
+        assert 0 < sizes[page] < PAGE_LIMIT, (page, sizes[page])
+    assert 0 < sizes["_static/plotly"] < 2_000_000, "the basic plotly.js bundle (scatter traces) is about 1.2 MB"
