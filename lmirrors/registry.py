@@ -449,7 +449,10 @@ LAYOUT = Option(
     depths=range(3, ANY_DEPTH),
 )
 RECTANGULAR_WIDTHS = Option(
-    "widths", "neurons per hidden layer, (m1, ..., m_L-1), or one number for every layer", depths=range(3, ANY_DEPTH)
+    "widths",
+    "neurons per hidden layer, (m1, ..., m_L-1), or one number for every layer",
+    depths=range(3, ANY_DEPTH),
+    slider=(1, None, 1),
 )
 
 FAMILIES: tuple[Family, ...] = (

@@ -1,7 +1,9 @@
 """The JupyterLab explorer: move β, the labels and the architecture, see the optimal network.
 
 Every family of the registry (:func:`lmirrors.architectures() <lmirrors.registry.architectures>`) is offered, with its options
-(e.g. the leaky ReLU's slope, the width of a sign tree) as sliders.
+(e.g. the leaky ReLU's slope, the width of a sign tree) as sliders and, for sign and threshold
+networks of depth 3 and more, a tree/rectangular layout menu. Where the family has an exact
+Lasso path (:func:`lmirrors.fit_path`) a small β axis under the plot marks its breakpoints.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .fitting import Fit, automatic_method, fit, fit_library
+from .interactive import path_breakpoints
 from .libraries.library import Library
 from .plotting import plot_fit
-from .registry import Architecture, Option, find_family, supported
+from .registry import LAYOUT, Architecture, Option, find_family, supported
 from .validation import as_1d, check_data
 
 
@@ -28,16 +31,20 @@ class Explorer:
     same library. Architectures whose library is too large to write down (or that have a
     closed form) go through :func:`lmirrors.fit` as it would choose. Solutions are cached too
     (the last ``max_cached_fits`` settings), so returning to a setting is instant. Every
-    answer is certified by its duality gap.
+    answer is certified by its duality gap. The exact path's breakpoints
+    (:meth:`breakpoints`) are cached per architecture and labels.
     """
 
     max_cached_fits = 128
+    beta_min = 1e-4
+    """Where :meth:`breakpoints` stops (the β slider's lower end)."""
 
     def __init__(self, x, y) -> None:
         self.x, self.y = check_data(x, y)
         self._libraries: dict[tuple, Library] = {}
         self._fits: OrderedDict[tuple, Fit] = OrderedDict()
         self._last_z: dict[tuple, np.ndarray] = {}  # warm starts per library
+        self._breakpoints: OrderedDict[tuple, np.ndarray | None] = OrderedDict()
         self.last_seconds = 0.0
         self.last_cached = False
 
@@ -78,6 +85,17 @@ class Explorer:
         self.last_seconds = time.perf_counter() - start
         return self._fits[key]
 
+    def breakpoints(self, depth: int, activation: str, **options) -> np.ndarray | None:
+        r"""The $\beta \ge$ ``beta_min`` where a neuron of the exact Lasso path is born or dies
+        (:func:`~lmirrors.interactive.path_breakpoints` on the current labels); ``None`` where
+        the family has no exact path."""
+        key = (*self.key(depth, activation, **options), self.y.tobytes())
+        if key not in self._breakpoints:
+            self._breakpoints[key] = path_breakpoints(self.x, self.y, self.beta_min, depth, activation, **options)
+            while len(self._breakpoints) > self.max_cached_fits:
+                self._breakpoints.popitem(last=False)
+        return self._breakpoints[key]
+
     @staticmethod
     def depths() -> list[int]:
         """Depths with a library (from :func:`lmirrors.registry.supported`)."""
@@ -92,10 +110,16 @@ class Explorer:
         return table[depth]
 
     @staticmethod
-    def options(depth: int, activation: str) -> tuple[Option, ...]:
-        """The family's options the explorer offers as sliders at ``depth``."""
-        family = find_family(activation, depth)
+    def options(depth: int, activation: str, layout: str = "tree") -> tuple[Option, ...]:
+        """The family's options the explorer offers as sliders at ``depth`` (``layout`` picks
+        the tree or the rectangular family where both exist)."""
+        family = find_family(activation, depth, {"layout": layout})
         return tuple(o for o in family.options if o.slider and (o.depths is None or depth in o.depths))
+
+    @staticmethod
+    def layouts(depth: int, activation: str) -> bool:
+        """Whether ``activation`` at ``depth`` comes in a tree and a rectangular layout."""
+        return LAYOUT in find_family(activation, depth).options and depth in LAYOUT.depths
 
     def parse_labels(self, text: str) -> np.ndarray:
         """Labels typed as text (commas, spaces or newlines between numbers) for the points in
@@ -128,9 +152,12 @@ class ExplorerView:
     """The widgets of :func:`explore` and their callbacks (drive them from code in tests).
 
     Controls: ``depth`` and ``activation`` menus (what :func:`~lmirrors.registry.supported`
-    offers), a slider per option of the chosen family (``option_sliders``), ``beta`` (log
-    slider), one slider per label, and ``labels_text`` to type every label at once.
-    ``status`` shows the certificate and the solve time, or what was wrong with an edit.
+    offers), ``layout`` (tree or rectangular, shown where both exist), a slider per option of
+    the chosen family (``option_sliders``), ``beta`` (log slider), one slider per label, and
+    ``labels_text`` to type every label at once. ``status`` shows the certificate and the
+    solve time, or what was wrong with an edit. ``breakpoints`` holds the exact path's
+    breakpoints for the current settings (``None`` without an exact path), drawn on a small
+    β axis under the network with the current β.
     """
 
     def __init__(self, x, y, depth: int = 2, activation: str = "relu", beta: float = 0.1, **options) -> None:
@@ -158,7 +185,9 @@ class ExplorerView:
         self.status = widgets.HTML()
         self.output = widgets.Output()
         self.result: Fit | None = None
+        self.breakpoints: np.ndarray | None = None
         self._holding = False
+        self.layout = widgets.Dropdown(options=("tree", "rectangular"), value="tree", description="layout")
         self.option_sliders: dict[str, widgets.Widget] = {}
         self.option_box = widgets.VBox()
         self._sync_options()
@@ -173,6 +202,7 @@ class ExplorerView:
         for control in [self.beta, *self.label_sliders]:
             control.observe(self.redraw, names="value")
         self.labels_text.observe(self._on_labels_text, names="value")
+        self.layout.observe(self._on_activation, names="value")
         self.redraw()
         controls = [self.depth, self.activation, self.option_box, self.beta, self.labels_text, *self.label_sliders]
         self.widget = widgets.HBox([widgets.VBox(controls), widgets.VBox([self.output, self.status])])
@@ -206,7 +236,8 @@ class ExplorerView:
 
     def _sync_options(self) -> None:
         """One slider per option of the chosen family (values kept when the option stays)."""
-        offered = Explorer.options(self.depth.value, self.activation.value)
+        layouts = Explorer.layouts(self.depth.value, self.activation.value)
+        offered = Explorer.options(self.depth.value, self.activation.value, self.layout.value if layouts else "tree")
         sliders = {}
         for option in offered:
             sliders[option.name] = self.option_sliders.get(option.name) or self._slider(option)
@@ -214,7 +245,7 @@ class ExplorerView:
             if name not in sliders:
                 slider.unobserve(self.redraw, names="value")
         self.option_sliders = sliders
-        self.option_box.children = tuple(sliders.values())
+        self.option_box.children = ((self.layout,) if layouts else ()) + tuple(sliders.values())
 
     def _slider(self, option: Option) -> widgets.Widget:
         low, high, step = option.slider
@@ -248,14 +279,21 @@ class ExplorerView:
             self._holding = False
         self.redraw()
 
+    def _architecture_options(self) -> dict:
+        options = {name: slider.value for name, slider in self.option_sliders.items()}
+        if Explorer.layouts(self.depth.value, self.activation.value) and self.layout.value != "tree":
+            options["layout"] = self.layout.value
+        return options
+
     def redraw(self, _=None) -> None:
         """Solve for the current controls and redraw (no-op while controls are being synchronised)."""
         if self._holding:
             return
-        options = {name: slider.value for name, slider in self.option_sliders.items()}
+        options = self._architecture_options()
         self.result = self.explorer.solve(
             self.depth.value, self.activation.value, self.beta.value, self._slider_labels(), **options
         )
+        self.breakpoints = self.explorer.breakpoints(self.depth.value, self.activation.value, **options)
         self.status.value = self.explorer.status(self.result)
         self._holding = True
         try:
@@ -264,10 +302,27 @@ class ExplorerView:
             self._holding = False
         with self.output:
             self.output.clear_output(wait=True)
-            figure, ax = plt.subplots(figsize=(6.5, 3.8))
+            # the β axis on top: plot_fit puts its legend under the network
+            figure, (path_ax, ax) = plt.subplots(
+                2, 1, figsize=(6.5, 4.8), gridspec_kw={"height_ratios": [1, 7], "hspace": 0.6}
+            )
             plot_fit(self.result, ax)
+            self._draw_beta_axis(path_ax)
             plt.show()
             plt.close(figure)
+
+    def _draw_beta_axis(self, ax) -> None:
+        """The β slider's range on a log axis: the path's breakpoints as ticks, the current β as a dot."""
+        ax.set_xscale("log")
+        ax.set_xlim(10**self.beta.min, 10**self.beta.max)
+        ax.set_yticks([])
+        if self.breakpoints is None:
+            ax.set_title("no exact path for this family", fontsize=8)
+        else:
+            ax.vlines(self.breakpoints, 0, 1, color="grey", lw=1)
+            ax.set_title(f"β: {self.breakpoints.size} path breakpoints (a neuron is born or dies)", fontsize=8)
+        ax.plot([self.beta.value], [0.5], "o", color="C3")
+        ax.set_ylim(0, 1)
 
 
 def explore(x, y, depth: int = 2, activation: str = "relu", beta: float = 0.1, **options) -> widgets.Widget:

@@ -6,11 +6,13 @@ Usage (from anywhere; paths are resolved relative to the repository root)::
     .venv/bin/python scripts/book.py build
     .venv/bin/python scripts/book.py check
     .venv/bin/python scripts/book.py vendor
+    .venv/bin/python scripts/book.py weights
 
 `execute` turns each MyST chapter (``chapters/*.md``) into a notebook with
 jupytext, runs it with papermill (parameter ``quick``) inside ``chapters/`` and
 writes ``executed/<stem>.ipynb``.  `build` runs jupyter-book on those executed
-copies (the book never executes anything itself) and then `check`s the output.
+copies (the book never executes anything itself), `check`s the output and prints
+the page `weights` (each chapter's HTML and the vendored JavaScript, in bytes).
 
 The functions :func:`execute_chapter` and :func:`glued_values` are imported by
 the test suite.
@@ -308,6 +310,26 @@ def check() -> list[str]:
     return problems
 
 
+def weights() -> dict[str, int]:
+    """Bytes of each chapter's built HTML page (``executed/<stem>``) and of each vendored
+    JavaScript bundle (``_static/<name>``, every file under it), from the built book."""
+    sizes = {}
+    for doc in toc_files():
+        page = BUILD_HTML / f"{doc}.html"
+        if doc.startswith("executed/") and page.is_file():
+            sizes[doc] = page.stat().st_size
+    for bundle in sorted(VENDOR_STATIC.iterdir()) if VENDOR_STATIC.is_dir() else []:
+        built = BUILD_HTML / "_static" / bundle.name
+        files = [built] if built.is_file() else [f for f in built.rglob("*") if f.is_file()]
+        sizes[f"_static/{bundle.name}"] = sum(f.stat().st_size for f in files if f.exists())
+    return sizes
+
+
+def print_weights() -> None:
+    for name, size in weights().items():
+        print(f"page weight: {name:40s} {size / 1e6:7.2f} MB")
+
+
 def build() -> int:
     vendor()
     exe = Path(sys.executable).parent / "jupyter-book"
@@ -325,6 +347,7 @@ def build() -> int:
         return result.returncode
     if problems:
         return 1
+    print_weights()
     print(f"book OK: {BUILD_HTML / 'index.html'}")
     return 0
 
@@ -338,6 +361,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("build", help="jupyter-book build of the executed copies, then check")
     sub.add_parser("check", help="check an existing build")
     sub.add_parser("vendor", help="copy vendored JS from node_modules to _vendor/static")
+    sub.add_parser("weights", help="bytes of each built chapter page and vendored JS bundle")
     args = parser.parse_args(argv)
 
     if args.command == "execute":
@@ -349,6 +373,9 @@ def main(argv: list[str] | None = None) -> int:
         for problem in problems:
             print(f"book check: {problem}", file=sys.stderr)
         return 1 if problems else 0
+    if args.command == "weights":
+        print_weights()
+        return 0
     vendor()
     return 0
 

@@ -50,6 +50,10 @@ def check_two_layer_ramps(glued: dict) -> None:
     assert glued["ch1_path_first_is_constant"] is True
     # The kernel-free beta slider: every state it ships is a certified optimum, rebuilt exactly.
     assert glued["ch1_slider_states"] >= 3 * 12
+    # ... and its grid holds every breakpoint of the exact paths (the ReLU path's checked here)
+    assert glued["ch1_slider_breakpoint_states"] >= glued["ch1_noisy_path_breakpoints"]
+    assert glued["ch1_slider_states"] >= 3 * (glued["ch1_slider_grid"] + glued["ch1_slider_breakpoint_states"] - 1)
+    assert glued["ch1_slider_missing_breakpoints"] == 0
     assert glued["ch1_slider_max_gap"] < 1e-8
     assert glued["ch1_slider_max_reconstruction_error"] < 1e-8
     # 2N = 12 ReLU ramps on 6 points: two vanish on the data, two are the same linear feature
@@ -266,6 +270,25 @@ def check_deep_reflections(glued: dict) -> None:
         <= n_random
     )
     assert glued["ch2_fig2_random_near_reflection"] == 0
+    # the kernel-free slider on the Figure 2 data (depth 2/3/4 x ReLU/abs, path breakpoints as states):
+    # every state certified and rebuilt; all six optima agree on the data from the gain table's tie
+    # (a depth-2 ReLU path breakpoint) up, and below it only depth-2 ReLU differs
+    assert glued["ch2_slider_choices"] == [f"depth {d}, {u}" for d in (2, 3, 4) for u in ("ReLU", "abs")]
+    assert glued["ch2_slider_breakpoint_states"] >= 3
+    assert glued["ch2_slider_states"] >= 6 * (glued["ch2_slider_grid"] + glued["ch2_slider_breakpoint_states"] - 1)
+    assert glued["ch2_slider_max_gap"] < 1e-8 and glued["ch2_slider_max_reconstruction_error"] < 1e-8
+    assert abs(glued["ch2_slider_tie_from"] - glued["ch2_gain_tie_min"]) < 1e-9
+    assert glued["ch2_slider_ties_above"] is True and glued["ch2_slider_tie_is_relu2_breakpoint"] is True
+    assert glued["ch2_slider_others_spread_below"] < 1e-9 and glued["ch2_slider_relu2_apart_below"] > 1e-6
+    # the reflection example: depth 3 starts earlier and puts kinks off the data, at reflections
+    # 2 x_i - x_j or midpoints of data points; depth 2 never leaves the data
+    birth_2, birth_3 = glued["ch2_slider_births"]
+    assert birth_3 > birth_2 and (glued["ch2_slider_birth_2"], glued["ch2_slider_birth_3"]) == (birth_2, birth_3)
+    xe = np.array([0.0, 1, 3, 4, 7])
+    derived = {2 * a - b for a in xe for b in xe} | {(a + b) / 2 for a in xe for b in xe}
+    depth2_off, depth3_off = glued["ch2_slider_off_data_kinks"]
+    assert depth2_off == [] and depth3_off and all(min(abs(t - d) for d in derived) < 1e-9 for t in depth3_off)
+    assert 5.0 in depth3_off, depth3_off  # the reflection 5 = 2*4 - 3 of the certified winner
     # Figure 3: min norms 2, 1, 1; the optimum is not unique; v1's depth-4 ramp 5->8 interpolates and its
     # kink 8 = 2*4 - 0 is a reflection, not a data point
     for got, want in zip(glued["ch2_fig3_norms"], [2.0, 1.0, 1.0], strict=True):

@@ -172,3 +172,40 @@ def test_explore_starts_from_given_options():
     assert view.result.architecture.options["widths"] == (3,)
     with pytest.raises(ValueError, match="offers no option slope"):
         ExplorerView(X, Y, slope=0.2)
+
+
+def test_rectangular_sign_and_threshold_are_offered():
+    view = ExplorerView(X, Y, depth=3, activation="sign", beta=0.1)
+    assert view.layout in view.option_box.children and list(view.option_sliders) == ["widths"]
+    view.layout.value = "rectangular"
+    view.option_sliders["widths"].value = 2
+    reference = lmirrors.fit(X, Y, 3, "sign", 0.1, layout="rectangular", widths=2)
+    assert "rectangular" in view.result.architecture.name
+    assert view.result.solution.objective == pytest.approx(reference.solution.objective, rel=1e-9)
+    view.activation.value = "threshold"
+    assert "rectangular" in view.result.architecture.name and "threshold" in view.result.architecture.name
+    view.depth.value = 2  # no layouts at depth 2
+    assert view.layout not in view.option_box.children and view.result.architecture.name == "2-layer threshold"
+    # every family of the registry is reachable from the menus
+    reached = []
+    for family in lmirrors.architectures():
+        view.depth.value = 2  # every activation is offered at depth 2
+        view.activation.value = family.activation
+        view.depth.value = max(family.depths.start, 3 if family.selected_by else 2)
+        view.layout.value = family.selected_by.get("layout", "tree")
+        reached.append(view.result.architecture.family)
+    assert reached == list(lmirrors.architectures())
+
+
+def test_path_breakpoints_are_marked_where_the_family_has_a_path():
+    view = ExplorerView(X, Y, beta=0.1)
+    expected = lmirrors.fit_path(X, Y, beta_min=Explorer.beta_min).breakpoints
+    np.testing.assert_array_equal(view.breakpoints, expected)
+    # labels change: a new path
+    view.label_sliders[0].value = 1.0
+    assert not np.array_equal(view.breakpoints, expected)
+    view.depth.value = 3
+    view.activation.value = "sign"
+    assert view.breakpoints is not None  # a small sign tree has a written-down library
+    view.layout.value = "rectangular"  # solved in closed form only: no path
+    assert view.breakpoints is None
