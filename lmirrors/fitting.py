@@ -483,6 +483,11 @@ class PlanarFit(Fit):
         """The network's output at the points ``x`` (shape (n, 2))."""
         return self.network(x)
 
+    @property
+    def max_interpolation_error(self) -> float:
+        r"""$\max_n |f(p_n) - y_n|$ over the points (planar data have no repeated points)."""
+        return float(np.abs(self.predict(self.x) - self.y).max())
+
     def certificate(self, columns: np.ndarray) -> float:
         r"""$\max_j |a_j^\top r| / \beta$ over ``columns`` (e.g. :func:`~lmirrors.libraries.planar.random_units`),
         $r$ the centred residual: at most 1 when no unit among them could lower the objective."""
