@@ -40,6 +40,14 @@ are solved matrix-free and only the solution's columns are written down."""
 
 METHODS = ("auto", "library", "matrix_free", "column_generation", "closed_form")
 
+DEFAULT_RELATIVE_BETA = 1e-2
+r"""``beta=None`` (the default of :func:`fit`, :func:`fit_additive`, :func:`fit_planar`, the
+estimator and the command line) means $\beta = 10^{-2}\beta_{\max}$, $\beta_{\max}$ the smallest
+$\beta$ at which the constant $\bar y$ is optimal. It is in the data's units ($\beta_{\max}$ scales
+as $t s^h$ under $x \to s x + c$, $y \to t y$), so the fit does not depend on them; on noisy
+data it keeps a handful of units, neither the constant ($\beta \ge \beta_{\max}$) nor a near
+interpolant ($\beta \to 0$), and the working set stays small, so it is fast at any $N$."""
+
 
 class Selected(NamedTuple):
     """A feature the solution uses, with its coefficient."""
@@ -190,11 +198,25 @@ def random_two_layer_units(
     return activation.neuron(w, x[None, :], b).T
 
 
-def fit(x, y, depth: int = 2, activation: str = "relu", beta: float = 1e-3, method: str = "auto", **options) -> Fit:
+def default_beta(beta: float | None, scale: Callable[[], float]) -> float:
+    r"""``beta`` checked, or for ``None`` :data:`DEFAULT_RELATIVE_BETA` times $\beta_{\max}$ = ``scale()``
+    (constant labels, $\beta_{\max} = 0$: every $\beta > 0$ gives the constant, and 1 is taken)."""
+    if beta is not None:
+        return check_beta(beta)
+    top = scale()
+    return DEFAULT_RELATIVE_BETA * top if top > 0 else 1.0
+
+
+def fit(
+    x, y, depth: int = 2, activation: str = "relu", beta: float | None = None, method: str = "auto", **options
+) -> Fit:
     r"""Globally optimal ``depth``-layer network of ``activation`` units for data ``(x, y)``.
 
     Solves the equivalent Lasso exactly (``beta = 0``: minimum-$\ell_1$ interpolation) and
-    rebuilds the network. ``options`` are the family's (:func:`lmirrors.architectures() <lmirrors.registry.architectures>`), e.g.
+    rebuilds the network. A number ``beta`` is absolute (in the units of $y^2$); the default
+    ``None`` is relative to the data, :data:`DEFAULT_RELATIVE_BETA` $\cdot\,\beta_{\max}$
+    (:meth:`~lmirrors.registry.Architecture.beta_max`), so that rescaling $x$ or $y$ rescales the
+    network and nothing else. The $\beta$ used is ``Fit.beta``. ``options`` are the family's (:func:`lmirrors.architectures() <lmirrors.registry.architectures>`), e.g.
     ``slope`` for ``leaky_relu``, ``m1`` or ``widths`` for ``sign``. ``method``:
 
     * ``"library"``: write the library down and solve it (dense);
@@ -209,7 +231,7 @@ def fit(x, y, depth: int = 2, activation: str = "relu", beta: float = 1e-3, meth
     Raises ``ValueError`` on bad input, saying what to change.
     """
     x, y = check_data(x, y)
-    beta = check_beta(beta)
+    beta = None if beta is None else check_beta(beta)
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     architecture = Architecture(depth, activation, **options)
@@ -226,12 +248,12 @@ def fit(x, y, depth: int = 2, activation: str = "relu", beta: float = 1e-3, meth
         architecture.check_memory(x.size, np.unique(x).size, beta)
         candidates = family.candidates(architecture, np.unique(x))
         library = Library.from_candidates(architecture, x, candidates)
-        solution = solve(library.A, y, beta)
+        solution = solve(library.A, y, default_beta(beta, lambda: beta_max(library.A, y)))
     elif method == "matrix_free":
         library, solution = _matrix_free(architecture, x, y, beta)
     else:
         library, solution = _column_generation(architecture, x, y, beta)
-    return Fit(x, y, beta, library, solution, rebuild(library, solution))
+    return Fit(x, y, solution.beta, library, solution, rebuild(library, solution))
 
 
 def fit_library(library: Library, y, beta: float, warm_start=None) -> Fit:
@@ -254,10 +276,10 @@ def rebuild(library: Library, solution: LassoSolution) -> Network:
     return library.architecture.family.reconstruct(library, solution).centred(centre)
 
 
-def automatic_method(architecture: Architecture, x: np.ndarray, beta: float = 0.0) -> str:
+def automatic_method(architecture: Architecture, x: np.ndarray, beta: float | None = 0.0) -> str:
     """The ``method`` that ``method="auto"`` picks for this architecture on data ``x`` at ``beta``
     (the dense library up to :data:`DENSE_LIMIT` entries, for ``beta > 0`` and a family with a
-    matrix-free library only up to :data:`WRITE_DOWN_LIMIT`)."""
+    matrix-free library only up to :data:`WRITE_DOWN_LIMIT`; ``None``: the default, positive, $\beta$)."""
     family, n = architecture.family, np.unique(x).size
     if family.closed_form is not None and (family.candidates is None or family.closed_form.applies(architecture, n)):
         return "closed_form"
@@ -277,13 +299,14 @@ def _closed_form(architecture: Architecture, x, y, beta):
             f"method='closed_form' does not apply to {architecture.name} on {n} distinct points: it needs "
             f"{closed_form.needs}; use method='auto'"
         )
-    return closed_form.solve(architecture, x, y, beta)
+    return closed_form.solve(architecture, x, y, default_beta(beta, lambda: architecture.beta_max(x, y)))
 
 
 def _matrix_free(architecture: Architecture, x, y, beta):
     r"""Solve on the matrix-free library (certified against every column); only the solution's
     columns are written down (``complete=False``; ``solution.z`` indexes those)."""
     dictionary, feature_of = architecture.family.dictionary(architecture, x)
+    beta = default_beta(beta, lambda: beta_max(dictionary, y))
     if beta == 0:
         raise ValueError(
             f"beta = 0 (minimum norm) needs the dense LP, and this library has {dictionary.shape[1]:,} columns "
@@ -305,6 +328,7 @@ def _written_down(architecture: Architecture, x, dictionary, feature_of, support
 def _column_generation(architecture: Architecture, x, y, beta):
     """Column generation over the family's pricing oracle (``beta = 0`` starts from interpolating columns)."""
     priced = architecture.family.pricing(architecture, x)
+    beta = default_beta(beta, lambda: priced.oracle(y - y.mean())[0])
     result = column_generation.solve(y, beta, priced.oracle, initial=priced.interpolating() if beta == 0 else None)
     features = LazyFeatures(np.arange(result.columns.shape[1]), lambda k: priced.feature(result.columns[:, k]))
     size = architecture.size_formula(np.unique(x).size)
@@ -415,7 +439,7 @@ class PlanarFit(Fit):
         return certificate(self.y - self.solution.xi - self.library.A @ self.solution.z, columns, self.beta)
 
 
-def fit_planar(X, y, beta: float = 1e-3, activation: str = "relu", norm: str = "l1") -> PlanarFit:
+def fit_planar(X, y, beta: float | None = None, activation: str = "relu", norm: str = "l1") -> PlanarFit:
     r"""Globally optimal two-layer ``activation`` network on points ``X`` (shape (n, 2)), certified.
 
     ``norm="l1"`` (penalty $\tfrac\beta2(a^2 + \|w\|_1^2)$): the finite library of kink lines
@@ -424,17 +448,18 @@ def fit_planar(X, y, beta: float = 1e-3, activation: str = "relu", norm: str = "
     (:func:`~lmirrors.convex.cones.cone_group_lasso` on :class:`~lmirrors.libraries.planar.Cones`)
     gives near-optimal units; column generation from them (and the pair library), priced
     exactly by :class:`~lmirrors.libraries.planar.CirclePricing`, certifies the duality gap
-    against every unit. ``beta = 0``: minimum-norm interpolation. Raises ``ValueError`` on bad input.
+    against every unit. ``beta = 0``: minimum-norm interpolation; ``None`` (default):
+    :data:`DEFAULT_RELATIVE_BETA` times $\beta_{\max}$ over every unit. Raises ``ValueError`` on bad input.
     """
     X, y = check_planar_data(X, y)
-    beta = check_beta(beta)
     architecture = PlanarArchitecture.make(activation, norm)
     pairs = architecture.library(X)
     if norm == "l1":
-        return fit_planar_library(pairs, y, beta)
+        return fit_planar_library(pairs, y, default_beta(beta, lambda: beta_max(pairs.A, y)))
     cones = architecture.cones(X)
-    seeds = [feature for U in cone_group_lasso(cones.M, cones.inward, y, beta) for feature, _ in cones.features(U)]
     pricing = CirclePricing(cones)
+    beta = default_beta(beta, lambda: pricing(y - y.mean())[0])
+    seeds = [feature for U in cone_group_lasso(cones.M, cones.inward, y, beta) for feature, _ in cones.features(U)]
     initial = np.column_stack([*(feature(X) for feature in seeds), pairs.A])
     result = column_generation.solve(y, beta, pricing, initial=initial)
 
@@ -506,7 +531,7 @@ class AdditiveFit:
 
 
 def fit_additive(
-    X, y, depth: int = 2, activation: str = "relu", beta: float = 1e-3, method: str = "auto", **options
+    X, y, depth: int = 2, activation: str = "relu", beta: float | None = None, method: str = "auto", **options
 ) -> AdditiveFit:
     r"""Globally optimal additive network: one ``depth``-layer ``activation`` network per column of ``X``.
 
@@ -515,11 +540,12 @@ def fit_additive(
     one shared bias, $\min \tfrac12\|\sum_j A_j z_j + \xi\mathbf 1 - y\|^2 + \beta\|z\|_1$,
     solved with a duality-gap certificate. ``method``: ``"library"`` (the stacked matrix, dense),
     ``"matrix_free"`` (a :class:`~lmirrors.convex.dictionary.BlockDictionary` over the families'
-    matrix-free libraries) or ``"auto"`` (dense up to :data:`DENSE_LIMIT` entries). ``options`` as
-    for :func:`fit`. Raises ``ValueError`` on bad input or a family without a fixed library.
+    matrix-free libraries) or ``"auto"`` (dense up to :data:`DENSE_LIMIT` entries). ``beta`` and
+    ``options`` as for :func:`fit` (default :data:`DEFAULT_RELATIVE_BETA` times :func:`additive_beta_max`).
+    Raises ``ValueError`` on bad input or a family without a fixed library.
     """
     X, y = _check_table(X, y)
-    beta = check_beta(beta)
+    beta = None if beta is None else check_beta(beta)
     architecture = Architecture(depth, activation, **options)
     family = architecture.family
     if method == "auto":
@@ -536,6 +562,7 @@ def fit_additive(
         )
     if method == "library":
         library = AdditiveLibrary([architecture.library(column) for column in X.T])
+        beta = default_beta(beta, lambda: beta_max(library.A, y))
         solution = solve(library.A, y, beta)
         parts = library.split(solution.z)
     else:
@@ -547,6 +574,7 @@ def fit_additive(
             for column in X.T
         ]
         blocks = BlockDictionary([dictionary for dictionary, _ in pairs])
+        beta = default_beta(beta, lambda: beta_max(blocks, y))
         full = solve(blocks, y, beta)
         blocks_z = [full.z[a:b] for a, b in zip(blocks.offsets[:-1], blocks.offsets[1:], strict=True)]
         supports = [np.flatnonzero(z) for z in blocks_z]

@@ -234,6 +234,22 @@ class Architecture:
         what += ", with its minimum-norm LP)" if beta == 0 else ")"
         check_memory(8.0 * entries * copies, what, "use " + ", ".join([*advice, "fewer points or a smaller depth"]))
 
+    def beta_max(self, x, y) -> float:
+        r"""$\beta_{\max} = \max_j |a_j^\top (y - \bar y)|$ over the whole library on ``x``: the smallest
+        $\beta$ at which the constant $\bar y$ is the optimal network (the scale of the default
+        $\beta$ of :func:`lmirrors.fit`). Priced matrix-free or by the family's oracle, never
+        written down; rectangular step networks price every pattern with at most $m_1$ switches
+        (each unit switches where the first layer does)."""
+        x, y = as_1d(x, "x"), as_1d(y, "y")
+        if x.size != y.size:
+            raise ValueError(f"x has {x.size} points but y has {y.size} labels; give one label per point")
+        centred = y - y.mean()
+        if self.family.dictionary is not None:
+            return self.dictionary(x)[0].price(centred).max_abs
+        if self.family.pricing is not None:
+            return float(self.pricing(x)(centred)[0])
+        return float(switching_pricing(x, self.options["widths"][0], _low(self))(centred)[0])
+
     def dictionary(self, x) -> tuple[Dictionary, Callable[[int], Any]]:
         """The library on ``x`` as a matrix-free :class:`~lmirrors.convex.dictionary.Dictionary`
         (every candidate column, duplicates included) and the feature of column ``k``."""

@@ -156,6 +156,17 @@ def test_undecodable_files(tmp_path, case):
     assert_clean_error(run("fit", tmp_path / "bad.csv", cwd=tmp_path), message, status=2)
 
 
+def test_default_beta_is_relative_and_printed(tmp_path):
+    """Without --beta the fit uses 0.01 beta_max of the file's data, says so, and follows y's units."""
+    lines = "".join(f"{x},{1e4 * y}\n" for x, y in zip(X, Y, strict=True))
+    result = run("fit", write_csv(tmp_path / "big.csv", f"time,value\n{lines}"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    beta = lmirrors.fitting.DEFAULT_RELATIVE_BETA * lmirrors.Architecture(2, "relu").beta_max(X, 1e4 * np.array(Y))
+    assert f"beta = {beta:.6g} (the default, 0.01 x beta_max of these data)" in result.stdout
+    absolute = run("fit", tmp_path / "big.csv", "--beta", "0.25", cwd=tmp_path)
+    assert "beta = 0.25\n" in absolute.stdout, absolute.stderr
+
+
 def objective_line(x, y) -> str:
     return f"{lmirrors.fit(x, y).solution.objective:.10g}"
 
