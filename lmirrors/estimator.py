@@ -54,7 +54,9 @@ class MirrorRegressor(RegressorMixin, BaseEstimator):
         Column names (strings), when ``X`` was a table with string column names (e.g. a pandas DataFrame).
     """
 
-    def __init__(self, depth: int = 2, activation: str = "relu", beta: float | None = None, options: dict | None = None):
+    def __init__(
+        self, depth: int = 2, activation: str = "relu", beta: float | None = None, options: dict | None = None
+    ):
         self.depth = depth
         self.activation = activation
         self.beta = beta
