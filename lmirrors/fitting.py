@@ -60,9 +60,27 @@ class Selected(NamedTuple):
         return self.feature.label
 
 
+KEPT = "pickled with the solution's columns only"
+"""``Library.how`` of a fit's library after pickling (see :meth:`Fit.__getstate__`)."""
+
+
+def kept_columns(library: Library, z: np.ndarray) -> tuple[Library, np.ndarray]:
+    """``library`` cut to the columns with nonzero ``z`` (their features made now) and ``z`` on them."""
+    support = np.flatnonzero(z)
+    features = [library.features[k] for k in support]
+    kept = Library(library.architecture, library.x, features, library.A[:, support], library.n_candidates, False, KEPT)
+    return kept, z[support]
+
+
 @dataclass(frozen=True)
 class Fit:
-    """A certified global optimum: library, Lasso solution and the reconstructed network."""
+    """A certified global optimum: library, Lasso solution and the reconstructed network.
+
+    Pickled, it keeps the network, the solution on its support and those columns' features
+    (kilobytes, not the library's points × columns matrix): the unpickled fit predicts, lists
+    :meth:`selected` and reports the certified objective and gap; only
+    :meth:`min_norm_certificate`, which prices the whole library, asks for a refit.
+    """
 
     x: np.ndarray
     y: np.ndarray
@@ -74,6 +92,11 @@ class Fit:
     @property
     def architecture(self) -> Architecture:
         return self.library.architecture
+
+    def __getstate__(self) -> dict:
+        """The fields, with the library and ``solution.z`` cut to the solution's columns."""
+        library, z = kept_columns(self.library, self.solution.z)
+        return {**self.__dict__, "library": library, "solution": replace(self.solution, z=z)}
 
     def predict(self, x) -> np.ndarray:
         """The network's output at ``x`` (any points, not only the data): a number, shape (n,) or (n, 1)."""
@@ -109,6 +132,11 @@ class Fit:
         """
         if self.beta != 0:
             raise ValueError(f"a minimum-norm certificate needs a beta = 0 fit, this one has beta = {self.beta:g}")
+        if self.library.how == KEPT:
+            raise ValueError(
+                "this fit was unpickled with its solution's columns only, and the certificate prices the whole "
+                "library; refit: lmirrors.fit(fit.x, fit.y, depth, activation, beta=0, **options)"
+            )
         nu = min_norm_with_dual(self.library.A, self.y)[1]
         nu = nu - nu.mean()
         correlation = _library_correlation(self.library, nu)
@@ -505,6 +533,16 @@ class AdditiveFit:
     @property
     def architecture(self) -> Architecture:
         return self.library.architecture
+
+    def __getstate__(self) -> dict:
+        """The fields, each feature's library and its block of ``solution.z`` cut to the solution's columns
+        (as :meth:`Fit.__getstate__`)."""
+        kept = [
+            kept_columns(part, z)
+            for part, z in zip(self.library.libraries, self.library.split(self.solution.z), strict=True)
+        ]
+        solution = replace(self.solution, z=np.concatenate([z for _, z in kept]))
+        return {**self.__dict__, "library": AdditiveLibrary([part for part, _ in kept]), "solution": solution}
 
     def predict(self, X) -> np.ndarray:
         r"""$f(X) = \xi + \sum_j g_j(X_{:,j})$ at the rows of ``X`` (shape (n, d))."""

@@ -147,6 +147,19 @@ def test_pickle_and_idempotent_fit():
     np.testing.assert_allclose(model.fit(X, y).predict(X), first, atol=1e-10)
 
 
+@pytest.mark.parametrize("features", [1, 3])
+def test_pickled_estimator_is_small(features):
+    """The fitted estimator keeps the network and its support, not the 3-layer abs library (~9e4
+    columns per feature): under 1 MB, and it predicts the same after loading."""
+    rng = np.random.default_rng(6)
+    X = rng.uniform(-1.0, 1.0, (300, features))
+    y = np.sin(3 * X[:, 0]) + np.abs(X[:, -1]) + 0.1 * rng.normal(size=300)
+    model = MirrorRegressor(3, "abs").fit(X, y)
+    data = pickle.dumps(model)
+    assert len(data) < 1_000_000
+    np.testing.assert_array_equal(pickle.loads(data).predict(X), model.predict(X))
+
+
 def test_order_and_subset_invariance():
     X, y = data()
     model = MirrorRegressor(beta=0.05).fit(X, y)
