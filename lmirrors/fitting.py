@@ -20,7 +20,14 @@ from .convex import column_generation
 from .convex.cones import cone_group_lasso
 from .convex.dictionary import BlockDictionary, DenseDictionary
 from .convex.homotopy import LassoPath, exact_path
-from .convex.lasso import LassoSolution, beta_max, min_norm_with_dual, solve, solve_support
+from .convex.lasso import (
+    LassoSolution,
+    beta_max,
+    min_norm_with_dual,
+    near_interpolation,
+    solve,
+    solve_support,
+)
 from .libraries.additive import AdditiveLibrary
 from .libraries.library import LazyFeatures, Library
 from .libraries.planar import CirclePricing, PlanarArchitecture
@@ -338,7 +345,7 @@ def _matrix_free(architecture: Architecture, x, y, beta):
     if beta == 0:
         raise ValueError(
             f"beta = 0 (minimum norm) needs the dense LP, and this library has {dictionary.shape[1]:,} columns "
-            f"on {x.size:,} points; use a small beta > 0 (e.g. 1e-6 times lasso.beta_max)"
+            f"on {x.size:,} points; use {near_interpolation(dictionary, y)}"
         )
     support, sparse = solve_support(dictionary, y, beta)
     library = _written_down(architecture, x, dictionary, feature_of, support)
@@ -604,14 +611,14 @@ def fit_additive(
         solution = solve(library.A, y, beta)
         parts = library.split(solution.z)
     else:
-        if beta == 0:
-            raise ValueError("beta = 0 (minimum norm) needs method='library'; use a small beta > 0")
         # a constant feature has no non-constant unit: an empty block
         pairs = [
             architecture.dictionary(column) if np.ptp(column) > 0 else (DenseDictionary(np.zeros((y.size, 0))), None)
             for column in X.T
         ]
         blocks = BlockDictionary([dictionary for dictionary, _ in pairs])
+        if beta == 0:
+            raise ValueError(f"beta = 0 (minimum norm) needs method='library'; use {near_interpolation(blocks, y)}")
         beta = default_beta(beta, lambda: beta_max(blocks, y))
         full = solve(blocks, y, beta)
         blocks_z = [full.z[a:b] for a, b in zip(blocks.offsets[:-1], blocks.offsets[1:], strict=True)]

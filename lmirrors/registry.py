@@ -21,7 +21,7 @@ from .activations import KNOWN_ACTIVATIONS, Activation, get_activation
 from .closed_forms import clip_fit
 from .convex.column_generation import Oracle
 from .convex.dictionary import Dictionary
-from .convex.lasso import LP_WORKSPACE, LassoSolution
+from .convex.lasso import LP_WORKSPACE, NEAR_INTERPOLATION, LassoSolution
 from .libraries.capped_ramps import CappedRampDictionary, capped_ramp_candidates, capped_ramp_features
 from .libraries.leaky_chains import leaky_candidates, leaky_dictionary
 from .libraries.library import Candidates, Library
@@ -229,7 +229,10 @@ class Architecture:
         others = [m for m in methods if m != "library" and not (beta == 0 and m == "matrix_free")]
         advice = [f"fit(..., method={m!r})" for m in others]
         if beta == 0:
-            advice.append("a small beta > 0" + (" with method='matrix_free'" if "matrix_free" in methods else ""))
+            advice.append(
+                f"beta = {NEAR_INTERPOLATION:g} * lmirrors.Architecture(...).beta_max(x, y)"
+                + (" with method='matrix_free'" if "matrix_free" in methods else "")
+            )
         what = f"the dense {self.name} library on {n_kinks:,} points ({entries:,} entries"
         what += ", with its minimum-norm LP)" if beta == 0 else ")"
         check_memory(8.0 * entries * copies, what, "use " + ", ".join([*advice, "fewer points or a smaller depth"]))

@@ -298,3 +298,61 @@ def test_beta_max_is_where_the_constant_becomes_optimal(case):
     top = Architecture(depth, activation, **options).beta_max(x, y)
     assert lmirrors.fit(x, y, depth, activation, top * (1 + 1e-9), **options).selected() == []
     assert len(lmirrors.fit(x, y, depth, activation, top * (1 - 1e-3), **options).selected()) == 1
+
+
+# ----- every refusal's advice works ---------------------------------------------------------
+
+
+def advised_beta(refusal: Exception) -> float:
+    """The β a refusal recommends ("... beta = 0.00123 (1e-4 times beta_max) ...")."""
+    found = re.findall(r"beta = ([0-9.e+-]+) \(", str(refusal))
+    assert found, f"no beta recommended in: {refusal}"
+    return float(found[-1])
+
+
+def noisy_sine(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = np.sort(rng.uniform(0.0, 1.0, n))
+    return x, np.sin(6 * x) + 0.3 * rng.normal(size=n)
+
+
+def test_matrix_free_minimum_norm_refusal_advises_a_beta_that_fits():
+    x, y = noisy_sine(500)
+    with pytest.raises(ValueError, match="needs the dense LP") as refusal:
+        lmirrors.fit(x, y, 3, "relu", beta=0, method="matrix_free")
+    advised = lmirrors.fit(x, y, 3, "relu", beta=advised_beta(refusal.value), method="matrix_free")
+    assert advised.solution.relative_gap <= 1e-6 and advised.network.width > 10
+
+
+def test_additive_minimum_norm_refusal_advises_a_beta_that_fits():
+    rng = np.random.default_rng(1)
+    X = rng.uniform(-1.0, 1.0, (200, 2))
+    y = np.sin(3 * X[:, 0]) + X[:, 1] ** 2 + 0.1 * rng.normal(size=200)
+    with pytest.raises(ValueError, match="needs method='library'") as refusal:
+        lmirrors.fitting.fit_additive(X, y, beta=0, method="matrix_free")
+    advised = lmirrors.fitting.fit_additive(X, y, beta=advised_beta(refusal.value), method="matrix_free")
+    assert advised.solution.relative_gap <= 1e-6
+
+
+def test_tiny_beta_refusal_advises_a_beta_that_is_certified():
+    A, y = square_wave()
+    with pytest.raises(SolverError, match="larger beta") as refusal:
+        solve(A, y, 1e-9 * beta_max(A, y))
+    assert solve(A, y, advised_beta(refusal.value)).relative_gap <= 1e-6
+
+
+def test_memory_refusal_of_the_minimum_norm_advises_what_fits(monkeypatch):
+    """Too little memory for the dense LP: the advice (a beta near interpolation, matrix-free) runs."""
+    from lmirrors import validation
+
+    x, y = noisy_sine(300)
+    monkeypatch.setattr(validation, "available_memory", lambda: 2_000_000)
+    with pytest.raises(ValueError, match="Architecture\\(...\\).beta_max\\(x, y\\) with method='matrix_free'"):
+        lmirrors.fit(x, y, 2, "relu", beta=0)
+    beta = lasso.NEAR_INTERPOLATION * Architecture(2, "relu").beta_max(x, y)
+    assert lmirrors.fit(x, y, 2, "relu", beta=beta, method="matrix_free").solution.relative_gap <= 1e-6
+    A = Architecture(2, "relu").library(np.linspace(0.0, 1.0, 40)).A
+    monkeypatch.setattr(validation, "available_memory", lambda: 100_000)
+    with pytest.raises(ValueError, match="minimum-norm LP") as refusal:
+        min_norm(A, noisy_sine(40)[1])
+    assert solve(A, noisy_sine(40)[1], advised_beta(refusal.value)).relative_gap <= 1e-6
