@@ -30,6 +30,7 @@ import numpy as np
 
 from . import __version__
 from .convex.lasso import SolverError
+from .convex.working_set import progress
 from .export import fit_to_dict
 from .fitting import DEFAULT_RELATIVE_BETA, METHODS, Fit, fit
 from .registry import Architecture, architectures
@@ -382,7 +383,8 @@ def build_parser() -> argparse.ArgumentParser:
 def run_fit(args: argparse.Namespace) -> None:
     options = parse_options(args.option)
     x, y = check_before_fit(args, options)
-    result = fit(x, y, args.depth, args.activation, args.beta, args.method, **options)
+    with progress(sys.stderr.isatty()):
+        result = fit(x, y, args.depth, args.activation, args.beta, args.method, **options)
     print(describe(result, default_beta=args.beta is None))
     if args.plot is not None:
         write_plot(result, args.plot)
