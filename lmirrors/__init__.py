@@ -43,6 +43,7 @@ _EXPORTS = {
     "exact_path": "convex.homotopy",
     "LassoPath": "convex.homotopy",
     "solve": "convex.lasso",
+    "progress": "convex.working_set",
     "Network": "networks.base",
     "ParallelNetwork": "networks.parallel",
     "SignNetwork": "networks.sign",

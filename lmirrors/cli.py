@@ -1,4 +1,4 @@
-"""Command line: ``lmirrors fit data.csv --x col --y col [--depth 2] [--activation relu] [--beta 1e-3]``.
+"""Command line: ``lmirrors fit data.csv --x col --y col [--depth 2] [--activation relu] [--beta B]``.
 
 Fits the globally optimal network to two columns of a CSV file, prints the certified
 objective, the duality gap, the selected features in words and the network's size, and
@@ -30,8 +30,9 @@ import numpy as np
 
 from . import __version__
 from .convex.lasso import SolverError
+from .convex.working_set import progress
 from .export import fit_to_dict
-from .fitting import METHODS, Fit, fit
+from .fitting import DEFAULT_RELATIVE_BETA, METHODS, Fit, fit
 from .registry import Architecture, architectures
 from .validation import check_beta, check_data
 
@@ -229,15 +230,17 @@ def parse_options(pairs: list[str]) -> dict:
     return options
 
 
-def describe(result: Fit) -> str:
-    """The report printed by ``lmirrors fit``."""
+def describe(result: Fit, default_beta: bool = False) -> str:
+    """The report printed by ``lmirrors fit`` (``default_beta``: β was the default, relative one)."""
     solution = result.solution
+    how = f" (the default, {DEFAULT_RELATIVE_BETA:g} x beta_max of these data)" if default_beta else ""
     if result.beta == 0:
         objective = f"minimum-norm interpolant: l1 norm {solution.objective:.10g}"
     else:
         objective = f"objective 0.5*||f(X) - y||^2 + beta*||z||_1 = {solution.objective:.10g}"
     lines = [
         result.library.summary(),
+        f"beta = {result.beta:.6g}{how}",
         f"{objective} (network's own objective {result.network_objective:.10g})",
         f"duality gap {solution.gap:.2e} (relative {solution.relative_gap:.1e}): certified globally optimal",
         f"network: {result.network.describe()}",
@@ -302,7 +305,8 @@ def check_before_fit(args: argparse.Namespace, options: dict) -> tuple[np.ndarra
     check_outputs(args)
     try:
         x, y = check_data(x, y)
-        check_beta(args.beta)
+        if args.beta is not None:
+            check_beta(args.beta)
         architecture = Architecture(args.depth, args.activation, **options)
     except TypeError as exc:
         raise UsageError(
@@ -357,7 +361,13 @@ def build_parser() -> argparse.ArgumentParser:
     fit_cmd.add_argument("--depth", type=int, default=2, help="number of weight layers L (default 2)")
     activations = ", ".join(dict.fromkeys(family.activation for family in architectures()))
     fit_cmd.add_argument("--activation", default="relu", help=f"{activations} (default relu)")
-    fit_cmd.add_argument("--beta", type=float, default=1e-3, help="weight decay; 0 = minimum norm (default 1e-3)")
+    fit_cmd.add_argument(
+        "--beta",
+        type=float,
+        default=None,
+        help=f"weight decay, absolute; 0 = minimum norm (default: {DEFAULT_RELATIVE_BETA:g} x beta_max, the smallest "
+        "beta giving the constant, so it follows the data's units)",
+    )
     fit_cmd.add_argument(
         "--option", action="append", default=[], metavar="NAME=VALUE", help="a family's option, e.g. slope=0.1, m1=3"
     )
@@ -373,8 +383,9 @@ def build_parser() -> argparse.ArgumentParser:
 def run_fit(args: argparse.Namespace) -> None:
     options = parse_options(args.option)
     x, y = check_before_fit(args, options)
-    result = fit(x, y, args.depth, args.activation, args.beta, args.method, **options)
-    print(describe(result))
+    with progress(sys.stderr.isatty()):
+        result = fit(x, y, args.depth, args.activation, args.beta, args.method, **options)
+    print(describe(result, default_beta=args.beta is None))
     if args.plot is not None:
         write_plot(result, args.plot)
         print(f"plot written to {args.plot}")

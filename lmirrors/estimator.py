@@ -33,7 +33,9 @@ class MirrorRegressor(RegressorMixin, BaseEstimator):
     beta
         Weight-decay strength $\beta \ge 0$ of the network's objective (e.g.
         $J(\theta) = \tfrac12\|f(X) - y\|^2 + \tfrac{\beta}{L}\sum|w|^L$); ``0`` gives the
-        minimum-norm interpolant.
+        minimum-norm interpolant. ``None`` (default): relative to the data,
+        :data:`~lmirrors.fitting.DEFAULT_RELATIVE_BETA` times $\beta_{\max}$ of the training set
+        (the value used is ``beta_``); a number is absolute.
     options
         The family's options for :func:`lmirrors.fit` (e.g. ``{"slope": 0.1}``, ``{"m1": 3}``).
 
@@ -42,6 +44,8 @@ class MirrorRegressor(RegressorMixin, BaseEstimator):
     fit_ : Fit or AdditiveFit
         The certified optimum (library, Lasso solution, network), set by ``fit``: a
         :class:`~lmirrors.fitting.Fit` for one feature, an :class:`~lmirrors.fitting.AdditiveFit` for more.
+    beta_ : float
+        The $\beta$ of the fit (``beta``, or the default's value on the training set).
     network_ : Network or AdditiveNetwork
         The reconstructed network, ``fit_.network``.
     n_features_in_ : int
@@ -50,7 +54,9 @@ class MirrorRegressor(RegressorMixin, BaseEstimator):
         Column names (strings), when ``X`` was a table with string column names (e.g. a pandas DataFrame).
     """
 
-    def __init__(self, depth: int = 2, activation: str = "relu", beta: float = 1e-3, options: dict | None = None):
+    def __init__(
+        self, depth: int = 2, activation: str = "relu", beta: float | None = None, options: dict | None = None
+    ):
         self.depth = depth
         self.activation = activation
         self.beta = beta
@@ -74,6 +80,7 @@ class MirrorRegressor(RegressorMixin, BaseEstimator):
             sample_weight=sample_weight,
             **self._options(),
         )
+        self.beta_ = self.fit_.beta
         return self
 
     def _options(self) -> dict:

@@ -20,7 +20,14 @@ from .convex import column_generation
 from .convex.cones import cone_group_lasso
 from .convex.dictionary import BlockDictionary, DenseDictionary
 from .convex.homotopy import LassoPath, exact_path
-from .convex.lasso import LassoSolution, beta_max, min_norm_with_dual, solve, solve_support
+from .convex.lasso import (
+    LassoSolution,
+    beta_max,
+    min_norm_with_dual,
+    near_interpolation,
+    solve,
+    solve_support,
+)
 from .libraries.additive import AdditiveLibrary
 from .libraries.library import LazyFeatures, Library
 from .libraries.planar import CirclePricing, PlanarArchitecture
@@ -50,6 +57,14 @@ METHODS = ("auto", "library", "matrix_free", "column_generation", "closed_form")
 WEIGHTED_METHODS = ("library", "matrix_free")
 """The methods that solve a weighted Lasso (:func:`fit` with ``sample_weight``, or merged repeated x)."""
 
+DEFAULT_RELATIVE_BETA = 1e-2
+r"""``beta=None`` (the default of :func:`fit`, :func:`fit_additive`, :func:`fit_planar`, the
+estimator and the command line) means $\beta = 10^{-2}\beta_{\max}$, $\beta_{\max}$ the smallest
+$\beta$ at which the constant $\bar y$ is optimal. It is in the data's units ($\beta_{\max}$ scales
+as $t s^h$ under $x \to s x + c$, $y \to t y$), so the fit does not depend on them; on noisy
+data it keeps a handful of units, neither the constant ($\beta \ge \beta_{\max}$) nor a near
+interpolant ($\beta \to 0$), and the working set stays small, so it is fast at any $N$."""
+
 
 class Selected(NamedTuple):
     """A feature the solution uses, with its coefficient."""
@@ -62,12 +77,29 @@ class Selected(NamedTuple):
         return self.feature.label
 
 
+KEPT = "pickled with the solution's columns only"
+"""``Library.how`` of a fit's library after pickling (see :meth:`Fit.__getstate__`)."""
+
+
+def kept_columns(library: Library, z: np.ndarray) -> tuple[Library, np.ndarray]:
+    """``library`` cut to the columns with nonzero ``z`` (their features made now) and ``z`` on them."""
+    support = np.flatnonzero(z)
+    features = [library.features[k] for k in support]
+    kept = Library(library.architecture, library.x, features, library.A[:, support], library.n_candidates, False, KEPT)
+    return kept, z[support]
+
+
 @dataclass(frozen=True)
 class Fit:
     """A certified global optimum: library, Lasso solution and the reconstructed network.
 
     ``x``, ``y`` and ``sample_weight`` are the user's data (``None``: every weight 1); the library
     may be on the distinct x only (:func:`fit` merges repeated x).
+
+    Pickled, it keeps the network, the solution on its support and those columns' features
+    (kilobytes, not the library's points × columns matrix): the unpickled fit predicts, lists
+    :meth:`selected` and reports the certified objective and gap; only
+    :meth:`min_norm_certificate`, which prices the whole library, asks for a refit.
     """
 
     x: np.ndarray
@@ -81,6 +113,11 @@ class Fit:
     @property
     def architecture(self) -> Architecture:
         return self.library.architecture
+
+    def __getstate__(self) -> dict:
+        """The fields, with the library and ``solution.z`` cut to the solution's columns."""
+        library, z = kept_columns(self.library, self.solution.z)
+        return {**self.__dict__, "library": library, "solution": replace(self.solution, z=z)}
 
     def predict(self, x) -> np.ndarray:
         """The network's output at ``x`` (any points, not only the data): a number, shape (n,) or (n, 1)."""
@@ -124,6 +161,11 @@ class Fit:
         """
         if self.beta != 0:
             raise ValueError(f"a minimum-norm certificate needs a beta = 0 fit, this one has beta = {self.beta:g}")
+        if self.library.how == KEPT:
+            raise ValueError(
+                "this fit was unpickled with its solution's columns only, and the certificate prices the whole "
+                "library; refit: lmirrors.fit(fit.x, fit.y, depth, activation, beta=0, **options)"
+            )
         merged = merge_repeated(self.x, self.y, self.sample_weight)
         on_data = self.library.x.shape == self.x.shape  # else the library is on the distinct x
         nu = min_norm_with_dual(self.library.A, self.y if on_data else merged.labels)[1]
@@ -218,12 +260,21 @@ def random_two_layer_units(
     return activation.neuron(w, x[None, :], b).T
 
 
+def default_beta(beta: float | None, scale: Callable[[], float]) -> float:
+    r"""``beta`` checked, or for ``None`` :data:`DEFAULT_RELATIVE_BETA` times $\beta_{\max}$ = ``scale()``
+    (constant labels, $\beta_{\max} = 0$: every $\beta > 0$ gives the constant, and 1 is taken)."""
+    if beta is not None:
+        return check_beta(beta)
+    top = scale()
+    return DEFAULT_RELATIVE_BETA * top if top > 0 else 1.0
+
+
 def fit(
     x,
     y,
     depth: int = 2,
     activation: str = "relu",
-    beta: float = 1e-3,
+    beta: float | None = None,
     method: str = "auto",
     sample_weight=None,
     **options,
@@ -231,7 +282,10 @@ def fit(
     r"""Globally optimal ``depth``-layer network of ``activation`` units for data ``(x, y)``.
 
     Solves the equivalent Lasso exactly (``beta = 0``: minimum-$\ell_1$ interpolation) and
-    rebuilds the network. ``options`` are the family's (:func:`lmirrors.architectures() <lmirrors.registry.architectures>`), e.g.
+    rebuilds the network. A number ``beta`` is absolute (in the units of $y^2$); the default
+    ``None`` is relative to the data, :data:`DEFAULT_RELATIVE_BETA` $\cdot\,\beta_{\max}$
+    (:meth:`~lmirrors.registry.Architecture.beta_max`), so that rescaling $x$ or $y$ rescales the
+    network and nothing else. The $\beta$ used is ``Fit.beta``. ``options`` are the family's (:func:`lmirrors.architectures() <lmirrors.registry.architectures>`), e.g.
     ``slope`` for ``leaky_relu``, ``m1`` or ``widths`` for ``sign``. ``method``:
 
     * ``"library"``: write the library down and solve it (dense);
@@ -254,7 +308,7 @@ def fit(
     Raises ``ValueError`` on bad input, saying what to change.
     """
     x, y = check_data(x, y)
-    beta = check_beta(beta)
+    beta = None if beta is None else check_beta(beta)
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     weights = None if sample_weight is None else check_weights(sample_weight, x.size, allow_zero=True)
@@ -274,6 +328,7 @@ def fit(
         architecture.check_memory(points.size, np.unique(points).size, beta)
         candidates = family.candidates(architecture, np.unique(points))
         library = Library.from_candidates(architecture, points, candidates)
+        beta = default_beta(beta, lambda: beta_max(library.A, labels, weights=merged_weights))
         solution = solve(library.A, labels, beta, weights=merged_weights)
     elif method == "matrix_free":
         library, solution = _matrix_free(architecture, points, labels, beta, merged_weights)
@@ -281,7 +336,7 @@ def fit(
         library, solution = _column_generation(architecture, points, labels, beta)
     if merged_weights is not None:  # the loss of the merged points misses the spread within each x
         solution = replace(solution, objective=solution.objective + merged.constant)
-    return Fit(x, y, beta, library, solution, rebuild(library, solution), weights)
+    return Fit(x, y, solution.beta, library, solution, rebuild(library, solution), weights)
 
 
 def _solved_data(x, y, merged, weights, beta: float, method: str):
@@ -322,10 +377,10 @@ def rebuild(library: Library, solution: LassoSolution) -> Network:
     return library.architecture.family.reconstruct(library, solution).centred(centre)
 
 
-def automatic_method(architecture: Architecture, x: np.ndarray, beta: float = 0.0) -> str:
+def automatic_method(architecture: Architecture, x: np.ndarray, beta: float | None = 0.0) -> str:
     """The ``method`` that ``method="auto"`` picks for this architecture on data ``x`` at ``beta``
     (the dense library up to :data:`DENSE_LIMIT` entries, for ``beta > 0`` and a family with a
-    matrix-free library only up to :data:`WRITE_DOWN_LIMIT`)."""
+    matrix-free library only up to :data:`WRITE_DOWN_LIMIT`; ``None``: the default, positive, $\beta$)."""
     family, n = architecture.family, np.unique(x).size
     if family.closed_form is not None and (family.candidates is None or family.closed_form.applies(architecture, n)):
         return "closed_form"
@@ -345,17 +400,18 @@ def _closed_form(architecture: Architecture, x, y, beta):
             f"method='closed_form' does not apply to {architecture.name} on {n} distinct points: it needs "
             f"{closed_form.needs}; use method='auto'"
         )
-    return closed_form.solve(architecture, x, y, beta)
+    return closed_form.solve(architecture, x, y, default_beta(beta, lambda: architecture.beta_max(x, y)))
 
 
 def _matrix_free(architecture: Architecture, x, y, beta, weights=None):
     r"""Solve on the matrix-free library (certified against every column); only the solution's
     columns are written down (``complete=False``; ``solution.z`` indexes those)."""
     dictionary, feature_of = architecture.family.dictionary(architecture, x)
+    beta = default_beta(beta, lambda: beta_max(dictionary, y, weights=weights))
     if beta == 0:
         raise ValueError(
             f"beta = 0 (minimum norm) needs the dense LP, and this library has {dictionary.shape[1]:,} columns "
-            f"on {x.size:,} points; use a small beta > 0 (e.g. 1e-6 times lasso.beta_max)"
+            f"on {x.size:,} points; use {near_interpolation(dictionary, y)}"
         )
     support, sparse = solve_support(dictionary, y, beta, weights)
     library = _written_down(architecture, x, dictionary, feature_of, support)
@@ -373,6 +429,7 @@ def _written_down(architecture: Architecture, x, dictionary, feature_of, support
 def _column_generation(architecture: Architecture, x, y, beta):
     """Column generation over the family's pricing oracle (``beta = 0`` starts from interpolating columns)."""
     priced = architecture.family.pricing(architecture, x)
+    beta = default_beta(beta, lambda: priced.oracle(y - y.mean())[0])
     result = column_generation.solve(y, beta, priced.oracle, initial=priced.interpolating() if beta == 0 else None)
     features = LazyFeatures(np.arange(result.columns.shape[1]), lambda k: priced.feature(result.columns[:, k]))
     size = architecture.size_formula(np.unique(x).size)
@@ -494,7 +551,7 @@ class PlanarFit(Fit):
         return certificate(self.y - self.solution.xi - self.library.A @ self.solution.z, columns, self.beta)
 
 
-def fit_planar(X, y, beta: float = 1e-3, activation: str = "relu", norm: str = "l1") -> PlanarFit:
+def fit_planar(X, y, beta: float | None = None, activation: str = "relu", norm: str = "l1") -> PlanarFit:
     r"""Globally optimal two-layer ``activation`` network on points ``X`` (shape (n, 2)), certified.
 
     ``norm="l1"`` (penalty $\tfrac\beta2(a^2 + \|w\|_1^2)$): the finite library of kink lines
@@ -503,17 +560,18 @@ def fit_planar(X, y, beta: float = 1e-3, activation: str = "relu", norm: str = "
     (:func:`~lmirrors.convex.cones.cone_group_lasso` on :class:`~lmirrors.libraries.planar.Cones`)
     gives near-optimal units; column generation from them (and the pair library), priced
     exactly by :class:`~lmirrors.libraries.planar.CirclePricing`, certifies the duality gap
-    against every unit. ``beta = 0``: minimum-norm interpolation. Raises ``ValueError`` on bad input.
+    against every unit. ``beta = 0``: minimum-norm interpolation; ``None`` (default):
+    :data:`DEFAULT_RELATIVE_BETA` times $\beta_{\max}$ over every unit. Raises ``ValueError`` on bad input.
     """
     X, y = check_planar_data(X, y)
-    beta = check_beta(beta)
     architecture = PlanarArchitecture.make(activation, norm)
     pairs = architecture.library(X)
     if norm == "l1":
-        return fit_planar_library(pairs, y, beta)
+        return fit_planar_library(pairs, y, default_beta(beta, lambda: beta_max(pairs.A, y)))
     cones = architecture.cones(X)
-    seeds = [feature for U in cone_group_lasso(cones.M, cones.inward, y, beta) for feature, _ in cones.features(U)]
     pricing = CirclePricing(cones)
+    beta = default_beta(beta, lambda: pricing(y - y.mean())[0])
+    seeds = [feature for U in cone_group_lasso(cones.M, cones.inward, y, beta) for feature, _ in cones.features(U)]
     initial = np.column_stack([*(feature(X) for feature in seeds), pairs.A])
     result = column_generation.solve(y, beta, pricing, initial=initial)
 
@@ -561,6 +619,16 @@ class AdditiveFit:
     def architecture(self) -> Architecture:
         return self.library.architecture
 
+    def __getstate__(self) -> dict:
+        """The fields, each feature's library and its block of ``solution.z`` cut to the solution's columns
+        (as :meth:`Fit.__getstate__`)."""
+        kept = [
+            kept_columns(part, z)
+            for part, z in zip(self.library.libraries, self.library.split(self.solution.z), strict=True)
+        ]
+        solution = replace(self.solution, z=np.concatenate([z for _, z in kept]))
+        return {**self.__dict__, "library": AdditiveLibrary([part for part, _ in kept]), "solution": solution}
+
     def predict(self, X) -> np.ndarray:
         r"""$f(X) = \xi + \sum_j g_j(X_{:,j})$ at the rows of ``X`` (shape (n, d))."""
         return self.network(X)
@@ -594,7 +662,7 @@ def fit_additive(
     y,
     depth: int = 2,
     activation: str = "relu",
-    beta: float = 1e-3,
+    beta: float | None = None,
     method: str = "auto",
     sample_weight=None,
     **options,
@@ -606,12 +674,13 @@ def fit_additive(
     one shared bias, $\min \tfrac12\|\sum_j A_j z_j + \xi\mathbf 1 - y\|^2 + \beta\|z\|_1$,
     solved with a duality-gap certificate. ``method``: ``"library"`` (the stacked matrix, dense),
     ``"matrix_free"`` (a :class:`~lmirrors.convex.dictionary.BlockDictionary` over the families'
-    matrix-free libraries) or ``"auto"`` (dense up to :data:`DENSE_LIMIT` entries). ``options`` and
-    ``sample_weight`` (weights of the squared loss, on the rows as given) as for :func:`fit`.
+    matrix-free libraries) or ``"auto"`` (dense up to :data:`DENSE_LIMIT` entries). ``beta``,
+    ``options`` and ``sample_weight`` (weights of the squared loss, on the rows as given) as for
+    :func:`fit` (default :data:`DEFAULT_RELATIVE_BETA` times :func:`additive_beta_max`).
     Raises ``ValueError`` on bad input or a family without a fixed library.
     """
     X, y = _check_table(X, y)
-    beta = check_beta(beta)
+    beta = None if beta is None else check_beta(beta)
     weights = None if sample_weight is None else check_weights(sample_weight, y.size, allow_zero=True)
     if weights is not None and not weights.all():  # a row of weight zero is not in the loss at all
         kept = weights > 0
@@ -633,17 +702,19 @@ def fit_additive(
         )
     if method == "library":
         library = AdditiveLibrary([architecture.library(column) for column in X.T])
+        beta = default_beta(beta, lambda: beta_max(library.A, y, weights=weights))
         solution = solve(library.A, y, beta, weights=weights)
         parts = library.split(solution.z)
     else:
-        if beta == 0:
-            raise ValueError("beta = 0 (minimum norm) needs method='library'; use a small beta > 0")
         # a constant feature has no non-constant unit: an empty block
         pairs = [
             architecture.dictionary(column) if np.ptp(column) > 0 else (DenseDictionary(np.zeros((y.size, 0))), None)
             for column in X.T
         ]
         blocks = BlockDictionary([dictionary for dictionary, _ in pairs])
+        if beta == 0:
+            raise ValueError(f"beta = 0 (minimum norm) needs method='library'; use {near_interpolation(blocks, y)}")
+        beta = default_beta(beta, lambda: beta_max(blocks, y, weights=weights))
         full = solve(blocks, y, beta, weights=weights)
         blocks_z = [full.z[a:b] for a, b in zip(blocks.offsets[:-1], blocks.offsets[1:], strict=True)]
         supports = [np.flatnonzero(z) for z in blocks_z]

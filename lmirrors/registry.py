@@ -21,7 +21,7 @@ from .activations import KNOWN_ACTIVATIONS, Activation, get_activation
 from .closed_forms import clip_fit
 from .convex.column_generation import Oracle
 from .convex.dictionary import Dictionary
-from .convex.lasso import LP_WORKSPACE, LassoSolution
+from .convex.lasso import LP_WORKSPACE, NEAR_INTERPOLATION, LassoSolution
 from .libraries.capped_ramps import CappedRampDictionary, capped_ramp_candidates, capped_ramp_features
 from .libraries.leaky_chains import leaky_candidates, leaky_dictionary
 from .libraries.library import Candidates, Library
@@ -229,10 +229,29 @@ class Architecture:
         others = [m for m in methods if m != "library" and not (beta == 0 and m == "matrix_free")]
         advice = [f"fit(..., method={m!r})" for m in others]
         if beta == 0:
-            advice.append("a small beta > 0" + (" with method='matrix_free'" if "matrix_free" in methods else ""))
+            advice.append(
+                f"beta = {NEAR_INTERPOLATION:g} * lmirrors.Architecture(...).beta_max(x, y)"
+                + (" with method='matrix_free'" if "matrix_free" in methods else "")
+            )
         what = f"the dense {self.name} library on {n_kinks:,} points ({entries:,} entries"
         what += ", with its minimum-norm LP)" if beta == 0 else ")"
         check_memory(8.0 * entries * copies, what, "use " + ", ".join([*advice, "fewer points or a smaller depth"]))
+
+    def beta_max(self, x, y) -> float:
+        r"""$\beta_{\max} = \max_j |a_j^\top (y - \bar y)|$ over the whole library on ``x``: the smallest
+        $\beta$ at which the constant $\bar y$ is the optimal network (the scale of the default
+        $\beta$ of :func:`lmirrors.fit`). Priced matrix-free or by the family's oracle, never
+        written down; rectangular step networks price every pattern with at most $m_1$ switches
+        (each unit switches where the first layer does)."""
+        x, y = as_1d(x, "x"), as_1d(y, "y")
+        if x.size != y.size:
+            raise ValueError(f"x has {x.size} points but y has {y.size} labels; give one label per point")
+        centred = y - y.mean()
+        if self.family.dictionary is not None:
+            return self.dictionary(x)[0].price(centred).max_abs
+        if self.family.pricing is not None:
+            return float(self.pricing(x)(centred)[0])
+        return float(switching_pricing(x, self.options["widths"][0], _low(self))(centred)[0])
 
     def dictionary(self, x) -> tuple[Dictionary, Callable[[int], Any]]:
         """The library on ``x`` as a matrix-free :class:`~lmirrors.convex.dictionary.Dictionary`

@@ -52,7 +52,7 @@ import numpy as np
 import torch
 from scipy.optimize import linprog
 
-from .fitting import Fit, fit_library
+from .fitting import KEPT, Fit, fit_library
 from .libraries.library import Library
 from .networks.parallel import ParallelNetwork
 from .validation import check_beta, check_data
@@ -90,6 +90,8 @@ def restricted_fit(fitted: Fit, columns) -> Fit:
     """
     columns = np.atleast_1d(np.asarray(columns, dtype=np.int64))
     lib = fitted.library
+    if lib.how == KEPT:
+        raise ValueError("this fit was unpickled with its solution's columns only; refit it to index its library")
     part = Library(lib.architecture, lib.x, [lib.features[k] for k in columns], lib.A[:, columns], columns.size)
     return fit_library(part, fitted.y, fitted.beta)
 

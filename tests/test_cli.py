@@ -1,8 +1,11 @@
 """The ``lmirrors`` command line, run as a subprocess on temporary CSV files."""
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 import tomllib
 from pathlib import Path
 
@@ -153,6 +156,17 @@ def test_undecodable_files(tmp_path, case):
     data, message = BAD_BYTES[case]
     (tmp_path / "bad.csv").write_bytes(data)
     assert_clean_error(run("fit", tmp_path / "bad.csv", cwd=tmp_path), message, status=2)
+
+
+def test_default_beta_is_relative_and_printed(tmp_path):
+    """Without --beta the fit uses 0.01 beta_max of the file's data, says so, and follows y's units."""
+    lines = "".join(f"{x},{1e4 * y}\n" for x, y in zip(X, Y, strict=True))
+    result = run("fit", write_csv(tmp_path / "big.csv", f"time,value\n{lines}"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    beta = lmirrors.fitting.DEFAULT_RELATIVE_BETA * lmirrors.Architecture(2, "relu").beta_max(X, 1e4 * np.array(Y))
+    assert f"beta = {beta:.6g} (the default, 0.01 x beta_max of these data)" in result.stdout
+    absolute = run("fit", tmp_path / "big.csv", "--beta", "0.25", cwd=tmp_path)
+    assert "beta = 0.25\n" in absolute.stdout, absolute.stderr
 
 
 def objective_line(x, y) -> str:
@@ -424,3 +438,32 @@ def test_memory_refusal_is_one_line(monkeypatch, capsys, good_csv):
     assert cli.main(["fit", str(good_csv), "--x", "time", "--y", "value"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "1000 bytes" not in err and "method='matrix_free'" in err
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a running process (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads CPU time from /proc")
+def test_ctrl_c_during_a_long_fit_is_one_line(tmp_path):
+    """A real SIGINT to the console script in the middle of a fit: exit 130 and one line, no traceback."""
+    x = np.linspace(0.0, 1.0, 70)
+    rows = "".join(f"{a},{b}\n" for a, b in zip(x, np.sin(6 * x), strict=True))
+    data = write_csv(tmp_path / "long.csv", f"time,value\n{rows}")
+    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "PYTHONIOENCODING": "utf-8"}
+    command = [*console_script(), "fit", str(data), "--depth", "4", "--activation", "abs"]
+    process = subprocess.Popen(
+        command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        while process.poll() is None and cpu_seconds(process.pid) < 4.0:  # imported and well into the fit
+            time.sleep(0.05)
+        assert process.poll() is None, "the fit ended before it could be interrupted"
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=120)
+    finally:
+        process.kill()
+    assert process.returncode == 130, err
+    assert err == "lmirrors: interrupted\n" and out == ""

@@ -129,12 +129,35 @@ def test_not_fitted():
 # The properties of the multi-feature checks, on one-feature data.
 
 
+def test_default_beta_is_relative_to_the_training_set():
+    X, y = data()
+    model = MirrorRegressor().fit(X, y)
+    top = lmirrors.Architecture(2, "relu").beta_max(X[:, 0], y)
+    assert model.beta is None and model.beta_ == pytest.approx(lmirrors.fitting.DEFAULT_RELATIVE_BETA * top)
+    scaled = MirrorRegressor().fit(1e3 * X, 1e-4 * y)
+    np.testing.assert_allclose(1e4 * scaled.predict(1e3 * X), model.predict(X), atol=1e-8)
+    assert MirrorRegressor(beta=0.05).fit(X, y).beta_ == 0.05
+
+
 def test_pickle_and_idempotent_fit():
     X, y = data()
     model = MirrorRegressor(beta=0.05).fit(X, y)
     first = model.predict(X)
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(model)).predict(X), first)
     np.testing.assert_allclose(model.fit(X, y).predict(X), first, atol=1e-10)
+
+
+@pytest.mark.parametrize("features", [1, 3])
+def test_pickled_estimator_is_small(features):
+    """The fitted estimator keeps the network and its support, not the 3-layer abs library (~9e4
+    columns per feature): under 1 MB, and it predicts the same after loading."""
+    rng = np.random.default_rng(6)
+    X = rng.uniform(-1.0, 1.0, (300, features))
+    y = np.sin(3 * X[:, 0]) + np.abs(X[:, -1]) + 0.1 * rng.normal(size=300)
+    model = MirrorRegressor(3, "abs").fit(X, y)
+    data = pickle.dumps(model)
+    assert len(data) < 1_000_000
+    np.testing.assert_array_equal(pickle.loads(data).predict(X), model.predict(X))
 
 
 def test_order_and_subset_invariance():
@@ -171,7 +194,7 @@ def test_fit_does_not_change_parameters_or_input():
     np.testing.assert_array_equal(y, before[1])
     assert model.get_params() == before[2] and model.options is options
     public = {k for k in vars(model) if not k.startswith("_")}
-    assert public == {"depth", "activation", "beta", "options", "fit_", "n_features_in_"}
+    assert public == {"depth", "activation", "beta", "options", "fit_", "beta_", "n_features_in_"}
     import pandas as pd
 
     frame = pd.DataFrame(np.column_stack([X[:, 0], X[:, 0] ** 2]), columns=["x", "x squared"])

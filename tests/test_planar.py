@@ -290,3 +290,15 @@ def test_bad_options_are_rejected():
         fit_planar(X, y, 0.1, activation="sign")
     with pytest.raises(ValueError, match="finite and exact"):
         PlanarArchitecture.make("relu", "l1").pricing(X)
+
+
+@pytest.mark.parametrize("norm", ["l1", "l2"])
+def test_default_beta_is_relative_to_the_data(norm):
+    """beta=None is 0.01 beta_max over every unit: it scales with y and with the plane, and the fit with it."""
+    rng = np.random.default_rng(8)
+    X = rng.uniform(-1.0, 1.0, (12, 2))
+    y = np.sin(2 * X[:, 0]) + X[:, 1]
+    unit = fit_planar(X, y, norm=norm)
+    moved = fit_planar(3.0 * X, 10.0 * y, norm=norm)
+    assert unit.beta > 0 and moved.beta == pytest.approx(30.0 * unit.beta, rel=1e-9)
+    assert moved.solution.objective == pytest.approx(100.0 * unit.solution.objective, rel=1e-6)

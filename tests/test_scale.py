@@ -253,3 +253,106 @@ def test_objective_is_equivariant_certified_and_exported(problem):
     np.testing.assert_allclose(again(grid), expected, rtol=0, atol=1e-12 * t * 100)
     torch_out = moved.network.to_torch()(grid).detach().numpy()
     np.testing.assert_allclose(torch_out, expected, rtol=0, atol=1e-9 * t * 100)
+
+
+# ----- the default beta follows the units ---------------------------------------------------
+
+
+@settings(max_examples=60, derandomize=True, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems())
+def test_default_beta_gives_the_same_network_in_any_units(problem):
+    """``beta=None`` is a fraction of beta_max, so moving the data moves the network and nothing else:
+    beta by t s^h, the objective by t^2, the fitted values by y -> t y + m."""
+    (depth, activation, options), x0, y0, _, (s, c, t, m) = problem
+    h = Architecture(depth, activation, **options).family.x_degree
+    unit = lmirrors.fit(x0, y0, depth, activation, **options)
+    moved = lmirrors.fit(s * x0 + c, t * y0 + m, depth, activation, **options)
+    assert unit.beta > 0 and relative(moved.beta, t * s**h * unit.beta) < 1e-9
+    certified = unit.solution.relative_gap + moved.solution.relative_gap
+    assert relative(moved.solution.objective, t**2 * unit.solution.objective) < 1e-9 + certified
+    # fitted values are unique at the optimum: within sqrt(2 gap) of them for each fit
+    slack = np.sqrt(2 * unit.solution.gap) + np.sqrt(2 * moved.solution.gap) / t + 1e-9 * np.ptp(y0)
+    assert np.abs(moved.predict(moved.x) - m - t * unit.predict(x0)).max() <= t * slack
+
+
+def test_default_beta_is_relative_and_a_number_absolute():
+    """The issue's reproducers: y x 1e4 and x x 1e3 at N = 100 (absolute 1e-3 failed or interpolated)."""
+    rng = np.random.default_rng(5)
+    x = np.sort(rng.uniform(0.0, 1.0, 100))
+    y = np.sin(6 * x) + 0.3 * rng.normal(size=x.size)
+    unit = lmirrors.fit(x, y)
+    top = Architecture(2, "relu").beta_max(x, y)
+    assert unit.beta == pytest.approx(lmirrors.fitting.DEFAULT_RELATIVE_BETA * top, rel=1e-12)
+    assert 2 <= unit.network.width <= 20  # neither the constant nor one unit per point
+    for scaled in (lmirrors.fit(x, 1e4 * y), lmirrors.fit(1e3 * x, y)):
+        assert scaled.network.width == unit.network.width
+    assert lmirrors.fit(x, y, beta=1e-3).beta == 1e-3
+    assert lmirrors.fit(x, 1e4 * y, beta=0.5).beta == 0.5
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: Architecture(case[0], case[1], **case[2]).name)
+def test_beta_max_is_where_the_constant_becomes_optimal(case):
+    depth, activation, options = case
+    rng = np.random.default_rng(2)
+    x, y = np.sort(rng.uniform(0.0, 1.0, 7)), rng.normal(size=7)
+    top = Architecture(depth, activation, **options).beta_max(x, y)
+    assert lmirrors.fit(x, y, depth, activation, top * (1 + 1e-9), **options).selected() == []
+    assert len(lmirrors.fit(x, y, depth, activation, top * (1 - 1e-3), **options).selected()) == 1
+
+
+# ----- every refusal's advice works ---------------------------------------------------------
+
+
+def advised_beta(refusal: Exception) -> float:
+    """The β a refusal recommends ("... beta = 0.00123 (1e-4 times beta_max) ...")."""
+    found = re.findall(r"beta = ([0-9.e+-]+) \(", str(refusal))
+    assert found, f"no beta recommended in: {refusal}"
+    return float(found[-1])
+
+
+def noisy_sine(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = np.sort(rng.uniform(0.0, 1.0, n))
+    return x, np.sin(6 * x) + 0.3 * rng.normal(size=n)
+
+
+def test_matrix_free_minimum_norm_refusal_advises_a_beta_that_fits():
+    x, y = noisy_sine(500)
+    with pytest.raises(ValueError, match="needs the dense LP") as refusal:
+        lmirrors.fit(x, y, 3, "relu", beta=0, method="matrix_free")
+    advised = lmirrors.fit(x, y, 3, "relu", beta=advised_beta(refusal.value), method="matrix_free")
+    assert advised.solution.relative_gap <= 1e-6 and advised.network.width > 10
+
+
+def test_additive_minimum_norm_refusal_advises_a_beta_that_fits():
+    rng = np.random.default_rng(1)
+    X = rng.uniform(-1.0, 1.0, (200, 2))
+    y = np.sin(3 * X[:, 0]) + X[:, 1] ** 2 + 0.1 * rng.normal(size=200)
+    with pytest.raises(ValueError, match="needs method='library'") as refusal:
+        lmirrors.fitting.fit_additive(X, y, beta=0, method="matrix_free")
+    advised = lmirrors.fitting.fit_additive(X, y, beta=advised_beta(refusal.value), method="matrix_free")
+    assert advised.solution.relative_gap <= 1e-6
+
+
+def test_tiny_beta_refusal_advises_a_beta_that_is_certified():
+    A, y = square_wave()
+    with pytest.raises(SolverError, match="larger beta") as refusal:
+        solve(A, y, 1e-9 * beta_max(A, y))
+    assert solve(A, y, advised_beta(refusal.value)).relative_gap <= 1e-6
+
+
+def test_memory_refusal_of_the_minimum_norm_advises_what_fits(monkeypatch):
+    """Too little memory for the dense LP: the advice (a beta near interpolation, matrix-free) runs."""
+    from lmirrors import validation
+
+    x, y = noisy_sine(300)
+    monkeypatch.setattr(validation, "available_memory", lambda: 2_000_000)
+    with pytest.raises(ValueError, match="Architecture\\(...\\).beta_max\\(x, y\\) with method='matrix_free'"):
+        lmirrors.fit(x, y, 2, "relu", beta=0)
+    beta = lasso.NEAR_INTERPOLATION * Architecture(2, "relu").beta_max(x, y)
+    assert lmirrors.fit(x, y, 2, "relu", beta=beta, method="matrix_free").solution.relative_gap <= 1e-6
+    A = Architecture(2, "relu").library(np.linspace(0.0, 1.0, 40)).A
+    monkeypatch.setattr(validation, "available_memory", lambda: 100_000)
+    with pytest.raises(ValueError, match="minimum-norm LP") as refusal:
+        min_norm(A, noisy_sine(40)[1])
+    assert solve(A, noisy_sine(40)[1], advised_beta(refusal.value)).relative_gap <= 1e-6

@@ -193,3 +193,22 @@ def test_benchmark_tiny_mode_runs():
     for row in finished:
         assert float(row[7 if row[0] == "additive" else 6]) >= -1e-8, row
     assert "fit / ours" in out
+
+
+def test_progress_bar_only_when_asked(capsys):
+    """Library calls are silent; inside ``lmirrors.progress()`` a matrix-free fit shows its bar on stderr."""
+    import lmirrors
+
+    x = np.linspace(0.0, 1.0, 400)
+    y = np.sin(6 * x) + 0.1 * np.random.default_rng(0).normal(size=x.size)
+    quiet = lmirrors.fit(x, y, 3, "abs", method="matrix_free")
+    assert capsys.readouterr().err == ""
+    with lmirrors.progress():
+        shown = lmirrors.fit(x, y, 3, "abs", method="matrix_free")
+        with lmirrors.progress(False):
+            lmirrors.fit(x, y, 3, "abs", method="matrix_free")
+    err = capsys.readouterr().err
+    assert err.count("certifying") >= 1 and "digit" in err and "gap=" in err
+    assert shown.solution.objective == quiet.solution.objective
+    lmirrors.fit(x, y, 3, "abs", method="matrix_free")
+    assert capsys.readouterr().err == ""

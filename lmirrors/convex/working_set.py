@@ -20,10 +20,17 @@ $A_c$, $y_c$ centred) the solver keeps a working set $S$ of columns and
 Only the working set's Gram matrix is ever formed; a warm start (the solution for a nearby
 $\beta$) makes a path cheap. A library of at most :data:`WHOLE_LIBRARY` columns is its own
 working set.
+
+Inside ``with progress():`` each solve shows a progress bar (tqdm, on stderr): the digits of
+its certified relative gap, from 0 to $-\log_{10}$ ``rtol``, the working set's size and the gap.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 
 import numpy as np
@@ -207,6 +214,48 @@ def _threadpools() -> ThreadpoolController:
     return ThreadpoolController()
 
 
+_PROGRESS: ContextVar[bool] = ContextVar("lmirrors_progress", default=False)
+
+
+@contextmanager
+def progress(enabled: bool = True) -> Iterator[None]:
+    r"""Show a progress bar for every working-set solve in the block (``enabled=False``: none).
+
+        Off by default in library calls; the command line turns it on when stderr is a terminal.
+        Covers :func:`lmirrors.fit` matrix-free and by column generation, the long fits, e.g.
+        ``with lmirrors.progress(): lmirrors.fit(x, y, 3, "abs")``. The bar counts the certified
+        digits of the relative duality gap, $\lfloor -\log_{10} 	ext{gap}
+    floor$.
+    """
+    token = _PROGRESS.set(enabled)
+    try:
+        yield
+    finally:
+        _PROGRESS.reset(token)
+
+
+class _Bar:
+    """The progress bar of one solve (nothing unless :func:`progress` is on)."""
+
+    def __init__(self, rtol: float) -> None:
+        self.bar = None
+        if _PROGRESS.get():
+            from tqdm.auto import tqdm
+
+            total = max(1, math.ceil(-math.log10(rtol)))
+            self.bar = tqdm(total=total, desc="certifying", unit="digit", leave=False)
+
+    def update(self, rel_gap: float, columns: int) -> None:
+        if self.bar is not None:
+            digits = -math.log10(rel_gap) if rel_gap > 0 else self.bar.total
+            self.bar.n = int(min(self.bar.total, max(0.0, digits)))
+            self.bar.set_postfix(gap=f"{rel_gap:.1e}", columns=columns)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
 def solve_working_set(
     dictionary: Dictionary,
     y: np.ndarray,
@@ -237,11 +286,15 @@ def solve_working_columns(
 ) -> tuple[np.ndarray, np.ndarray, float]:
     """:func:`solve_working_set` without the full coefficient vector: the working columns, their
     coefficients and the relative duality gap (memory independent of the number of columns)."""
-    with _threadpools().limit(limits=1, user_api="blas"):
-        return _solve_working_set(dictionary, y, beta, warm_start, rtol, max_rounds)
+    bar = _Bar(rtol)
+    try:
+        with _threadpools().limit(limits=1, user_api="blas"):
+            return _solve_working_set(dictionary, y, beta, warm_start, rtol, max_rounds, bar)
+    finally:
+        bar.close()
 
 
-def _solve_working_set(dictionary, y, beta, warm_start, rtol, max_rounds):
+def _solve_working_set(dictionary, y, beta, warm_start, rtol, max_rounds, bar: _Bar):
     y = np.asarray(y, dtype=float)
     yc = y - y.mean()
     if dictionary.shape[1] <= WHOLE_LIBRARY:
@@ -266,6 +319,7 @@ def _solve_working_set(dictionary, y, beta, warm_start, rtol, max_rounds):
         l1 = float(np.abs(z_work).sum())
         primal = 0.5 * float(r @ r) + beta * l1
         rel_gap = gap_from_residual(r, fitted, l1, pricing.max_abs, beta) / max(primal, 1e-300)
+        bar.update(rel_gap, work.size)
         if rel_gap <= rtol:
             break
         fresh = pricing.indices[np.abs(pricing.values) > beta * (1 + 1e-12)]
