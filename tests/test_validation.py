@@ -57,7 +57,6 @@ def test_bad_data(x, y, match):
         (np.inf, r"beta must be finite and >= 0 .*got inf"),
         ("large", r"beta must be a number"),
         ("0.1", r"beta must be a number, got the string '0.1'"),
-        (None, r"beta must be a number, got None"),
         ([0.1, 0.2], r"beta must be a number"),
     ],
 )
@@ -66,6 +65,13 @@ def test_bad_beta(beta, match):
         fit(X, Y, beta=beta)
     with pytest.raises(ValueError, match=match):
         check_beta(beta)
+
+
+def test_beta_none_is_the_default_of_fit_only():
+    """``fit(beta=None)`` takes the relative default; a low-level ``check_beta(None)`` is refused."""
+    with pytest.raises(ValueError, match=r"beta must be a number, got None"):
+        check_beta(None)
+    assert fit(X, Y, beta=None).beta > 0
 
 
 @pytest.mark.parametrize("beta", [0, 0.0, 1, np.float32(0.5), np.int64(2), 1e-300])
@@ -200,7 +206,7 @@ def test_dense_library_refused_when_it_would_not_fit(monkeypatch):
     advice = r"needs about [\d.]+ MiB of memory, but 1.0 MiB are available; use fit\(\.\.\., method='matrix_free'\)"
     with pytest.raises(ValueError, match=r"the dense 2-layer relu library on 200 points \(80,000 entries\) " + advice):
         fit(x, y, beta=0.1)
-    with pytest.raises(ValueError, match="with its minimum-norm LP.* use a small beta > 0 with method='matrix_free'"):
+    with pytest.raises(ValueError, match=r"with its minimum-norm LP.* use beta = 0.0001 \* lmirrors.Architecture\(...\).beta_max\(x, y\) with method='matrix_free'"):
         fit(x, y, beta=0.0)
     with pytest.raises(ValueError, match="the dense 3-layer abs library on 200 points"):
         Architecture(3, "abs").library(x)
