@@ -90,7 +90,9 @@ def kkt_on_support(columns: np.ndarray, y: np.ndarray, beta: float, signs: np.nd
     Y, ey = dyadic(y)
     B, eb = dyadic(beta)
     # right-hand side M^T y - beta (s, 0) as integers times 2^f
-    (R1, R2), f = _aligned([(M.T @ Y, eM + ey), (B * np.append(np.asarray(signs, dtype=np.int64), 0).astype(object), eb)])
+    (R1, R2), f = _aligned(
+        [(M.T @ Y, eM + ey), (B * np.append(np.asarray(signs, dtype=np.int64), 0).astype(object), eb)]
+    )
     X, d = solve_integer(M.T @ M, R1 - R2)  # w = X / d * 2^(f - 2 eM)
     (T1, T2), g = _aligned([(Y * d, ey), (M @ X, f - eM)])  # r = (y d - M X 2^(f-2eM+eM)) / d
     w = [_fraction(v, f - 2 * eM, d) for v in X]
