@@ -199,14 +199,17 @@ def solve(A, y: np.ndarray, beta: float, polish: bool = True, method: str = "aut
     * ``"working-set"``: :func:`~lmirrors.convex.working_set.solve_working_set`, an exact active-set
       solver on a few columns with matrix-free pricing, to relative gap $10^{-9}$ (or as
       close as float64 allows: at $\beta \approx 10^{-5}\beta_{\max}$ round-off in
-      $r^\top A z$ leaves $10^{-8}$ to $10^{-7}$); ``warm_start`` (a previous ``z``) seeds it;
+      $r^\top A z$ leaves $10^{-8}$ to $10^{-7}$); ``warm_start`` (a previous ``z``) seeds it.
+      When its gap stays above $10^{-6}$ (nearly interpolating $\beta$, typically below
+      $10^{-7}\beta_{\max}$) :func:`solve_exactly` finishes it in rational arithmetic, so every
+      $\beta > 0$ gets a certified optimum;
     * ``"cvxpy"``: CLARABEL on the dense problem, then ``polish`` to an exact vertex;
-    * ``"auto"``: the working-set solver; for a dense ``A`` whose gap stays above $10^{-6}$,
-      or above $10^{-9}$ with at most ``SMALL`` = $10^5$ entries (CLARABEL is cheap there), cvxpy
-      too, keeping the smaller certified gap.
+    * ``"auto"``: the working-set solver; for a dense ``A`` whose gap stays above $10^{-9}$
+      with at most ``SMALL`` = $10^5$ entries (CLARABEL is cheap there), cvxpy too, keeping the
+      smaller certified gap.
 
     ``beta = 0`` is delegated to :func:`min_norm` (dense ``A`` only). Raises
-    :class:`SolverError` when the duality gap stays above ``1e-6`` relative.
+    :class:`SolverError` if no route reaches a relative duality gap of ``1e-6``.
     """
     beta = check_beta(beta)
     if method not in METHODS:
@@ -237,10 +240,15 @@ def _solve_centred(A, y: np.ndarray, beta: float, polish: bool, method: str, war
         polished = _certificate(A, y, _polish(A, y, z, beta), beta, "working-set + exact polish")
         best = min(best, polished, key=lambda s: s.relative_gap)
     if not best.relative_gap <= MAX_RELATIVE_GAP:  # nearly interpolating: float64 cannot decide, exact arithmetic can
-        support, exact = solve_exactly(as_dictionary(A), y, best.z, beta, A if dense else None)
-        z = np.zeros(A.shape[1])
-        z[support] = exact.z
-        best = min(best, replace(exact, z=z), key=lambda s: s.relative_gap)
+        support = np.flatnonzero(best.z)
+        try:
+            support, exact = solve_exactly(as_dictionary(A), y, support, best.z[support], beta, A if dense else None)
+        except SolverError:
+            exact = None
+        if exact is not None:
+            z = np.zeros(A.shape[1])
+            z[support] = exact.z
+            best = min(best, replace(exact, z=z), key=lambda s: s.relative_gap)
     # CLARABEL is only a second opinion on a dense A
     gap = best.relative_gap
     if method == "auto" and dense and (not gap <= MAX_RELATIVE_GAP or (not gap <= 1e-9 and A.size <= SMALL)):
@@ -268,7 +276,12 @@ smaller excesses are round-off of the pricing, and cost at most that much relati
 
 
 def solve_exactly(
-    dictionary: Dictionary, y: np.ndarray, z: np.ndarray, beta: float, A: np.ndarray | None = None
+    dictionary: Dictionary,
+    y: np.ndarray,
+    support: np.ndarray,
+    coef: np.ndarray,
+    beta: float,
+    A: np.ndarray | None = None,
 ) -> tuple[np.ndarray, LassoSolution]:
     r"""The Lasso near interpolation (tiny $\beta$): active-set steps with exact solves, and an exact certificate.
 
@@ -276,7 +289,8 @@ def solve_exactly(
     $r = y - Az - \xi$ is of size $\beta$ while an error $\delta z$ moves $A^\top r$ by
     $A^\top A\,\delta z$, and the active-set solve has $|\delta z| \approx 10^{-16}\kappa^2|z|$
     ($\kappa$ the condition number of the support's columns). Starting from the support and
-    signs of ``z`` (labels ``y`` of mean zero), each step solves the optimality conditions on the
+    signs of an approximate solution (columns ``support``, coefficients ``coef``; labels ``y`` of
+    mean zero), each step solves the optimality conditions on the
     support $S$ with signs $s$ *exactly* (:func:`~lmirrors.convex.exact.kkt_on_support`); if some
     sign flips it moves towards that solution up to the first coordinate that reaches zero and
     drops it, else it prices the library with the (correctly rounded) exact residual and adds the
@@ -290,10 +304,8 @@ def solve_exactly(
     evaluated in rational arithmetic (:func:`~lmirrors.convex.exact.exact_gap`). Returns the
     support and a solution whose ``z`` holds its coefficients.
     """
-    support = np.flatnonzero(z)
-    current = z[support]
     columns = dictionary.columns(support)
-    current = _reduce_to_vertex(columns - columns.mean(axis=0), current)
+    current = _reduce_to_vertex(columns - columns.mean(axis=0), np.asarray(coef, dtype=float))
     support, current = support[current != 0], current[current != 0]
     signs = np.sign(current)
     kkt = None
@@ -393,8 +405,12 @@ def solve_support(dictionary: Dictionary, y: np.ndarray, beta: float) -> tuple[n
     residual = y - columns.matvec(z)
     correlation = dictionary.price(residual - residual.mean()).max_abs
     method = "working-set" if work.size else "closed-form"
-    solution = _certified(columns, y, z, beta, method, correlation)
-    return columns.cols, replace(solution, xi=solution.xi + level)
+    solution = _certificate(columns, y, z, beta, method, correlation)
+    if not solution.relative_gap <= MAX_RELATIVE_GAP:  # nearly interpolating: finish in exact arithmetic
+        support, exact = solve_exactly(dictionary, y, columns.cols[z != 0], z[z != 0], beta)
+        if exact.relative_gap < solution.relative_gap:
+            columns, solution = ColumnSubset(dictionary, support), exact
+    return columns.cols, replace(_checked(solution), xi=solution.xi + level)
 
 
 def _solve_cvxpy(A: np.ndarray, y: np.ndarray, beta: float, polish: bool) -> LassoSolution:
