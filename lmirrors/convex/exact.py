@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
+from scipy.linalg import solve_triangular as scipy_solve
 
 
 def dyadic(values) -> tuple[np.ndarray, int]:
@@ -132,3 +133,50 @@ def _product(columns: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, int]:
     """$A_S z$ exactly, as integers times a power of two."""
     (C, ec), (Z, ez) = dyadic(columns), dyadic(z)
     return (C @ Z if z.size else np.zeros(columns.shape[0], dtype=object)), ec + ez
+
+
+def refined_kkt(columns: np.ndarray, y: np.ndarray, beta: float, signs: np.ndarray, steps: int = 6) -> tuple:
+    r"""The system of :func:`kkt_on_support` to about $10^{-30}$ relative, fast: float64 solves, exact residuals.
+
+    Iterative refinement: with $M = QR$ (float64), each step computes the residual
+    $g = M^\top(y - Mw) - \beta(s, 0)$ of the current $w = w_{hi} + w_{lo}$ exactly, rounds it
+    once and adds $R^{-1}R^{-\top}g$ to $w_{lo}$; the error shrinks by about $u\,\kappa(M)^2$ a step
+    ($u = 2^{-53}$). Returns $w$ rounded to float64 and the correctly rounded residual
+    $y - Mw$; raises ``np.linalg.LinAlgError`` when the steps stop shrinking (then only the exact
+    solve can decide). ``O(N|S|)`` big-integer operations a step instead of ``O(|S|^3)``.
+    """
+    n = y.size
+    M = np.hstack([columns, np.ones((n, 1))])
+    if M.shape[1] > n:
+        raise np.linalg.LinAlgError("more columns (with the intercept) than points: they are dependent")
+    Q, R = np.linalg.qr(M)
+    diagonal = np.abs(np.diag(R))
+    if diagonal.min(initial=np.inf) <= 1e-13 * diagonal.max(initial=0.0):
+        raise np.linalg.LinAlgError("the support's columns (with the intercept) are nearly dependent")
+    target = beta * np.append(signs, 0.0)
+    hi = scipy_solve(R, Q.T @ y - scipy_solve(R, target, trans="T"))
+    lo = np.zeros_like(hi)
+    exact_M, exact_target = dyadic(M), dyadic(target)
+    previous = np.inf
+    for _ in range(steps):
+        residual, e = _aligned([dyadic(y), _matvec(exact_M, hi), _matvec(exact_M, lo)])
+        r = residual[0] - residual[1] - residual[2]
+        (g1, g2), f = _aligned([(exact_M[0].T @ r, exact_M[1] + e), exact_target])
+        g = np.array([float(_fraction(int(v), f, 1)) for v in g1 - g2])
+        delta = scipy_solve(R, scipy_solve(R, g, trans="T"))
+        size = float(np.abs(delta).max(initial=0.0))
+        if size >= 0.5 * previous and size > 1e-30 * float(np.abs(hi).max(initial=0.0)):
+            raise np.linalg.LinAlgError("iterative refinement stopped converging (ill-conditioned support)")
+        total = hi + (lo + delta)
+        lo, hi, previous = (lo + delta) - (total - hi), total, size
+        if size <= 1e-30 * float(np.abs(hi).max(initial=0.0)):
+            break
+    residual, e = _aligned([dyadic(y), _matvec(exact_M, hi), _matvec(exact_M, lo)])
+    r = residual[0] - residual[1] - residual[2]
+    return hi + lo, np.array([float(_fraction(int(v), e, 1)) for v in r])
+
+
+def _matvec(exact_matrix: tuple[np.ndarray, int], v: np.ndarray) -> tuple[np.ndarray, int]:
+    """$Mv$ exactly for $M$ given by :func:`dyadic`."""
+    V, ev = dyadic(v)
+    return exact_matrix[0] @ V, exact_matrix[1] + ev

@@ -20,7 +20,7 @@ import scipy.linalg
 
 from ..validation import as_1d, as_real, check_beta, check_memory
 from .dictionary import ColumnSubset, DenseDictionary, Dictionary
-from .exact import exact_gap, kkt_on_support
+from .exact import exact_gap, kkt_on_support, refined_kkt
 from .working_set import gap_from_residual, solve_working_columns, solve_working_set
 
 
@@ -306,17 +306,40 @@ def solve_exactly(
     """
     columns = dictionary.columns(support)
     current = _reduce_to_vertex(columns - columns.mean(axis=0), np.asarray(coef, dtype=float))
-    support, current = support[current != 0], current[current != 0]
-    signs = np.sign(current)
-    kkt = None
+    state = support[current != 0], current[current != 0], np.sign(current[current != 0])
+
+    def refined(columns, signs):
+        w, residual = refined_kkt(columns, y, beta, signs)
+        return w[:-1], residual, None
+
+    def exact(columns, signs):
+        kkt = kkt_on_support(columns, y, beta, signs)
+        return np.array([float(v) for v in kkt.z]), np.array([float(v) for v in kkt.residual]), kkt
+
+    # fast steps first (exact residuals, float solves); exact solves confirm, and take over if needed
+    state, _ = _active_set_steps(dictionary, beta, state, refined)
+    (support, _, _), kkt = _active_set_steps(dictionary, beta, state, exact)
+    if kkt is None:
+        raise SolverError("the exact route found no sign-consistent solution on the working set's support")
+    return _exact_certificate(dictionary, y, support, kkt, beta, A)
+
+
+def _active_set_steps(dictionary: Dictionary, beta: float, state: tuple, solve_on) -> tuple[tuple, object]:
+    """Active-set steps of :func:`solve_exactly` with ``solve_on(columns, signs)`` giving the solution on a
+    support, its residual and a payload. Returns the last sign-consistent (support, coefficients, signs)
+    and its payload (``None`` if there was none)."""
+    support, current, signs = state
+    last, payload, entered = state, None, False
     for _ in range(EXACT_ROUNDS):
         try:
-            trial = kkt_on_support(dictionary.columns(support), y, beta, signs)
-        except np.linalg.LinAlgError:  # the column that entered last depends on the others
-            support, current, signs = _pivot(dictionary.columns(support), support, current, signs)
-            continue
-        new = np.array([float(v) for v in trial.z])
-        flipped = np.sign(new) != signs
+            new, residual, trial = solve_on(dictionary.columns(support), signs)
+        except np.linalg.LinAlgError:
+            if entered:  # the column that entered last depends on the others
+                support, current, signs = _pivot(dictionary.columns(support), support, current, signs)
+                entered = False
+                continue
+            break  # ill-conditioned beyond what this solver resolves
+        flipped, entered = np.sign(new) != signs, False
         if flipped.any():
             # move towards the new solution up to the first old coordinate that reaches zero;
             # a column that just entered with the wrong sign leaves at once
@@ -328,8 +351,8 @@ def solve_exactly(
                 drop[np.flatnonzero(moving)[np.argmin(steps)]] = True
             support, current, signs = support[~drop], current[~drop], signs[~drop]
             continue
-        kkt, kkt_support, current = trial, support, new
-        residual = np.array([float(v) for v in kkt.residual])
+        current = new
+        last, payload = (support, current, signs), trial
         pricing = dictionary.price(residual, 2 * support.size + 8)
         outside = ~np.isin(pricing.indices, support) & (np.abs(pricing.values) > beta * (1 + VIOLATION_RTOL))
         if not outside.any():
@@ -338,9 +361,8 @@ def solve_exactly(
         support = np.append(support, pricing.indices[j])
         signs = np.append(signs, np.sign(pricing.values[j]))
         current = np.append(current, 0.0)
-    if kkt is None:
-        raise SolverError("the exact route found no sign-consistent solution on the working set's support")
-    return _exact_certificate(dictionary, y, kkt_support, kkt, beta, A)
+        entered = True
+    return last, payload
 
 
 def _pivot(columns: np.ndarray, support: np.ndarray, current: np.ndarray, signs: np.ndarray):
