@@ -189,6 +189,19 @@ def test_tiny_beta_on_a_matrix_free_library(activation):
         assert gap <= 1e-6 * support_only.objective and correlation <= 1 + 1e-8
 
 
+@pytest.mark.parametrize("ratio", [1e-9, 1e-12])
+def test_tiny_beta_by_column_generation(ratio):
+    """The exact route prices with the family's oracle too (columns generated as it goes)."""
+    rng = np.random.default_rng(3)
+    x = np.sort(rng.uniform(-1.0, 1.0, 16))
+    y = np.sin(4 * x) + 0.1 * rng.normal(size=x.size)
+    beta = ratio * beta_max(Architecture(3, "sign", m1=2).library(x).A, y)
+    library = lmirrors.fit(x, y, 3, "sign", beta, m1=2, method="library")
+    generated = lmirrors.fit(x, y, 3, "sign", beta, m1=2, method="column_generation")
+    assert max(library.solution.relative_gap, generated.solution.relative_gap) <= 1e-6
+    assert relative(generated.solution.objective, library.solution.objective) < 1e-6
+
+
 @settings(max_examples=30, derandomize=True, deadline=None, database=None)
 @given(
     st.sampled_from([(2, "relu"), (2, "abs"), (3, "abs")]),

@@ -242,7 +242,7 @@ def _solve_centred(A, y: np.ndarray, beta: float, polish: bool, method: str, war
     if not best.relative_gap <= MAX_RELATIVE_GAP:  # nearly interpolating: float64 cannot decide, exact arithmetic can
         support = np.flatnonzero(best.z)
         try:
-            support, exact = solve_exactly(as_dictionary(A), y, support, best.z[support], beta, A if dense else None)
+            support, exact, _ = solve_exactly(as_dictionary(A), y, support, best.z[support], beta, A if dense else None)
         except SolverError:
             exact = None
         if exact is not None:
@@ -282,7 +282,8 @@ def solve_exactly(
     coef: np.ndarray,
     beta: float,
     A: np.ndarray | None = None,
-) -> tuple[np.ndarray, LassoSolution]:
+    rounds: int = EXACT_ROUNDS,
+) -> tuple[np.ndarray, LassoSolution, float]:
     r"""The Lasso near interpolation (tiny $\beta$): active-set steps with exact solves, and an exact certificate.
 
     Below about $10^{-7}\beta_{\max}$ float64 cannot certify a solution: the residual
@@ -294,7 +295,7 @@ def solve_exactly(
     support $S$ with signs $s$ *exactly* (:func:`~lmirrors.convex.exact.kkt_on_support`); if some
     sign flips it moves towards that solution up to the first coordinate that reaches zero and
     drops it, else it prices the library with the (correctly rounded) exact residual and adds the
-    most violated column, until none is violated or after :data:`EXACT_ROUNDS` steps.
+    most violated column, until none is violated or after ``rounds`` steps (each pass).
 
     The certificate is exact: $\nu = \theta r^\star$ for the exact residual $r^\star$
     ($\mathbf 1^\top r^\star = 0$), with $\theta = \beta / \max_j|a_j^\top r^\star|$ capped at 1, where
@@ -302,7 +303,8 @@ def solve_exactly(
     round-off bound $2(N+2)u\,|A|^\top|r|$, $u = 2^{-53}$) and for a matrix-free dictionary taken
     from its pricing of the correctly rounded $r^\star$; the gap $P(z, \xi) - D(\nu)$ is then
     evaluated in rational arithmetic (:func:`~lmirrors.convex.exact.exact_gap`). Returns the
-    support and a solution whose ``z`` holds its coefficients.
+    support, a solution whose ``z`` holds its coefficients, and the bound on
+    $\max_j|a_j^\top r^\star|$ used (at most $\beta(1 + 10^{-9})$ when no column is violated).
     """
     columns = dictionary.columns(support)
     current = _reduce_to_vertex(columns - columns.mean(axis=0), np.asarray(coef, dtype=float))
@@ -317,20 +319,20 @@ def solve_exactly(
         return np.array([float(v) for v in kkt.z]), np.array([float(v) for v in kkt.residual]), kkt
 
     # fast steps first (exact residuals, float solves); exact solves confirm, and take over if needed
-    state, _ = _active_set_steps(dictionary, beta, state, refined)
-    (support, _, _), kkt = _active_set_steps(dictionary, beta, state, exact)
+    state, _ = _active_set_steps(dictionary, beta, state, refined, rounds)
+    (support, _, _), kkt = _active_set_steps(dictionary, beta, state, exact, rounds)
     if kkt is None:
         raise SolverError("the exact route found no sign-consistent solution on the working set's support")
     return _exact_certificate(dictionary, y, support, kkt, beta, A)
 
 
-def _active_set_steps(dictionary: Dictionary, beta: float, state: tuple, solve_on) -> tuple[tuple, object]:
+def _active_set_steps(dictionary: Dictionary, beta: float, state: tuple, solve_on, rounds: int) -> tuple[tuple, object]:
     """Active-set steps of :func:`solve_exactly` with ``solve_on(columns, signs)`` giving the solution on a
     support, its residual and a payload. Returns the last sign-consistent (support, coefficients, signs)
     and its payload (``None`` if there was none)."""
     support, current, signs = state
     last, payload, entered = state, None, False
-    for _ in range(EXACT_ROUNDS):
+    for _ in range(rounds):
         try:
             new, residual, trial = solve_on(dictionary.columns(support), signs)
         except np.linalg.LinAlgError:
@@ -386,7 +388,9 @@ def _pivot(columns: np.ndarray, support: np.ndarray, current: np.ndarray, signs:
     return support[keep], moved[keep], signs[keep]
 
 
-def _exact_certificate(dictionary: Dictionary, y, support, kkt, beta: float, A) -> tuple[np.ndarray, LassoSolution]:
+def _exact_certificate(
+    dictionary: Dictionary, y, support, kkt, beta: float, A
+) -> tuple[np.ndarray, LassoSolution, float]:
     """The exact solution rounded to float64, with its exact duality gap (see :func:`solve_exactly`)."""
     z = np.array([float(v) for v in kkt.z])
     xi = float(kkt.xi)
@@ -400,7 +404,7 @@ def _exact_certificate(dictionary: Dictionary, y, support, kkt, beta: float, A) 
     primal, gap = exact_gap(dictionary.columns(support), y, z, xi, beta, kkt.residual, theta)
     order = np.argsort(support)
     solution = LassoSolution(z[order], xi, beta, float(primal), max(float(gap), 0.0), "working-set + exact arithmetic")
-    return support[order], solution
+    return support[order], solution, correlation
 
 
 def solve_support(dictionary: Dictionary, y: np.ndarray, beta: float) -> tuple[np.ndarray, LassoSolution]:
@@ -429,7 +433,7 @@ def solve_support(dictionary: Dictionary, y: np.ndarray, beta: float) -> tuple[n
     method = "working-set" if work.size else "closed-form"
     solution = _certificate(columns, y, z, beta, method, correlation)
     if not solution.relative_gap <= MAX_RELATIVE_GAP:  # nearly interpolating: finish in exact arithmetic
-        support, exact = solve_exactly(dictionary, y, columns.cols[z != 0], z[z != 0], beta)
+        support, exact, _ = solve_exactly(dictionary, y, columns.cols[z != 0], z[z != 0], beta)
         if exact.relative_gap < solution.relative_gap:
             columns, solution = ColumnSubset(dictionary, support), exact
     return columns.cols, replace(_checked(solution), xi=solution.xi + level)
