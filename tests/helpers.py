@@ -186,3 +186,45 @@ def noisy(n, seed):
     rng = np.random.default_rng(seed)
     x = rng.normal(size=n) * rng.uniform(0.1, 10) + rng.uniform(-50, 50)
     return x, np.sin(3 * (x - x.mean()) / x.std()) + 0.3 * rng.standard_normal(n)
+
+
+def exact_lasso_gap(A, y, beta: float, z, xi: float) -> tuple[float, float]:
+    r"""Independent exact certificate of a Lasso solution (intercept unpenalised), in Fractions.
+
+    Solves the optimality conditions on the support of ``z`` with its signs exactly
+    ($M^\top M w = M^\top y - \beta(s, 0)$, $M = [A_S, 1]$) by Gauss-Jordan elimination, takes the
+    exact residual $r$ ($1^\top r = 0$), scales it into the dual set with the exact
+    $\theta = \min(1, \beta/\max_j |a_j^\top r|)$ over every column, and returns
+    ($P(z, \xi) - D(\theta r)$, $\max_j|a_j^\top r| / \beta$) computed exactly: an upper bound on $P(z,\xi) - P^\star$.
+    """
+    from fractions import Fraction
+
+    A = [[Fraction(float(v)) for v in row] for row in np.asarray(A, dtype=float)]
+    Y = [Fraction(float(v)) for v in y]
+    B = Fraction(float(beta))
+    support = [j for j in range(len(A[0])) if z[j] != 0]
+    M = [[row[j] for j in support] + [Fraction(1)] for row in A]
+    k, n = len(support) + 1, len(Y)
+    signs = [Fraction(int(np.sign(z[j]))) for j in support] + [Fraction(0)]
+    system = [
+        [sum((M[i][a] * M[i][b] for i in range(n)), Fraction(0)) for b in range(k)]
+        + [sum((M[i][a] * Y[i] for i in range(n)), Fraction(0)) - B * signs[a]]
+        for a in range(k)
+    ]
+    for c in range(k):
+        p = next(i for i in range(c, k) if system[i][c] != 0)
+        system[c], system[p] = system[p], system[c]
+        system[c] = [v / system[c][c] for v in system[c]]
+        for i in range(k):
+            if i != c and system[i][c] != 0:
+                f = system[i][c]
+                system[i] = [a - f * b for a, b in zip(system[i], system[c])]
+    w = [row[k] for row in system]
+    r = [Y[i] - sum((M[i][a] * w[a] for a in range(k)), Fraction(0)) for i in range(n)]
+    correlation = max(abs(sum((A[i][j] * r[i] for i in range(n)), Fraction(0))) for j in range(len(A[0])))
+    theta = min(Fraction(1), B / correlation) if correlation else Fraction(1)
+    Z, XI = [Fraction(float(v)) for v in z], Fraction(float(xi))
+    fit = [Y[i] - sum((A[i][j] * Z[j] for j in support), Fraction(0)) - XI for i in range(n)]
+    primal = sum((v * v for v in fit), Fraction(0)) / 2 + B * sum((abs(v) for v in Z), Fraction(0))
+    dual = theta * sum((a * b for a, b in zip(r, Y)), Fraction(0)) - theta**2 * sum((v * v for v in r), Fraction(0)) / 2
+    return float(primal - dual), float(correlation / B)

@@ -15,7 +15,7 @@ import re
 
 import numpy as np
 import pytest
-from helpers import registry_cases, relative
+from helpers import exact_lasso_gap, registry_cases, relative
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -143,19 +143,87 @@ def test_tiny_beta_is_certified_without_clarabel(monkeypatch):
     assert solution.method.startswith("working-set") and solution.relative_gap <= 1e-6
 
 
-@pytest.mark.parametrize("ratio", [1e-7, 1e-9])
-def test_nearly_interpolating_beta_is_certified_or_refused(ratio):
-    """Below what float64 can certify the answer is a clear refusal, never an uncertified optimum."""
-    A, y = square_wave()
+@pytest.mark.parametrize("ratio", [1e-7, 1e-9, 1e-12])
+def test_nearly_interpolating_beta_is_certified_exactly(ratio):
+    """Where float64 cannot certify (from about 1e-7 beta_max) the exact route does, and its
+    gap bounds an independent exact certificate from above: the certificate does not lie."""
+    x = np.linspace(0.0, 1.0, 24)
+    y = np.sign(np.sin(2 * np.pi * 3 * x) + 1e-9)  # 6 blocks
+    A = Architecture(2, "relu").library(x).A
     beta = ratio * beta_max(A, y)
-    try:
-        solution = solve(A, y, beta)
-    except SolverError as error:
-        assert "beta_max" in str(error) and "larger beta" in str(error)
-        return
-    r = y - A @ solution.z - solution.xi
-    primal = 0.5 * r @ r + beta * np.abs(solution.z).sum()
-    assert relative(primal, solution.objective) < 1e-9 and solution.relative_gap <= 1e-6
+    solution = solve(A, y, beta)
+    assert solution.relative_gap <= 1e-6
+    gap, correlation = exact_lasso_gap(A, y, beta, solution.z, solution.xi)
+    assert gap <= solution.gap * (1 + 1e-9) + 1e-300 and correlation <= 1 + 1e-8
+    assert relative(lasso.lasso_objective(A, y, solution.z, solution.xi, beta), solution.objective) < 1e-6
+
+
+def test_the_float_route_alone_cannot_certify_tiny_beta(monkeypatch):
+    """Without the exact route the same problem is refused (the exact route is what certifies it)."""
+    A, y = square_wave()
+    beta = 1e-10 * beta_max(A, y)
+    monkeypatch.setattr(lasso, "solve_exactly", lambda *args: (_ for _ in ()).throw(SolverError("off")))
+    monkeypatch.setattr(lasso, "_solve_cvxpy", lambda *args: (_ for _ in ()).throw(SolverError("off")))
+    with pytest.raises(SolverError, match="no certified optimum"):
+        solve(A, y, beta)
+
+
+@pytest.mark.parametrize("activation", ["relu", "abs"])
+def test_tiny_beta_on_a_matrix_free_library(activation):
+    """The exact route prices a matrix-free library with the exact residual, rounded once."""
+    rng = np.random.default_rng(5)
+    x = np.sort(rng.uniform(-1.0, 1.0, 16))
+    y = np.sin(3 * x) + 0.1 * rng.normal(size=x.size)
+    dictionary = two_layer_dictionary(x, Architecture(2, activation).activation)
+    A = Architecture(2, activation).library(x).A
+    for ratio in (1e-9, 1e-12):
+        beta = ratio * beta_max(dictionary, y)
+        free, dense = solve(dictionary, y, beta), solve(A, y, beta)
+        columns, support_only = lasso.solve_support(dictionary, y, beta)
+        assert max(free.relative_gap, dense.relative_gap, support_only.relative_gap) <= 1e-6
+        assert relative(free.objective, dense.objective) < 1e-6
+        assert relative(support_only.objective, dense.objective) < 1e-6
+        full = np.zeros(dictionary.shape[1])
+        full[columns] = support_only.z
+        gap, correlation = exact_lasso_gap(dictionary.dense(), y, beta, full, support_only.xi)
+        assert gap <= 1e-6 * support_only.objective and correlation <= 1 + 1e-8
+
+
+@pytest.mark.parametrize("ratio", [1e-9, 1e-12])
+def test_tiny_beta_by_column_generation(ratio):
+    """The exact route prices with the family's oracle too (columns generated as it goes)."""
+    rng = np.random.default_rng(3)
+    x = np.sort(rng.uniform(-1.0, 1.0, 16))
+    y = np.sin(4 * x) + 0.1 * rng.normal(size=x.size)
+    beta = ratio * beta_max(Architecture(3, "sign", m1=2).library(x).A, y)
+    library = lmirrors.fit(x, y, 3, "sign", beta, m1=2, method="library")
+    generated = lmirrors.fit(x, y, 3, "sign", beta, m1=2, method="column_generation")
+    assert max(library.solution.relative_gap, generated.solution.relative_gap) <= 1e-6
+    assert relative(generated.solution.objective, library.solution.objective) < 1e-6
+
+
+@settings(max_examples=30, derandomize=True, deadline=None, database=None)
+@given(
+    st.sampled_from([(2, "relu"), (2, "abs"), (3, "abs")]),
+    st.integers(4, 9),
+    st.integers(0, 2**32 - 1),
+    st.floats(-12.0, -6.0),
+    st.floats(-6.0, 6.0),
+    st.floats(-6.0, 6.0),
+)
+def test_any_tiny_beta_is_certified_and_the_certificate_is_exact(family, n, seed, log_ratio, log_s, log_t):
+    """beta / beta_max in [1e-12, 1e-6], x and y at any scale: certified, and the reported gap is
+    at least an independent exact gap (rational arithmetic over every column)."""
+    rng = np.random.default_rng(seed)
+    x = 10.0**log_s * np.sort(rng.uniform(-1.0, 1.0, n))
+    y = 10.0**log_t * rng.normal(size=n)
+    A = Architecture(*family).library(x).A
+    beta = 10.0**log_ratio * beta_max(A, y)
+    solution = solve(A, y, beta)
+    assert solution.relative_gap <= 1e-6
+    gap, correlation = exact_lasso_gap(A, y, beta, solution.z, solution.xi)
+    assert gap <= solution.gap * (1 + 1e-9) + 1e-300, (gap, solution.gap)
+    assert correlation <= 1 + 1e-8
 
 
 # ----- property-based: every family, any units ---------------------------------------------
@@ -332,13 +400,6 @@ def test_additive_minimum_norm_refusal_advises_a_beta_that_fits():
         lmirrors.fitting.fit_additive(X, y, beta=0, method="matrix_free")
     advised = lmirrors.fitting.fit_additive(X, y, beta=advised_beta(refusal.value), method="matrix_free")
     assert advised.solution.relative_gap <= 1e-6
-
-
-def test_tiny_beta_refusal_advises_a_beta_that_is_certified():
-    A, y = square_wave()
-    with pytest.raises(SolverError, match="larger beta") as refusal:
-        solve(A, y, 1e-9 * beta_max(A, y))
-    assert solve(A, y, advised_beta(refusal.value)).relative_gap <= 1e-6
 
 
 def test_memory_refusal_of_the_minimum_norm_advises_what_fits(monkeypatch):

@@ -182,10 +182,14 @@ def test_a_nan_gap_is_never_certified(monkeypatch):
     def nan_working_set(*args, **kwargs):
         return np.zeros(A.shape[1]), np.nan
 
-    # a NaN gap from the working set: the dense second opinion is consulted and kept
+    # a NaN gap from the working set: the exact route (then the dense second opinion) is consulted and kept
     monkeypatch.setattr(lasso, "solve_working_set", nan_working_set)
     second = solve(A, y, beta)
-    assert second.method == "clarabel" and second.objective == pytest.approx(honest.objective, rel=1e-7)
+    assert second.method == "working-set + exact arithmetic" and second.relative_gap <= 1e-6
+    assert second.objective == pytest.approx(honest.objective, rel=1e-7)
+    monkeypatch.setattr(lasso, "solve_exactly", lambda *args: (_ for _ in ()).throw(SolverError("no exact route")))
+    third = solve(A, y, beta)
+    assert third.method == "clarabel" and third.objective == pytest.approx(honest.objective, rel=1e-7)
     # a NaN certificate: refused, whatever the solver
     monkeypatch.setattr(lasso, "duality_gap", lambda *args, **kwargs: np.nan)
     with pytest.raises(SolverError, match="relative duality gap nan"):

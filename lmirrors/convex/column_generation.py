@@ -30,7 +30,15 @@ import numpy as np
 
 from ..validation import as_1d, check_beta
 from .dictionary import Dictionary, Pricing
-from .lasso import LassoSolution, SolverError, duality_gap, lasso_objective, min_norm_with_dual
+from .lasso import (
+    MAX_RELATIVE_GAP,
+    LassoSolution,
+    SolverError,
+    duality_gap,
+    lasso_objective,
+    min_norm_with_dual,
+    solve_exactly,
+)
 from .working_set import solve_working_set
 
 Oracle = Callable[[np.ndarray], tuple[float, np.ndarray]]
@@ -50,39 +58,42 @@ class GeneratedDictionary(Dictionary):
     """The columns an oracle has produced so far; ``price`` asks the oracle and appends them.
 
     Columns equal up to sign and an additive constant (the same feature for the Lasso) are
-    stored once.
+    stored once, in ``matrix``.
     """
 
     def __init__(self, oracle: Oracle, n: int, initial: np.ndarray | None = None) -> None:
         self.oracle = oracle
-        self.columns = np.zeros((n, 0)) if initial is None else np.asarray(initial, dtype=float).reshape(n, -1)
+        self.matrix = np.zeros((n, 0)) if initial is None else np.asarray(initial, dtype=float).reshape(n, -1)
+
+    def columns(self, cols):
+        return self.matrix[:, cols]
 
     @property
     def shape(self) -> tuple[int, int]:
-        return self.columns.shape
+        return self.matrix.shape
 
     def matvec_columns(self, cols, coef):
-        return self.columns[:, cols] @ coef
+        return self.matrix[:, cols] @ coef
 
     def correlations(self, r, cols):
-        return self.columns[:, cols].T @ r
+        return self.matrix[:, cols].T @ r
 
     def gram(self, cols):
-        As = self.columns[:, cols]
+        As = self.matrix[:, cols]
         As = As - As.mean(axis=0)
         return As.T @ As
 
     def index(self, column: np.ndarray) -> int:
         """Index of ``column`` among the stored ones (up to sign and constant), appending it if new."""
-        centred = self.columns - self.columns.mean(axis=0)
+        centred = self.matrix - self.matrix.mean(axis=0)
         c = column - column.mean()
         if centred.shape[1]:
             scale = max(float(np.abs(c).max()), float(np.abs(centred).max()), 1e-300)  # the columns' own size
             distance = np.minimum(np.abs(centred - c[:, None]).max(axis=0), np.abs(centred + c[:, None]).max(axis=0))
             if distance.min() <= 1e-9 * scale:
                 return int(np.argmin(distance))
-        self.columns = np.column_stack([self.columns, column])
-        return self.columns.shape[1] - 1
+        self.matrix = np.column_stack([self.matrix, column])
+        return self.matrix.shape[1] - 1
 
     def price(self, r, count=0):
         value, candidates = self.oracle(r)
@@ -118,21 +129,43 @@ def solve(
         xi = float(np.mean(y - fitted))
         residual = y - fitted - xi
         correlation = price(residual - residual.mean())[0]
-        gap = duality_gap(dictionary.columns, y, z, xi, beta, correlation=correlation)
-        objective = lasso_objective(dictionary.columns, y, z, xi, beta)
+        gap = duality_gap(dictionary.matrix, y, z, xi, beta, correlation=correlation)
+        objective = lasso_objective(dictionary.matrix, y, z, xi, beta)
         solution = LassoSolution(z, xi, beta, objective, gap, "column generation (working set)")
+        if not solution.relative_gap <= MAX_RELATIVE_GAP:  # nearly interpolating: finish in exact arithmetic
+            solution, correlation = _exactly(dictionary, y, solution, correlation, max_iterations)
     if not solution.relative_gap <= 1e-6:  # NaN included
         raise SolverError(
             f"column generation stopped after {max_iterations} pricing rounds with relative gap "
             f"{solution.relative_gap:.2e} > 1e-6; raise max_iterations"
         )
-    return ColumnGenerationResult(dictionary.columns, solution, float(correlation))
+    return ColumnGenerationResult(dictionary.matrix, solution, float(correlation))
+
+
+def _exactly(dictionary: GeneratedDictionary, y: np.ndarray, solution: LassoSolution, correlation: float, rounds: int):
+    """:func:`~lmirrors.convex.lasso.solve_exactly` on the generated columns, priced by the oracle (it may
+    add columns, one per step, at most ``rounds``); the better certified of it and ``solution``, with its
+    library-wide correlation."""
+    level = float(y.mean())
+    support = np.flatnonzero(solution.z)
+    try:
+        support, exact, bound = solve_exactly(
+            dictionary, y - level, support, solution.z[support], solution.beta, rounds=rounds
+        )
+    except SolverError:
+        return solution, correlation
+    if not exact.relative_gap < solution.relative_gap:
+        return solution, correlation
+    z = np.zeros(dictionary.shape[1])
+    z[support] = exact.z
+    method = "column generation (working set + exact arithmetic)"
+    return replace(exact, z=z, xi=exact.xi + level, method=method), bound
 
 
 def _min_norm(dictionary: GeneratedDictionary, y: np.ndarray, rtol: float, rounds: int):
     """The minimum-norm LP on the generated columns, priced at its dual until certified."""
     for _ in range(rounds):
-        solution, nu = min_norm_with_dual(dictionary.columns, y)
+        solution, nu = min_norm_with_dual(dictionary.matrix, y)
         width = dictionary.shape[1]
         pricing = dictionary.price(nu - nu.mean())
         gap = max(solution.objective - float(nu @ y) / max(pricing.max_abs, 1.0), 0.0)

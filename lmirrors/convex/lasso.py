@@ -25,6 +25,7 @@ import scipy.linalg
 
 from ..validation import as_1d, as_real, check_beta, check_memory, check_weights
 from .dictionary import ColumnSubset, DenseDictionary, Dictionary, RowWeights, WeightedDictionary
+from .exact import exact_gap, kkt_on_support, refined_kkt
 from .working_set import gap_from_residual, solve_working_columns, solve_working_set
 
 
@@ -242,11 +243,14 @@ def solve(
     * ``"working-set"``: :func:`~lmirrors.convex.working_set.solve_working_set`, an exact active-set
       solver on a few columns with matrix-free pricing, to relative gap $10^{-9}$ (or as
       close as float64 allows: at $\beta \approx 10^{-5}\beta_{\max}$ round-off in
-      $r^\top A z$ leaves $10^{-8}$ to $10^{-7}$); ``warm_start`` (a previous ``z``) seeds it;
+      $r^\top A z$ leaves $10^{-8}$ to $10^{-7}$); ``warm_start`` (a previous ``z``) seeds it.
+      When its gap stays above $10^{-6}$ (nearly interpolating $\beta$, typically below
+      $10^{-7}\beta_{\max}$) :func:`solve_exactly` finishes it in rational arithmetic, so every
+      $\beta > 0$ gets a certified optimum;
     * ``"cvxpy"``: CLARABEL on the dense problem, then ``polish`` to an exact vertex;
-    * ``"auto"``: the working-set solver; for a dense ``A`` whose gap stays above $10^{-6}$,
-      or above $10^{-9}$ with at most ``SMALL`` = $10^5$ entries (CLARABEL is cheap there), cvxpy
-      too, keeping the smaller certified gap.
+    * ``"auto"``: the working-set solver; for a dense ``A`` whose gap stays above $10^{-9}$
+      with at most ``SMALL`` = $10^5$ entries (CLARABEL is cheap there), cvxpy too, keeping the
+      smaller certified gap.
 
     ``weights`` (positive, one per row) solve
     $\min \tfrac12\sum_n w_n (a_n^\top z + \xi - y_n)^2 + \beta\|z\|_1$ by the same routes on the
@@ -255,7 +259,7 @@ def solve(
 
     ``beta = 0`` is delegated to :func:`min_norm` (dense ``A`` only); interpolation does not
     depend on the weights, which are then only checked. Raises
-    :class:`SolverError` when the duality gap stays above ``1e-6`` relative.
+    :class:`SolverError` if no route reaches a relative duality gap of ``1e-6``.
     """
     beta = check_beta(beta)
     if method not in METHODS:
@@ -292,7 +296,17 @@ def _solve_centred(A, y: np.ndarray, beta: float, polish: bool, method: str, war
     if dense and not best.relative_gap <= 1e-9:  # round-off in an ill-conditioned working set (tiny beta)
         polished = _certificate(A, y, _polish(A, y, z, beta), beta, "working-set + exact polish")
         best = min(best, polished, key=lambda s: s.relative_gap)
-    # the working set is exact for every beta > 0; CLARABEL is only a second opinion on a dense A
+    if not best.relative_gap <= MAX_RELATIVE_GAP:  # nearly interpolating: float64 cannot decide, exact arithmetic can
+        support = np.flatnonzero(best.z)
+        try:
+            support, exact, _ = solve_exactly(as_dictionary(A), y, support, best.z[support], beta, A if dense else None)
+        except SolverError:
+            exact = None
+        if exact is not None:
+            z = np.zeros(A.shape[1])
+            z[support] = exact.z
+            best = min(best, replace(exact, z=z), key=lambda s: s.relative_gap)
+    # CLARABEL is only a second opinion on a dense A
     gap = best.relative_gap
     if method == "auto" and dense and (not gap <= MAX_RELATIVE_GAP or (not gap <= 1e-9 and A.size <= SMALL)):
         try:
@@ -304,11 +318,151 @@ def _solve_centred(A, y: np.ndarray, beta: float, polish: bool, method: str, war
     if not best.relative_gap <= MAX_RELATIVE_GAP:  # NaN included
         raise SolverError(
             f"no certified optimum at beta = {beta:.3g} = {beta / beta_max(A, y):.1e} beta_max: the best duality gap "
-            f"is {best.relative_gap:.1e} of the objective (> {MAX_RELATIVE_GAP:g}); so close to interpolation "
-            f"float64 round-off in the residual exceeds the gap; use a larger beta, e.g. {near_interpolation(A, y)}, "
-            "or beta = 0 (minimum norm)"
+            f"is {best.relative_gap:.1e} of the objective (> {MAX_RELATIVE_GAP:g}), even after the exact route "
+            f"({EXACT_ROUNDS} exact active-set steps); use a larger beta, e.g. {near_interpolation(A, y)}, or "
+            "beta = 0 (minimum norm), and report this with the data"
         )
     return best
+
+
+EXACT_ROUNDS = 200
+"""Most exact active-set steps of :func:`solve_exactly` (each one exact solve on the support)."""
+UNIT_ROUNDOFF = 2.0**-53
+VIOLATION_RTOL = 1e-9
+r"""A column enters the exact route's support when $|a_j^\top r| > (1 + 10^{-9})\beta$ (relative to $\beta$);
+smaller excesses are round-off of the pricing, and cost at most that much relative gap."""
+
+
+def solve_exactly(
+    dictionary: Dictionary,
+    y: np.ndarray,
+    support: np.ndarray,
+    coef: np.ndarray,
+    beta: float,
+    A: np.ndarray | None = None,
+    rounds: int = EXACT_ROUNDS,
+) -> tuple[np.ndarray, LassoSolution, float]:
+    r"""The Lasso near interpolation (tiny $\beta$): active-set steps with exact solves, and an exact certificate.
+
+    Below about $10^{-7}\beta_{\max}$ float64 cannot certify a solution: the residual
+    $r = y - Az - \xi$ is of size $\beta$ while an error $\delta z$ moves $A^\top r$ by
+    $A^\top A\,\delta z$, and the active-set solve has $|\delta z| \approx 10^{-16}\kappa^2|z|$
+    ($\kappa$ the condition number of the support's columns). Starting from the support and
+    signs of an approximate solution (columns ``support``, coefficients ``coef``; labels ``y`` of
+    mean zero), each step solves the optimality conditions on the
+    support $S$ with signs $s$ *exactly* (:func:`~lmirrors.convex.exact.kkt_on_support`); if some
+    sign flips it moves towards that solution up to the first coordinate that reaches zero and
+    drops it, else it prices the library with the (correctly rounded) exact residual and adds the
+    most violated column, until none is violated or after ``rounds`` steps (each pass).
+
+    The certificate is exact: $\nu = \theta r^\star$ for the exact residual $r^\star$
+    ($\mathbf 1^\top r^\star = 0$), with $\theta = \beta / \max_j|a_j^\top r^\star|$ capped at 1, where
+    for a dense ``A`` the maximum is bounded above rigorously (the float64 product plus its
+    round-off bound $2(N+2)u\,|A|^\top|r|$, $u = 2^{-53}$) and for a matrix-free dictionary taken
+    from its pricing of the correctly rounded $r^\star$; the gap $P(z, \xi) - D(\nu)$ is then
+    evaluated in rational arithmetic (:func:`~lmirrors.convex.exact.exact_gap`). Returns the
+    support, a solution whose ``z`` holds its coefficients, and the bound on
+    $\max_j|a_j^\top r^\star|$ used (at most $\beta(1 + 10^{-9})$ when no column is violated).
+    """
+    columns = dictionary.columns(support)
+    current = _reduce_to_vertex(columns - columns.mean(axis=0), np.asarray(coef, dtype=float))
+    state = support[current != 0], current[current != 0], np.sign(current[current != 0])
+
+    def refined(columns, signs):
+        w, residual = refined_kkt(columns, y, beta, signs)
+        return w[:-1], residual, None
+
+    def exact(columns, signs):
+        kkt = kkt_on_support(columns, y, beta, signs)
+        return np.array([float(v) for v in kkt.z]), np.array([float(v) for v in kkt.residual]), kkt
+
+    # fast steps first (exact residuals, float solves); exact solves confirm, and take over if needed
+    state, _ = _active_set_steps(dictionary, beta, state, refined, rounds)
+    (support, _, _), kkt = _active_set_steps(dictionary, beta, state, exact, rounds)
+    if kkt is None:
+        raise SolverError("the exact route found no sign-consistent solution on the working set's support")
+    return _exact_certificate(dictionary, y, support, kkt, beta, A)
+
+
+def _active_set_steps(dictionary: Dictionary, beta: float, state: tuple, solve_on, rounds: int) -> tuple[tuple, object]:
+    """Active-set steps of :func:`solve_exactly` with ``solve_on(columns, signs)`` giving the solution on a
+    support, its residual and a payload. Returns the last sign-consistent (support, coefficients, signs)
+    and its payload (``None`` if there was none)."""
+    support, current, signs = state
+    last, payload, entered = state, None, False
+    for _ in range(rounds):
+        try:
+            new, residual, trial = solve_on(dictionary.columns(support), signs)
+        except np.linalg.LinAlgError:
+            if entered:  # the column that entered last depends on the others
+                support, current, signs = _pivot(dictionary.columns(support), support, current, signs)
+                entered = False
+                continue
+            break  # ill-conditioned beyond what this solver resolves
+        flipped, entered = np.sign(new) != signs, False
+        if flipped.any():
+            # move towards the new solution up to the first old coordinate that reaches zero;
+            # a column that just entered with the wrong sign leaves at once
+            moving = flipped & (current != 0)
+            drop = flipped & (current == 0)
+            if moving.any():
+                steps = current[moving] / (current[moving] - new[moving])
+                current = current + steps.min() * (new - current)
+                drop[np.flatnonzero(moving)[np.argmin(steps)]] = True
+            support, current, signs = support[~drop], current[~drop], signs[~drop]
+            continue
+        current = new
+        last, payload = (support, current, signs), trial
+        pricing = dictionary.price(residual, 2 * support.size + 8)
+        outside = ~np.isin(pricing.indices, support) & (np.abs(pricing.values) > beta * (1 + VIOLATION_RTOL))
+        if not outside.any():
+            break
+        j = np.flatnonzero(outside)[0]  # the most violated column
+        support = np.append(support, pricing.indices[j])
+        signs = np.append(signs, np.sign(pricing.values[j]))
+        current = np.append(current, 0.0)
+        entered = True
+    return last, payload
+
+
+def _pivot(columns: np.ndarray, support: np.ndarray, current: np.ndarray, signs: np.ndarray):
+    r"""A simplex pivot for an entering column $a_j$ (the last one) in the span of the others and $\mathbf 1$.
+
+    With $a_j = A_S c + c_0\mathbf 1$ the fit is unchanged along $z_j = \sigma t$,
+    $z_S = z_S - \sigma t\,c$ ($\sigma = s_j$), while $\|z\|_1$ falls at the rate
+    $|s_S^\top c| - 1$ when $a_j$ violates its dual constraint; go to the first coordinate of $S$
+    that reaches zero and let it leave.
+    """
+    basis = np.hstack([columns[:, :-1], np.ones((columns.shape[0], 1))])
+    c = np.linalg.lstsq(basis, columns[:, -1], rcond=None)[0][:-1]
+    sigma, old = signs[-1], current[:-1]
+    shrinking = old * sigma * c > 0
+    if not shrinking.any():  # nothing leaves: the entering column cannot improve; drop it
+        return support[:-1], old, signs[:-1]
+    steps = np.where(shrinking, old / np.where(shrinking, sigma * c, 1.0), np.inf)
+    leaving = int(np.argmin(steps))
+    moved = np.append(old - steps[leaving] * sigma * c, steps[leaving] * sigma)
+    keep = np.arange(support.size) != leaving
+    return support[keep], moved[keep], signs[keep]
+
+
+def _exact_certificate(
+    dictionary: Dictionary, y, support, kkt, beta: float, A
+) -> tuple[np.ndarray, LassoSolution, float]:
+    """The exact solution rounded to float64, with its exact duality gap (see :func:`solve_exactly`)."""
+    z = np.array([float(v) for v in kkt.z])
+    xi = float(kkt.xi)
+    residual = np.array([float(v) for v in kkt.residual])
+    if A is None:
+        correlation = dictionary.price(residual).max_abs
+    else:
+        bound = 2 * (y.size + 2) * UNIT_ROUNDOFF
+        correlation = float(np.max(np.abs(A.T @ residual) + bound * (np.abs(A).T @ np.abs(residual)), initial=0.0))
+    theta = min(1.0, beta / correlation * (1 - 4 * UNIT_ROUNDOFF)) if correlation > 0 else 1.0
+    primal, gap = exact_gap(dictionary.columns(support), y, z, xi, beta, kkt.residual, theta)
+    order = np.argsort(support)
+    solution = LassoSolution(z[order], xi, beta, float(primal), max(float(gap), 0.0), "working-set + exact arithmetic")
+    return support[order], solution, correlation
 
 
 def _in_weighted_units(A, y: np.ndarray, solution: LassoSolution, rows: RowWeights, level: float) -> LassoSolution:
@@ -348,8 +502,12 @@ def solve_support(dictionary: Dictionary, y: np.ndarray, beta: float, weights=No
     residual = y - columns.matvec(z)
     correlation = dictionary.price(residual - residual.mean()).max_abs
     method = "working-set" if work.size else "closed-form"
-    solution = _certified(columns, y, z, beta, method, correlation)
-    return columns.cols, replace(solution, xi=solution.xi + level)
+    solution = _certificate(columns, y, z, beta, method, correlation)
+    if not solution.relative_gap <= MAX_RELATIVE_GAP:  # nearly interpolating: finish in exact arithmetic
+        support, exact, _ = solve_exactly(dictionary, y, columns.cols[z != 0], z[z != 0], beta)
+        if exact.relative_gap < solution.relative_gap:
+            columns, solution = ColumnSubset(dictionary, support), exact
+    return columns.cols, replace(_checked(solution), xi=solution.xi + level)
 
 
 def _solve_cvxpy(A: np.ndarray, y: np.ndarray, beta: float, polish: bool) -> LassoSolution:
