@@ -79,15 +79,15 @@ def check_data(x, y) -> tuple[np.ndarray, np.ndarray]:
     y = as_1d(y, "y")
     if x.shape != y.shape:
         raise ValueError(f"x and y must have the same length, got {x.size} and {y.size}")
-    if np.unique(x).size < MIN_POINTS:
-        raise ValueError(
-            f"need at least {MIN_POINTS} distinct x values, got {np.unique(x).size}; "
-            "a single point is fit by the output bias alone"
-        )
-    order = np.argsort(x, kind="stable")
+    order = np.argsort(x, kind="stable")  # one sort for both checks
     xs, ys = x[order], y[order]
     same = np.flatnonzero(xs[1:] == xs[:-1])
-    clash = same[~np.isclose(ys[same], ys[same + 1], rtol=1e-12, atol=1e-12)]
+    if x.size - same.size < MIN_POINTS:
+        raise ValueError(
+            f"need at least {MIN_POINTS} distinct x values, got {x.size - same.size}; "
+            "a single point is fit by the output bias alone"
+        )
+    clash = same[~np.isclose(ys[same], ys[same + 1], rtol=1e-12, atol=1e-12)] if same.size else same
     if clash.size:
         i = clash[0]
         raise ValueError(
