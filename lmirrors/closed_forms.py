@@ -54,6 +54,7 @@ units, the total variation of the labels).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -196,10 +197,9 @@ def three_layer_sign(n_blocks: int, block_length: int, beta: float, m1: int) -> 
     return SquareWaveFit(u, float(objective), 1 if beta <= S else 3)
 
 
-def _water_level(values: np.ndarray, weights: np.ndarray, mass: float) -> float:
-    r"""The level $t$ with $\sum_u w_u (v_u - t)_+ = $ ``mass`` (extrapolated below $\min v$)."""
-    order = np.argsort(-values, kind="stable")
-    v, w = values[order], weights[order]
+def _water_level(v: np.ndarray, w: np.ndarray, mass: float) -> float:
+    r"""The level $t$ with $\sum_u w_u (v_u - t)_+ = $ ``mass`` (extrapolated below $\min v$), for
+    values ``v`` in decreasing order with weights ``w``."""
     W, C = np.cumsum(w), np.cumsum(w * v)
     above = C - v * W  # the sum at t = v_j, non-decreasing in j
     j = int(np.searchsorted(above, mass, side="right")) - 1
@@ -225,10 +225,32 @@ class Clipping:
         $g = \xi + \sum_{j \ge 2} z_j h_j$, $h_j = \pm\operatorname{sign}(g - v_j)$ and
         $|z_j| = (v_j - v_{j-1})/2$, so $\|z\|_1 = (\max g - \min g)/2$: the optimal cost.
         """
-        levels = np.unique(self.values)
-        H = np.where(self.values[:, None] >= levels[None, 1:], 1.0, -1.0)
-        z = np.diff(levels) / 2 * H[0]
-        return H * H[0], z, float(levels[0] + np.diff(levels).sum() / 2)
+        z, xi = self.layer_cake_coefficients()
+        H = np.where(self.values[:, None] >= self.levels[None, 1:], 1.0, -1.0)
+        return H * H[0], z, xi
+
+    @cached_property
+    def levels(self) -> np.ndarray:
+        r"""The distinct fitted values $v_1 < \dots < v_k$."""
+        return np.unique(self.values)
+
+    @property
+    def units(self) -> int:
+        """Number of patterns of :meth:`layer_cake`, $k - 1$."""
+        return self.levels.size - 1
+
+    def layer_cake_coefficients(self) -> tuple[np.ndarray, float]:
+        r"""The coefficients $z$ and $\xi$ of :meth:`layer_cake` without its $N \times (k - 1)$
+        patterns ($O(N \log N)$)."""
+        levels = self.levels
+        first = np.where(self.values[0] >= levels[1:], 1.0, -1.0)
+        return np.diff(levels) / 2 * first, float(levels[0] + np.diff(levels).sum() / 2)
+
+    def layer_cake_pattern(self, j: int) -> np.ndarray:
+        r"""Column $j$ of the patterns of :meth:`layer_cake` alone: $\pm\operatorname{sign}(g - v_{j+2})$,
+        $+1$ at the first point."""
+        h = np.where(self.values >= self.levels[j + 1], 1.0, -1.0)
+        return h * h[0]
 
 
 def clip_beta_max(x, y) -> float:
@@ -254,14 +276,23 @@ def clip_fit(x, y, beta: float) -> Clipping:
     with the exact library-wide correlation $\max_h |r^\top h| = \sum_u |\sum_{x_n = p_u} r_n|$.
     """
     x, y = check_data(x, y)
-    beta = check_beta(beta)
+    return clip_checked(x, y, check_beta(beta))
+
+
+def clip_checked(x: np.ndarray, y: np.ndarray, beta: float) -> Clipping:
+    """:func:`clip_fit` on data and ``beta`` already validated (by :func:`~lmirrors.validation.check_data`
+    and :func:`~lmirrors.validation.check_beta`; nothing is checked again)."""
     points, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
     labels = np.bincount(inverse, weights=y) / counts
-    upper = _water_level(labels, counts, beta / 2)
-    lower = -_water_level(-labels, counts, beta / 2)
+    order = np.argsort(labels)  # one sort for both levels and the distinct fitted values
+    rising, weights = labels[order], counts[order]
+    upper = _water_level(rising[::-1], weights[::-1], beta / 2)
+    lower = -_water_level(-rising, weights, beta / 2)
     if lower >= upper:
         lower = upper = float(np.mean(y))
     values = np.clip(labels, lower, upper)
+    levels = np.clip(rising, lower, upper)
+    levels = levels[np.concatenate([[True], levels[1:] != levels[:-1]])]
     fitted = values[inverse]
     l1 = (upper - lower) / 2
     if beta == 0:
@@ -269,13 +300,20 @@ def clip_fit(x, y, beta: float) -> Clipping:
         # |h^T nu| <= 1 for every pattern h and 1^T nu = 0, so nu is feasible
         hi, lo = np.argmax(labels), np.argmin(labels)
         nu = np.where(inverse == hi, 0.5 / counts[hi], 0.0) - np.where(inverse == lo, 0.5 / counts[lo], 0.0)
-        return Clipping(points, values, lower, upper, beta, l1, max(l1 - float(nu @ y), 0.0))
+        return _with_levels(Clipping(points, values, lower, upper, beta, l1, max(l1 - float(nu @ y), 0.0)), levels)
     residual = y - fitted
     offset = residual.mean()
     r = residual - offset
     correlation = float(np.abs(np.bincount(inverse, weights=r)).sum())
     gap = gap_from_residual(r, fitted - fitted.mean(), l1, correlation, beta) + 0.5 * y.size * offset**2
-    return Clipping(points, values, lower, upper, beta, float(0.5 * r @ r + 0.5 * y.size * offset**2 + beta * l1), gap)
+    objective = float(0.5 * r @ r + 0.5 * y.size * offset**2 + beta * l1)
+    return _with_levels(Clipping(points, values, lower, upper, beta, objective, gap), levels)
+
+
+def _with_levels(clipping: Clipping, levels: np.ndarray) -> Clipping:
+    """``clipping`` with its :attr:`Clipping.levels` already known (the cache of the property)."""
+    clipping.__dict__["levels"] = levels
+    return clipping
 
 
 def two_layer_min_norm(x, y, activation: str | Activation, slope: float = 0.01) -> float:

@@ -29,7 +29,7 @@ from .convex.lasso import (
     solve_support,
 )
 from .libraries.additive import AdditiveLibrary
-from .libraries.library import LazyFeatures, Library
+from .libraries.library import DeferredLibrary, LazyFeatures, Library
 from .libraries.planar import CirclePricing, PlanarArchitecture
 from .networks.additive import AdditiveNetwork
 from .networks.base import Network
@@ -420,10 +420,12 @@ def _matrix_free(architecture: Architecture, x, y, beta, weights=None):
 
 
 def _written_down(architecture: Architecture, x, dictionary, feature_of, support: np.ndarray) -> Library:
-    """The library of the columns ``support`` of a matrix-free dictionary (``complete=False``)."""
-    columns = dictionary.columns(support)  # no columns at all when beta >= beta_max
+    """The library of the columns ``support`` of a matrix-free dictionary (``complete=False``),
+    its $N \times |S|$ matrix written down when first asked for (no columns when beta >= beta_max)."""
     features = LazyFeatures(support, feature_of)
-    return Library(architecture, x, features, columns, dictionary.shape[1], False, "solved matrix-free")
+    return DeferredLibrary(
+        architecture, x, features, lambda: dictionary.columns(support), dictionary.shape[1], "solved matrix-free"
+    )
 
 
 def _column_generation(architecture: Architecture, x, y, beta):

@@ -18,13 +18,13 @@ from typing import Any
 import numpy as np
 
 from .activations import KNOWN_ACTIVATIONS, Activation, get_activation
-from .closed_forms import clip_fit
+from .closed_forms import Clipping, clip_checked
 from .convex.column_generation import Oracle
 from .convex.dictionary import Dictionary
 from .convex.lasso import LP_WORKSPACE, NEAR_INTERPOLATION, LassoSolution
 from .libraries.capped_ramps import CappedRampDictionary, capped_ramp_candidates, capped_ramp_features
 from .libraries.leaky_chains import leaky_candidates, leaky_dictionary
-from .libraries.library import Candidates, Library
+from .libraries.library import Candidates, DeferredLibrary, LazyFeatures, Library
 from .libraries.ramps import ramp_candidates, two_layer_dictionary, two_layer_features
 from .libraries.rectangular import best_switch_set, switch_set_count
 from .libraries.reflections import (
@@ -37,12 +37,13 @@ from .libraries.reflections import (
 from .libraries.switching import (
     max_switches,
     pattern_from_values,
+    step_values,
     switching_candidates,
     switching_pricing,
     switching_size,
 )
 from .libraries.symmetrized import symmetrized_candidates, symmetrized_dictionary, symmetrized_size
-from .libraries.thresholds import from_sign_objective, from_sign_solution, sign_beta
+from .libraries.thresholds import from_sign_coefficients, from_sign_objective, sign_beta
 from .networks.base import Network
 from .networks.parallel import ParallelNetwork
 from .networks.reconstruction import parallel_network, rectangular_network, sign_network
@@ -400,21 +401,30 @@ def _step_pricing(architecture: Architecture, x: np.ndarray) -> Priced:
     )
 
 
-def _layer_cake_library(architecture, x, points, H, z, xi, size: int, how: str) -> tuple[Library, tuple]:
-    """Sign layer-cake patterns $H$ (on ``points``) at the architecture's levels, as a library and $(z, \\xi)$."""
+def _layer_cake_library(architecture, x, clipping: Clipping, size: int, how: str) -> tuple[Library, tuple]:
+    """The layer cake of ``clipping`` (sign patterns on ``clipping.points``) at the architecture's
+    levels, as a library and $(z, \\xi)$. Its patterns and matrix are made when first asked for:
+    $k - 1$ patterns of up to $N$ values each, where the clipping itself costs $O(N \\log N)$."""
     low = _low(architecture)
-    Q, z, xi = from_sign_solution(H, z, xi, low)
-    inverse = np.searchsorted(points, x)
-    features = [pattern_from_values(points, q, low) for q in Q.T]
-    return Library(architecture, x, features, Q[inverse], size, complete=False, how=how), (z, xi)
+    z, xi = clipping.layer_cake_coefficients()
+    points = clipping.points
+
+    def feature(j: int):
+        return pattern_from_values(points, step_values(clipping.layer_cake_pattern(j), low), low)
+
+    def write() -> np.ndarray:
+        return step_values(clipping.layer_cake()[0], low)[np.searchsorted(points, x)]
+
+    features = LazyFeatures(np.arange(z.size), feature)
+    return DeferredLibrary(architecture, x, features, write, size, how), from_sign_coefficients(z, xi, low)
 
 
 def _clipping(architecture: Architecture, x: np.ndarray, y: np.ndarray, beta: float):
     """Every pattern available: the labels clipped (:func:`~lmirrors.closed_forms.clip_fit`, at the
     sign network's $\\beta$ for threshold units), written down as the layer cake of its distinct values."""
-    clipping = clip_fit(x, y, sign_beta(beta, _low(architecture)))
-    points = np.unique(x)
-    units = np.unique(clipping.values).size - 1
+    clipping = clip_checked(x, y, sign_beta(beta, _low(architecture)))
+    points = clipping.points
+    units = clipping.units
     if units * points.size > MAX_LAYER_CAKE:
         raise ValueError(
             f"the optimal network uses {units} units, each switching up to {points.size - 1} times: too "
@@ -422,9 +432,7 @@ def _clipping(architecture: Architecture, x: np.ndarray, y: np.ndarray, beta: fl
             "lmirrors.closed_forms.clip_fit(x, y, beta) gives its fit, cost and certificate without it"
         )
     size = architecture.size_formula(points.size)
-    library, (z, xi) = _layer_cake_library(
-        architecture, x, points, *clipping.layer_cake(), size, "solved in closed form"
-    )
+    library, (z, xi) = _layer_cake_library(architecture, x, clipping, size, "solved in closed form")
     objective, gap = (from_sign_objective(v, beta, _low(architecture)) for v in (clipping.objective, clipping.gap))
     return library, LassoSolution(z, xi, beta, objective, gap, "clipping (closed form)")
 
@@ -438,9 +446,9 @@ def _rectangular(architecture: Architecture, x: np.ndarray, y: np.ndarray, beta:
     """The best first-layer switch set and its clipping (:func:`~lmirrors.libraries.rectangular.best_switch_set`)."""
     m1 = architecture.options["widths"][0]
     best = best_switch_set(x, y, sign_beta(beta, _low(architecture)), m1)
-    cake = replace(best.clipping, points=best.points, values=best.values).layer_cake()
+    clipping = replace(best.clipping, points=best.points, values=best.values)
     how = f"the best of {best.searched:,} first-layer switch sets, each clipped in closed form"
-    library, (z, xi) = _layer_cake_library(architecture, x, best.points, *cake, 2 ** len(best.gaps) - 1, how)
+    library, (z, xi) = _layer_cake_library(architecture, x, clipping, 2 ** len(best.gaps) - 1, how)
     objective, gap = (from_sign_objective(v, beta, _low(architecture)) for v in (best.objective, best.gap))
     return library, LassoSolution(z, xi, beta, objective, gap, "best switch set (exhaustive) + clipping")
 

@@ -79,9 +79,10 @@ def check_data(x, y) -> tuple[np.ndarray, np.ndarray]:
     y = as_1d(y, "y")
     if x.shape != y.shape:
         raise ValueError(f"x and y must have the same length, got {x.size} and {y.size}")
-    if np.unique(x).size < MIN_POINTS:
+    distinct = np.unique(x).size
+    if distinct < MIN_POINTS:
         raise ValueError(
-            f"need at least {MIN_POINTS} distinct x values, got {np.unique(x).size}; "
+            f"need at least {MIN_POINTS} distinct x values, got {distinct}; "
             "a single point is fit by the output bias alone"
         )
     return x, y

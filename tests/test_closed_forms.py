@@ -270,3 +270,24 @@ def test_two_layer_min_norm_by_hand():
     assert cf.two_layer_min_norm(x, line, "relu") == pytest.approx(3.0, rel=1e-12)
     assert cf.two_layer_min_norm(x, line, "abs") == pytest.approx(3.0, rel=1e-12)
     assert cf.two_layer_min_norm(x, line, "sign") == pytest.approx(33 / 2, rel=1e-12)
+
+
+@pytest.mark.parametrize("activation", ["sign", "threshold"])
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_the_closed_form_fit_writes_the_layer_cake_down_only_when_asked(activation, layout):
+    """fit costs the clipping plus O(units): the patterns, their matrix and the units' trees (O(N) each)
+    are made on first access, and are then the layer cake written down at once."""
+    x, y = make_data(layout, 30, seed=7)
+    n = np.unique(x).size
+    result = lmirrors.fit(x, y, depth=3, activation=activation, beta=0.05, m1=n - 1)
+    library, network = result.library, result.network
+    assert "A" not in vars(library) and not library.features._made and not network.neurons._made
+    low = -1.0 if activation == "sign" else 0.0
+    clipping = clip_fit(x, y, 0.05 * 2 / (1 - low))
+    H, z, _ = clipping.layer_cake()
+    np.testing.assert_array_equal(library.A, (low + (1 - low) * (1 + H) / 2)[np.searchsorted(clipping.points, x)])
+    np.testing.assert_allclose(result.solution.z, z * 2 / (1 - low), rtol=1e-15)
+    for k, feature in enumerate(library.features):
+        np.testing.assert_array_equal(feature(x), library.A[:, k])
+    np.testing.assert_allclose(network(x), library.A @ result.solution.z + result.solution.xi, atol=1e-12)
+    assert len(network.neurons._made) == len(library.features)

@@ -152,6 +152,7 @@ def test_matrix_free_fit_equals_the_dense_fit(monkeypatch, depth, activation, la
     monkeypatch.setattr(fitting, "DENSE_LIMIT", 0)
     free = fit(x, y, depth=depth, activation=activation, beta=0.03)
     assert dense.library.complete and not free.library.complete
+    assert "A" not in vars(free.library)  # the support's N x |S| columns: written down when first asked for
     assert "matrix-free" in free.library.summary() and free.library.size == free.solution.support.size
     assert relative(free.solution.objective, dense.solution.objective) < 1e-9
     assert free.solution.relative_gap <= 1e-9

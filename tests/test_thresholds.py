@@ -122,7 +122,8 @@ def test_network_is_a_real_threshold_network():
     for a, s, neuron in zip(net.a, net.s, net.neurons, strict=True):
         assert len(neuron.children) <= 3
         hidden = sum(
-            v * step(leaf.weights[0] * (grid - net.input_shift) + leaf.bias, 0.0) for v, leaf in zip(neuron.weights, neuron.children)
+            v * step(leaf.weights[0] * (grid - net.input_shift) + leaf.bias, 0.0)
+            for v, leaf in zip(neuron.weights, neuron.children)
         )
         total += a * s * step(hidden + neuron.bias, 0.0)
     np.testing.assert_allclose(result.predict(grid), total, atol=1e-12)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -49,6 +50,10 @@ class LazyFeatures(Sequence):
         if k not in self._made:
             self._made[k] = self.make(int(self.index[k]))
         return self._made[k]
+
+    def __reduce__(self):
+        """Pickled as the list of every feature (its ``make`` may be a closure over a whole library)."""
+        return list, (list(self),)
 
 
 def first_rows(key: np.ndarray) -> np.ndarray:
@@ -131,3 +136,26 @@ class Library:
             count = f"{self.n_candidates:,} candidate features, " if self.n_candidates else ""
             return head + f"{count}{self.how}; {self.size} written down"
         return head + f"{self.n_candidates:,} candidate features, {self.size} distinct non-constant columns"
+
+
+class DeferredLibrary(Library):
+    """A :class:`Library` of columns a solver chose (``complete=False``) whose matrix ``A`` is
+    written down by ``write()`` on first access: a closed form whose columns are as long as the
+    data and as many costs only what is asked of it."""
+
+    def __init__(
+        self,
+        architecture,
+        x: np.ndarray,
+        features: Sequence,
+        write: Callable[[], np.ndarray],
+        n_candidates: int,
+        how: str,
+    ) -> None:
+        self.architecture, self.x, self.features = architecture, x, features
+        self.n_candidates, self.complete, self.how = n_candidates, False, how
+        self._write = write
+
+    @cached_property
+    def A(self) -> np.ndarray:
+        return self._write()

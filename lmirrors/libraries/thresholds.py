@@ -38,8 +38,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .switching import step_values
-
 
 def sign_beta(beta: float, low: float) -> float:
     r"""The $\beta$ of the sign network equivalent to a step network with levels
@@ -54,14 +52,13 @@ def from_sign_objective(value: float, beta: float, low: float) -> float:
     return value if beta > 0 else value * 2.0 / (1.0 - low)
 
 
-def from_sign_solution(H: np.ndarray, z: np.ndarray, xi: float, low: float) -> tuple[np.ndarray, np.ndarray, float]:
-    r"""A sign-Lasso solution $(H, z, \xi)$ at :func:`sign_beta` rewritten on the levels
-    $\{\text{low}, 1\}$.
+def from_sign_coefficients(z: np.ndarray, xi: float, low: float) -> tuple[np.ndarray, float]:
+    r"""The coefficients $(z, \xi)$ of a sign-Lasso solution at :func:`sign_beta` rewritten for its
+    patterns on the levels $\{\text{low}, 1\}$ (:func:`step_values`).
 
     With $q = c + d h$, $d = (1 - \text{low})/2$, $c = (1 + \text{low})/2$:
     $\xi + \sum_j z_j h_j = (\xi - \tfrac cd\sum_j z_j) + \sum_j \tfrac{z_j}d\, q_j$.
-    Returns the columns $q$, the coefficients $z/d$ and the new $\xi$ (threshold:
-    $(1 + H)/2$, $2z$, $\xi - \sum_j z_j$).
+    Returns the coefficients $z/d$ and the new $\xi$ (threshold: $2z$, $\xi - \sum_j z_j$).
     """
     d, c = (1.0 - low) / 2.0, (1.0 + low) / 2.0
-    return step_values(H, low), np.asarray(z, dtype=float) / d, float(xi - c / d * np.sum(z))
+    return np.asarray(z, dtype=float) / d, float(xi - c / d * np.sum(z))

@@ -27,7 +27,7 @@ import numpy as np
 
 from ..convex.lasso import LassoSolution
 from ..libraries.features import Feature
-from ..libraries.library import Library
+from ..libraries.library import LazyFeatures, Library
 from ..libraries.planar import PlanarFeature
 from ..libraries.switching import SignPattern
 from .parallel import ParallelNetwork
@@ -110,15 +110,17 @@ def sign_network(library: Library, solution: LassoSolution) -> SignNetwork:
     with balanced $|a_k| = s_k = |z_k|^{1/2}$, $\operatorname{sign} a_k = \operatorname{sign}(z_k\,\text{slope}_k)$
     and the constants $\sum_k z_k c_k$ moved into $\xi$ (zero for sign units)."""
     architecture = library.architecture
-    neurons, a, s, xi = [], [], [], solution.xi
-    for k in solution.support:
-        neuron, constant, slope = step_tree(library.features[k], architecture.options["widths"])
-        z = solution.z[k]
-        neurons.append(neuron)
-        a.append(np.sign(z) * slope * np.sqrt(abs(z)))
-        s.append(np.sqrt(abs(z)))
-        xi += z * constant
-    return SignNetwork(neurons, np.array(a), np.array(s), float(xi), architecture.activation)
+    widths = architecture.options["widths"]
+    support = solution.support
+    z = solution.z[support]
+    # a deeper tree outputs its pattern itself (c = 0, slope 1): no need to build it here
+    scales = [step_tree(library.features[k], widths)[1:] for k in support] if not widths else [(0.0, 1.0)]
+    constant, slope = np.array(scales).reshape(-1, 2).T
+    a, s = np.sign(z) * slope * np.sqrt(np.abs(z)), np.sqrt(np.abs(z))
+    xi = solution.xi + float(np.sum(z * constant))
+    # the trees are built when first used: together they hold every switch of every pattern
+    neurons = LazyFeatures(solution.support, lambda k: step_tree(library.features[k], widths)[0])
+    return SignNetwork(neurons, a, s, xi, architecture.activation)
 
 
 def planar_network(library: Library, solution: LassoSolution) -> PlanarNetwork:

@@ -15,12 +15,14 @@ Rectangular networks, whose units share their lower layers, are
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from ..activations import Activation, get_activation
+from ..libraries.library import LazyFeatures
 from .base import Network, distinct_points, real_array, real_number
 
 SIGN = Activation("sign")
@@ -106,11 +108,12 @@ class SignNeuron:
 @dataclass
 class SignNetwork(Network):
     r"""$f(x) = \xi + \sum_k a_k s_k\, g_k(x)$ with step-neuron trees $g_k$ (``neurons``) of the
-    step ``activation`` (sign or threshold)."""
+    step ``activation`` (sign or threshold). ``neurons`` is any sequence, e.g. one that builds
+    each tree when first asked for (a fitted network's trees can hold $O(N^2)$ switches)."""
 
     kind = "sign"
 
-    neurons: list[SignNeuron]
+    neurons: Sequence[SignNeuron]
     a: np.ndarray
     s: np.ndarray
     xi: float
@@ -145,7 +148,7 @@ class SignNetwork(Network):
     def centred(self, shift: float) -> SignNetwork:
         r"""The same function with input map $x \mapsto x - \text{shift}$ (first-layer biases $b \mapsto b + w\Delta$)."""
         delta = float(shift) - self.input_shift
-        neurons = [g.shifted(delta) for g in self.neurons]
+        neurons = LazyFeatures(np.arange(len(self.neurons)), lambda k: self.neurons[k].shifted(delta))
         return SignNetwork(neurons, self.a, self.s, self.xi, self.activation, float(shift))
 
     def describe(self) -> str:
