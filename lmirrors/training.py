@@ -86,14 +86,7 @@ def train_adam(
         B *= 1 + jitter * torch.randn(B.shape, generator=gen, dtype=torch.float64)
         xi = torch.full((restarts,), float(start.xi), dtype=torch.float64)
     began = time.perf_counter()
-    history = _adam(
-        [W, B, xi],
-        lambda: batched_objective(W, B, xi, xt, yt, beta, act),
-        steps,
-        lr,
-        desc=f"Adam {depth}-layer {act.name}",
-        progress=progress,
-    )
+    history = _adam_units(W, B, xi, xt, yt, beta, act, steps, lr, f"Adam {depth}-layer {act.name}", progress)
     with torch.no_grad():
         nets = [
             ParallelNetwork(act, W[r].numpy().copy(), B[r].numpy().copy(), float(xi[r]), shift) for r in range(restarts)
@@ -152,14 +145,7 @@ def train_adam_additive(
     low, high = (torch.as_tensor(v[owner], dtype=torch.float64) for v in (X.min(axis=0), X.max(axis=0)))
     W, B, xi = _random_start(low, high, y, (restarts, d * width, depth), act, gen)
     began = time.perf_counter()
-    history = _adam(
-        [W, B, xi],
-        lambda: batched_objective(W, B, xi, xt, yt, beta, act),
-        steps,
-        lr,
-        desc=f"Adam additive {depth}-layer {act.name}",
-        progress=progress,
-    )
+    history = _adam_units(W, B, xi, xt, yt, beta, act, steps, lr, f"Adam additive {depth}-layer {act.name}", progress)
     with torch.no_grad():
         nets = [
             AdditiveNetwork(
@@ -174,6 +160,12 @@ def train_adam_additive(
     finals = np.array([net.objective(X, y, beta) for net in nets])
     best = int(np.argmin(finals))
     return TrainingResult(nets[best], float(finals[best]), finals, history, time.perf_counter() - began, tuple(nets))
+
+
+def _adam_units(W, B, xi, xt, yt, beta: float, act, steps: int, lr: float, desc: str, progress: bool) -> np.ndarray:
+    """:func:`_adam` on a batch of parallel networks of units (weights ``W``, biases ``B``, output biases
+    ``xi``) reading the inputs ``xt``: the summed :func:`batched_objective`, cosine-decayed rate."""
+    return _adam([W, B, xi], lambda: batched_objective(W, B, xi, xt, yt, beta, act), steps, lr, desc, progress)
 
 
 def _adam(
