@@ -3,7 +3,8 @@
 #   make book   venv + node_modules, execute every chapter (full), build, check
 #   make test   venv + node_modules + chromium, ruff, pytest (chapters run with quick=True),
 #               build, check, then the browser test of the interactive figures
-#   make bench  time our solver against cvxpy, scikit-learn and Adam (benchmarks/bench.py)
+#   make bench  time our solver against cvxpy, scikit-learn, skglm, celer and Adam (benchmarks/bench.py;
+#               installs the optional peers of benchmarks/requirements.lock first)
 #   make lab    JupyterLab; jupytext opens chapters/*.md as notebooks
 #   make lint   ruff
 #   make screenshots  headless-Chromium PNGs of the built book's pages (_build/screenshots/)
@@ -15,6 +16,7 @@ PYTHON_BASE ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 VENV_STAMP := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.installed-bench
 NODE_STAMP := node_modules/.installed
 BOOK := $(PY) scripts/book.py
 
@@ -49,8 +51,13 @@ test: $(VENV_STAMP) $(NODE_STAMP) chromium
 	$(BOOK) build
 	LMIRRORS_BROWSER=1 $(PY) -m pytest -q tests/test_browser.py
 
+# The benchmark's peers (skglm, celer) are not runtime dependencies: only this target installs them.
+$(BENCH_STAMP): $(VENV_STAMP) benchmarks/requirements.lock
+	$(PY) -m pip install --quiet -r requirements.lock -r benchmarks/requirements.lock
+	touch $@
+
 # Up to 60 s per method and size; prints the table recorded in README.md.
-bench: $(VENV_STAMP)
+bench: $(BENCH_STAMP)
 	$(PY) benchmarks/bench.py
 
 # jupytext's server extension (installed with jupytext) lets .md chapters run as

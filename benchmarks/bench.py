@@ -11,6 +11,8 @@ memory of that child is the method's, interpreter and imports included):
 * ``floor``   (2-layer only) a sort of x and a cumulative sum of y: the least any exact method does;
 * ``cvxpy``   lasso.solve(method="cvxpy") on the dense library (CLARABEL);
 * ``sklearn`` scikit-learn's Lasso (coordinate descent) on the dense library;
+* ``skglm``   skglm's Lasso (working sets, Anderson-accelerated coordinate descent) on the dense library;
+* ``celer``   celer's Lasso (working sets, dual extrapolation) on the dense library;
 * ``adam``    train_adam on the equivalent network (best J after its steps).
 
 The additive problem (2-layer ReLU units, each reading one of 20 features) solves the Lasso over
@@ -26,7 +28,10 @@ building the library (dense or matrix-free), not imports or one-time start-up (e
 first solves a 20-point problem untimed); a run under a second is the fastest of three or
 more (repeated for half a second, 101 runs at most: runs of milliseconds are timed many times). Peak memory is the child's
 ``VmHWM`` (Linux; about 300 MB of it is the interpreter with numpy, scipy and cvxpy
-imported). A method is skipped at larger N
+imported). The peers skglm and celer are optional (``benchmarks/requirements.lock``, installed by
+``make bench``): their rows say "not installed" without them. Every dense peer runs with its
+tolerance tightened so that its objective is within 1e-6 relative of ours (its excess is printed;
+a note flags a row that did not get there). A method is skipped at larger N
 once it exceeded the time budget, or when its dense matrix would not fit in memory.
 BLAS runs on one thread in every child (the machine is shared). Usage:
 
@@ -40,6 +45,7 @@ and its log-log slope from N = 10^3 on, and 2-layer ``ours`` against the floor.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import math
 import os
@@ -71,7 +77,11 @@ PROBLEMS = {
 }
 FEATURES = {"additive relu": 20}
 """Problems whose data are a table of this many columns (the network is additive over them)."""
-METHODS = ("ours", "fit", "labels", "cvxpy", "sklearn", "adam")
+METHODS = ("ours", "fit", "labels", "cvxpy", "sklearn", "skglm", "celer", "adam")
+PEERS = {"skglm": "skglm", "celer": "celer"}
+"""Optional dense baselines (benchmarks/requirements.lock): method -> the module it needs."""
+EQUAL_ACCURACY = 1e-6
+"""A dense baseline's objective is to be within this relative excess over ours."""
 SIGN_METHODS = ("ours", "fit", "labels", "colgen", "cvxpy")
 DENSE_LIMIT_BYTES = 3e9
 
@@ -145,6 +155,10 @@ def run_one(method: str, name: str, n: int, beta: float, adam_steps: int = 2000,
         return min(runs, key=lambda run: run["seconds"])
     if method == "sklearn":
         from sklearn.linear_model import Lasso
+    if method == "skglm":
+        from skglm import Lasso
+    if method == "celer":
+        from celer import Lasso
     if method == "adam":
         from lmirrors.training import train_adam, train_adam_additive
     depth, activation = PROBLEMS[name][:2]
@@ -201,8 +215,13 @@ def run_one(method: str, name: str, n: int, beta: float, adam_steps: int = 2000,
             sol = solve(dense(operator), y, beta, method="cvxpy")
             objective, extra = sol.objective, {"gap": sol.relative_gap}
         else:
+            # each minimises our objective / N; tolerances tightened until the excess is below 1e-6
+            # (sklearn and celer stop on a duality gap scaled by |y|^2 / N, skglm on the KKT violation)
             A = dense(operator)
-            model = Lasso(alpha=beta / n, fit_intercept=True, tol=1e-10, max_iter=100_000).fit(A, y)
+            options = {"sklearn": {"tol": 1e-10, "max_iter": 100_000}}.get(
+                method, {"tol": 1e-8, "max_iter": 1_000, "max_epochs": 100_000}
+            )
+            model = Lasso(alpha=beta / n, fit_intercept=True, **options).fit(A, y)
             objective, extra = lasso_objective(A, y, model.coef_, float(model.intercept_), beta), {}
     seconds = time.perf_counter() - start
     return {"seconds": seconds, "objective": float(objective), "peak_mb": peak_mb(), **extra}
@@ -253,9 +272,11 @@ def main(argv=None) -> int:
             methods = tuple(m for m in methods if not (m == "labels" and name in FEATURES))  # fit_additive: no labels
             for method in (m for m in methods if not args.methods or m in args.methods.split(",")):
                 dense_bytes = 8 * n * n_columns(name, n)  # an int: 2^(N-1) columns overflow a float
-                if method in out_of_time:
+                if method in PEERS and importlib.util.find_spec(PEERS[method]) is None:
+                    row = {"status": "not installed (make bench installs benchmarks/requirements.lock)"}
+                elif method in out_of_time:
                     row = {"status": "skipped (over budget or failed at smaller N)"}
-                elif method in ("cvxpy", "sklearn") and dense_bytes > DENSE_LIMIT_BYTES:
+                elif method in ("cvxpy", "sklearn", *PEERS) and dense_bytes > DENSE_LIMIT_BYTES:
                     row = {"status": f"skipped (dense A ~10^{int(math.log10(dense_bytes)) - 9} GB)"}
                 elif method == "adam" and depth == 2 and n > 10_000:
                     row = {"status": "skipped (one Adam step > budget/1000)"}
@@ -274,6 +295,8 @@ def main(argv=None) -> int:
                 note = f"gap {row['gap']:.0e}" if "gap" in row else ""
                 if method == "floor":
                     excess, note = 0.0, "sort x + cumsum y (no objective)"
+                if method in ("cvxpy", "sklearn", *PEERS) and excess > EQUAL_ACCURACY:
+                    note = "objective not within 1e-6 of ours"
                 if method == "labels":
                     note = f"labels of the {row['support']} features fit uses, made after it"
                 elif "support" in row:

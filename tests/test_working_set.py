@@ -1,5 +1,6 @@
 """The working-set solver on matrix-free dictionaries against dense matrices and cvxpy."""
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -186,9 +187,13 @@ def test_benchmark_tiny_mode_runs():
         timeout=300,
     ).stdout
     rows = [line.split() for line in out.splitlines() if line.startswith(("2-layer", "3-layer", "additive"))]
-    finished = [row for row in rows if "skipped" not in row]
+    finished = [row for row in rows if "skipped" not in row and "installed" not in row]
+    # the optional peers (benchmarks/requirements.lock) have a row each at the 5 dense problem sizes,
+    # "not installed" where they are missing, so `make test` does not need them
+    missing = 5 * sum(importlib.util.find_spec(peer) is None for peer in ("skglm", "celer"))
+    assert sum("installed" in row for row in rows) == missing
     # the sign library (2^29 columns at N = 30) is never materialised; every other method ran
-    assert len(rows) == 36 and len(finished) == 35
+    assert len(rows) == 46 and len(finished) == 45 - missing
     # ... and no method beat the certified optimum by more than round-off (the additive rows name has two words)
     for row in finished:
         assert float(row[7 if row[0] == "additive" else 6]) >= -1e-8, row
