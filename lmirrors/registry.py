@@ -27,6 +27,7 @@ from .libraries.leaky_chains import leaky_candidates, leaky_dictionary
 from .libraries.library import Candidates, Library
 from .libraries.ramps import ramp_candidates, two_layer_dictionary, two_layer_features
 from .libraries.rectangular import best_switch_set, switch_set_count
+from .libraries.mirror_pricing import DeepMirrorDictionary, deep_mirror_features
 from .libraries.reflections import (
     mirror_dictionary,
     pinned_parameters,
@@ -427,6 +428,10 @@ def _rectangular(architecture: Architecture, x: np.ndarray, y: np.ndarray, beta:
 
 
 def _mirror_dictionary(architecture: Architecture, x: np.ndarray):
+    """Depth 4: priced by branch and bound, never stored (about 30N³ columns); else every column stored."""
+    if architecture.depth == 4:
+        deep = DeepMirrorDictionary(x)
+        return deep, deep_mirror_features(deep, architecture.activation)
     pinnings = pinned_parameters(np.unique(x), architecture.depth)
     return (
         mirror_dictionary(x, architecture.depth, pinnings),
