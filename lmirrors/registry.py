@@ -25,9 +25,9 @@ from .convex.lasso import LP_WORKSPACE, LassoSolution
 from .libraries.capped_ramps import CappedRampDictionary, capped_ramp_candidates, capped_ramp_features
 from .libraries.leaky_chains import leaky_candidates, leaky_dictionary
 from .libraries.library import Candidates, Library
+from .libraries.mirror_pricing import DeepMirrorDictionary, deep_mirror_features
 from .libraries.ramps import ramp_candidates, two_layer_dictionary, two_layer_features
 from .libraries.rectangular import best_switch_set, switch_set_count
-from .libraries.mirror_pricing import DeepMirrorDictionary, deep_mirror_features
 from .libraries.reflections import (
     mirror_dictionary,
     pinned_parameters,

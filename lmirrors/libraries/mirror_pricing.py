@@ -180,12 +180,12 @@ class _Pricer:
 
     def phi_range(self, lo: np.ndarray, hi: np.ndarray, ends: np.ndarray):
         r"""$\min$ and $\max$ of $\Phi$ over $[lo, hi]$ (``ends``: $\Phi$ there), at an end or at a
-        data point inside, and whether there is a data point inside ($\Phi$ is linear if not)."""
+        data point inside, and the data points inside: ``ps[first:stop]``."""
         low, high = ends.min(axis=0), ends.max(axis=0)
         a = np.searchsorted(self.D.ps, lo, side="right")
         b = np.searchsorted(self.D.ps, hi, side="left")
-        bent = b > a
-        inside = np.flatnonzero(bent)
+        first, stop = a, b
+        inside = np.flatnonzero(b > a)
         if inside.size:
             a, b = a[inside], b[inside]
             level = np.log2(b - a).astype(np.int64)
@@ -195,23 +195,35 @@ class _Pricer:
                 table_high, table_low = self.high[k], self.low[k]
                 high[w] = np.maximum(high[w], np.maximum(table_high[i], table_high[j]))
                 low[w] = np.minimum(low[w], np.minimum(table_low[i], table_low[j]))
-        return low, high, bent
+        return low, high, first, stop
 
     def value(self, kind: np.ndarray, pins: np.ndarray) -> np.ndarray:
         r"""$a^\top r$ of the pinnings, exactly (seven lookups of $\Phi$ each)."""
         # centred coordinates: the forms move with the points, a_2 + a_3 (row 7) does not move
         rows = np.einsum("mfc,mc->mf", self.D.type_rows[kind], self.D.ps[pins])
-        kinks = _kinks(rows[:, :7], rows[:, :7])[0]
-        return self.phi(kinks.ravel()).reshape(kinks.shape) @ SIGNS - rows[:, 7] * self.total0
+        t, f = rows[:, 0], rows.T
+        kinks = np.concatenate(
+            [
+                t,
+                np.maximum(t, np.minimum(f[4], f[1])),
+                np.minimum(t, np.maximum(f[5], f[2])),
+                np.maximum(t, f[1]),
+                np.minimum(t, f[2]),
+                np.maximum(t, np.maximum(f[3], f[1])),
+                np.minimum(t, np.minimum(f[6], f[2])),
+            ]
+        )  # the KINKS, kink by kink
+        return SIGNS @ self.phi(kinks).reshape(7, -1) - rows[:, 7] * self.total0
 
     def bound(self, kind: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         r"""An upper bound of $|a^\top r|$ over each box of index tuples.
 
-        Kink $j$ ranges over an interval $[l_j, h_j]$. If no data point lies inside it, $\Phi$ is
-        linear there, and if moreover the kink equals one form on the whole box,
-        $\sigma_j\Phi(\kappa_j)$ is linear in the pinned points: the sum of those terms is bounded
-        jointly, at the box's corners (the kinks move together, so their slopes largely cancel).
-        Every other kink is bounded on its own by $\Phi$'s extrema on its interval.
+        Kink $j$ ranges over an interval $[l_j, h_j]$. If at most two data points lie inside it,
+        $\Phi$ is its chord there up to the (signed) deviations at those points, and if moreover
+        the kink equals one form on the whole box, the chord term is linear in the pinned points:
+        the sum of those terms is bounded jointly, at the box's corners (the kinks move together,
+        so their slopes largely cancel). Every other kink is bounded on its own by $\Phi$'s
+        extrema on its interval.
         """
         coef = self.D.type_rows[kind]
         plo, phi = self.D.ps[lo], self.D.ps[hi]
@@ -220,18 +232,27 @@ class _Pricer:
         form_hi = np.einsum("mfc,mc->mf", up, phi) + np.einsum("mfc,mc->mf", down, plo)
         k_lo, k_hi, form = _kinks(form_lo[:, :7], form_hi[:, :7])
         ends = self.phi(np.concatenate([k_lo.ravel(), k_hi.ravel()])).reshape(2, *k_lo.shape)
-        low, high, bent = (v.reshape(k_lo.shape) for v in self.phi_range(k_lo.ravel(), k_hi.ravel(), ends.reshape(2, -1)))
+        low, high, first, stop = (
+            v.reshape(k_lo.shape) for v in self.phi_range(k_lo.ravel(), k_hi.ravel(), ends.reshape(2, -1))
+        )
         width = k_hi - k_lo
-        # linear kinks: Phi is linear on the interval and the kink is one form on the whole box
-        linear = (form >= 0) & ~bent
-        slope = np.divide(ends[1] - ends[0], width, out=np.zeros_like(width), where=linear & (width > 0))
-        c = SIGNS * slope  # sigma_j Phi(kappa_j) = sigma_j Phi(k_lo) + c_j (kappa_j - k_lo)
+        # chord kinks: one form on the whole box and at most two data points inside the interval, so
+        # Phi is its chord there up to the deviations at those points
+        chord = (form >= 0) & (stop - first <= 2)
+        slope = np.divide(ends[1] - ends[0], width, out=np.zeros_like(width), where=chord & (width > 0))
+        deviations = [np.zeros_like(width)]
+        for point in (first, stop - 1):
+            at = chord & (point >= first) & (point < stop)
+            p = np.clip(point, 0, self.D.ps.size - 1)
+            deviations.append(np.where(at, self.high[0][p] - ends[0] - slope * (self.D.ps[p] - k_lo), 0.0))
+        dev_lo, dev_hi = np.minimum.reduce(deviations), np.maximum.reduce(deviations)
+        c = SIGNS * slope  # sigma_j chord_j(kappa_j) = sigma_j Phi(k_lo) + c_j (kappa_j - k_lo)
         picked = np.take_along_axis(coef, np.maximum(form, 0)[..., None], 1)
         weights = np.einsum("mj,mjc->mc", c, picked) - self.total0 * coef[:, 7]  # and -(a_2 + a_3) sum(r)
-        const = np.where(linear, SIGNS * ends[0] - c * k_lo, 0.0).sum(axis=1)
+        const = np.where(chord, SIGNS * ends[0] - c * k_lo, 0.0).sum(axis=1)
         plus = SIGNS > 0
-        rest_hi = np.where(linear, 0.0, np.where(plus, high, -low)).sum(axis=1)
-        rest_lo = np.where(linear, 0.0, np.where(plus, low, -high)).sum(axis=1)
+        rest_hi = np.where(chord, np.where(plus, dev_hi, -dev_lo), np.where(plus, high, -low)).sum(axis=1)
+        rest_lo = np.where(chord, np.where(plus, dev_lo, -dev_hi), np.where(plus, low, -high)).sum(axis=1)
         upper = const + np.maximum(weights * plo, weights * phi).sum(axis=1) + rest_hi
         lower = const + np.minimum(weights * plo, weights * phi).sum(axis=1) + rest_lo
         return np.maximum(upper, -lower)
@@ -262,7 +283,7 @@ class _Pricer:
             keep = np.zeros(kind.size, dtype=bool)
             for start in range(0, kind.size, CHUNK):
                 part = slice(start, start + CHUNK)
-                keep[part] = self.bound(kind[part], lo[part], hi[part]) >= self.threshold(count) - self.slack
+                keep[part] = self.bound(kind[part], lo[part], hi[part]) > self.threshold(count) + self.slack
             kind, lo, hi = kind[keep], lo[keep], hi[keep]
             size = hi - lo + 1
             small = size.prod(axis=1) <= LEAF
@@ -281,8 +302,15 @@ class _Pricer:
         return Pricing(float(top.max(initial=0.0)), self.best_cols[:wanted], self.best_vals[:wanted])
 
 
-KINKS = (0, ("max", 0, ("min", 4, 1)), ("min", 0, ("max", 5, 2)), ("max", 0, 1), ("min", 0, 2),
-         ("max", 0, ("max", 3, 1)), ("min", 0, ("min", 6, 2)))
+KINKS = (
+    0,
+    ("max", 0, ("min", 4, 1)),
+    ("min", 0, ("max", 5, 2)),
+    ("max", 0, 1),
+    ("min", 0, 2),
+    ("max", 0, ("max", 3, 1)),
+    ("min", 0, ("min", 6, 2)),
+)
 r"""The seven kinks $\kappa_j$ as maxima and minima of the kink forms, numbered in
 :func:`~lmirrors.libraries.reflections.kink_forms` order ($a_1, a_1 \pm a_2$, then
 $a_1 + a_2 \pm a_3$, $a_1 - a_2 \pm a_3$)."""
@@ -290,7 +318,8 @@ $a_1 + a_2 \pm a_3$, $a_1 - a_2 \pm a_3$)."""
 
 def _kinks(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Intervals of the seven kinks over boxes on which form ``f`` lies in ``[lo[:, f], hi[:, f]]``
-    (max and min are monotone), and per kink the form it equals on the whole box (-1: it changes)."""
+    (max and min are monotone), and per kink the form it equals on the whole box (-1: it changes).
+    :meth:`_Pricer.value` writes the same kinks out for points."""
 
     def interval(node):
         if isinstance(node, int):
