@@ -14,7 +14,8 @@ from lmirrors.fitting import automatic_method
 from lmirrors.libraries.mirror_pricing import DeepMirrorDictionary
 from lmirrors.libraries.reflections import mirror_dictionary, pinning_count
 
-SMALL = [(6, 0), (7, 1), (9, 2)]
+SMALL = [(6, 0), (8, 10), (9, 0)]
+DEEPER = [(8, 10), (9, 0)]  # data where depth 4 beats depth 3 (so its own pinnings matter)
 
 
 def small_data(n: int, seed: int):
@@ -63,6 +64,9 @@ def test_fit_matches_the_dense_library(n, seed, fraction):
     dense = fit(x, y, depth=4, activation="abs", beta=beta, method="library")
     free = fit(x, y, depth=4, activation="abs", beta=beta, method="matrix_free")
     assert relative(free.solution.objective, dense.solution.objective) < 1e-9
+    if (n, seed) in DEEPER:
+        three = fit(x, y, depth=3, activation="abs", beta=beta, method="library")
+        assert three.solution.objective > dense.solution.objective * (1 + 1e-4)
     assert free.solution.gap <= 1e-9 * free.solution.objective
     assert relative(free.network_objective, free.solution.objective) < 1e-8
     assert all(f.label.startswith("|") for f in free.library.features)
