@@ -81,7 +81,7 @@ class DeepMirrorDictionary(Dictionary):
 
     def __init__(self, x) -> None:
         self.x = np.asarray(x, dtype=float)
-        self.points = np.unique(self.x)
+        self.points, self.inverse = np.unique(self.x, return_inverse=True)
         if self.points.size < 2:
             raise ValueError("need at least two distinct x values")
         n = self.points.size
@@ -93,8 +93,6 @@ class DeepMirrorDictionary(Dictionary):
         rows = np.vstack([kink_forms(DEPTH), [0.0, 1.0, 1.0]])
         self.type_rows = np.einsum("fk,tkc->tfc", rows, self.type_matrix)
         self.centre = 0.5 * (self.points[0] + self.points[-1])
-        self.order = np.argsort(self.x, kind="stable")
-        self.xs = self.x[self.order] - self.centre
         self.ps = self.points - self.centre
 
     # ----- ids ---------------------------------------------------------------------------------
@@ -157,10 +155,10 @@ class _Pricer:
 
     def __init__(self, D: DeepMirrorDictionary, r: np.ndarray) -> None:
         self.D = D
-        rs = r[D.order]
-        self.total0, self.total1 = float(rs.sum()), float(rs @ D.xs)
+        rs = np.bincount(D.inverse, weights=r, minlength=D.ps.size)  # r summed per distinct point
+        self.total0, self.total1 = float(rs.sum()), float(rs @ D.ps)
         self.c0 = np.concatenate([[0.0], np.cumsum(rs)])
-        self.c1 = np.concatenate([[0.0], np.cumsum(rs * D.xs)])
+        self.c1 = np.concatenate([[0.0], np.cumsum(rs * D.ps)])
         phi = self.phi(D.ps)
         self.high = [phi]  # sparse tables: level k holds the extrema of phi over 2**k consecutive points
         self.low = [phi]
@@ -173,17 +171,19 @@ class _Pricer:
         self.best_cols = np.zeros(0, dtype=np.int64)
         self.best_vals = np.zeros(0)
 
-    def phi(self, t: np.ndarray) -> np.ndarray:
-        r"""$\Phi(t) = \sum_m r_m |x_m - t|$ (centred coordinates)."""
-        k = np.searchsorted(self.D.xs, t, side="right")
+    def phi(self, t: np.ndarray, k: np.ndarray | None = None) -> np.ndarray:
+        r"""$\Phi(t) = \sum_m r_m |x_m - t|$ (centred coordinates); ``k``: how many points are $\le t$."""
+        k = np.searchsorted(self.D.ps, t, side="right") if k is None else k
         return (self.total1 - 2 * self.c1[k]) - t * (self.total0 - 2 * self.c0[k])
 
-    def phi_range(self, lo: np.ndarray, hi: np.ndarray, ends: np.ndarray):
-        r"""$\min$ and $\max$ of $\Phi$ over $[lo, hi]$ (``ends``: $\Phi$ there), at an end or at a
-        data point inside, and the data points inside: ``ps[first:stop]``."""
-        low, high = ends.min(axis=0), ends.max(axis=0)
+    def phi_range(self, lo: np.ndarray, hi: np.ndarray):
+        r"""$\Phi$ at the ends of $[lo, hi]$, its $\min$ and $\max$ there (at an end or at a data point
+        inside) and the data points inside, ``ps[first:stop]``."""
         a = np.searchsorted(self.D.ps, lo, side="right")
-        b = np.searchsorted(self.D.ps, hi, side="left")
+        b = np.searchsorted(self.D.ps, hi, side="right")
+        ends = np.stack([self.phi(lo, a), self.phi(hi, b)])
+        low, high = ends.min(axis=0), ends.max(axis=0)
+        b = b - (self.D.ps[np.maximum(b - 1, 0)] == hi)  # strictly below hi
         first, stop = a, b
         inside = np.flatnonzero(b > a)
         if inside.size:
@@ -195,7 +195,7 @@ class _Pricer:
                 table_high, table_low = self.high[k], self.low[k]
                 high[w] = np.maximum(high[w], np.maximum(table_high[i], table_high[j]))
                 low[w] = np.minimum(low[w], np.minimum(table_low[i], table_low[j]))
-        return low, high, first, stop
+        return ends, low, high, first, stop
 
     def value(self, kind: np.ndarray, pins: np.ndarray) -> np.ndarray:
         r"""$a^\top r$ of the pinnings, exactly (seven lookups of $\Phi$ each)."""
@@ -231,10 +231,8 @@ class _Pricer:
         form_lo = np.einsum("mfc,mc->mf", up, plo) + np.einsum("mfc,mc->mf", down, phi)
         form_hi = np.einsum("mfc,mc->mf", up, phi) + np.einsum("mfc,mc->mf", down, plo)
         k_lo, k_hi, form = _kinks(form_lo[:, :7], form_hi[:, :7])
-        ends = self.phi(np.concatenate([k_lo.ravel(), k_hi.ravel()])).reshape(2, *k_lo.shape)
-        low, high, first, stop = (
-            v.reshape(k_lo.shape) for v in self.phi_range(k_lo.ravel(), k_hi.ravel(), ends.reshape(2, -1))
-        )
+        ends, low, high, first, stop = (v.reshape(-1, *k_lo.shape) for v in self.phi_range(k_lo.ravel(), k_hi.ravel()))
+        low, high, first, stop = low[0], high[0], first[0], stop[0]
         width = k_hi - k_lo
         # chord kinks: one form on the whole box and at most two data points inside the interval, so
         # Phi is its chord there up to the deviations at those points
