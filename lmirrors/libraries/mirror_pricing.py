@@ -92,6 +92,7 @@ class DeepMirrorDictionary(Dictionary):
         # rows: the seven kink forms, then a_2 + a_3 (the constant), in the pinned points
         rows = np.vstack([kink_forms(DEPTH), [0.0, 1.0, 1.0]])
         self.type_rows = np.einsum("fk,tkc->tfc", rows, self.type_matrix)
+        self.type_reach = np.abs(self.type_rows[:, :7]).sum(axis=1)  # how far a pin moves the kinks
         self.centre = 0.5 * (self.points[0] + self.points[-1])
         self.ps = self.points - self.centre
 
@@ -287,8 +288,9 @@ class _Pricer:
             small = size.prod(axis=1) <= LEAF
             self.offer(*_expand(kind[small], lo[small], size[small]), count)
             kind, lo, hi, size = kind[~small], lo[~small], hi[~small], size[~small]
-            # halve every box along its longest side
-            axis = np.argmax(size, axis=1)
+            # halve every box along the side that moves its kinks most
+            reach = self.D.type_reach[kind] * (self.D.ps[hi] - self.D.ps[lo])
+            axis = np.argmax(np.where(size > 1, reach, -1.0), axis=1)
             rows = np.arange(kind.size)
             middle = lo[rows, axis] + size[rows, axis] // 2
             upper_lo, lower_hi = lo.copy(), hi.copy()
