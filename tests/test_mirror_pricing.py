@@ -35,6 +35,8 @@ def test_columns_are_the_units_their_ids_decode_to(n, seed):
     np.testing.assert_array_equal(D.encode(kind, pins), cols)
     A = D.columns(cols)
     np.testing.assert_allclose(A, abs_values(x, D.parameters(cols)), atol=1e-12)
+    r = np.random.default_rng(seed).normal(size=x.size) + 0.5  # not centred: the constants count
+    np.testing.assert_allclose(D.correlations(r, cols), A.T @ r, rtol=1e-10, atol=1e-10)
     z = np.random.default_rng(seed).normal(size=5)
     picked = cols[:: D.shape[1] // 5][:5]
     np.testing.assert_allclose(D.matvec_columns(picked, z), A[:, picked] @ z, atol=1e-12)
