@@ -380,12 +380,13 @@ def rebuild(library: Library, solution: LassoSolution) -> Network:
 def automatic_method(architecture: Architecture, x: np.ndarray, beta: float | None = 0.0) -> str:
     """The ``method`` that ``method="auto"`` picks for this architecture on data ``x`` at ``beta``
     (the dense library up to :data:`DENSE_LIMIT` entries, for ``beta > 0`` and a family with a
-    matrix-free library only up to :data:`WRITE_DOWN_LIMIT`; ``None``: the default, positive, $\beta$)."""
+    matrix-free library priced without a search only up to :data:`WRITE_DOWN_LIMIT`; ``None``: the default, positive, $\beta$)."""
     family, n = architecture.family, np.unique(x).size
     if family.closed_form is not None and (family.candidates is None or family.closed_form.applies(architecture, n)):
         return "closed_form"
     size = architecture.size_formula(n)
-    limit = DENSE_LIMIT if beta == 0 or family.dictionary is None else min(DENSE_LIMIT, WRITE_DOWN_LIMIT)
+    priced_cheaply = family.dictionary is not None and not family.searched(architecture)
+    limit = min(DENSE_LIMIT, WRITE_DOWN_LIMIT) if beta != 0 and priced_cheaply else DENSE_LIMIT
     small = x.size * size <= limit and (family.max_dense_columns is None or size <= family.max_dense_columns)
     if small or len(family.methods) == 1:
         return "library"

@@ -25,6 +25,7 @@ from .convex.lasso import LP_WORKSPACE, NEAR_INTERPOLATION, LassoSolution
 from .libraries.capped_ramps import CappedRampDictionary, capped_ramp_candidates, capped_ramp_features
 from .libraries.leaky_chains import leaky_candidates, leaky_dictionary
 from .libraries.library import Candidates, DeferredLibrary, LazyFeatures, Library
+from .libraries.mirror_pricing import DeepMirrorDictionary, deep_mirror_features
 from .libraries.ramps import ramp_candidates, two_layer_dictionary, two_layer_features
 from .libraries.rectangular import best_switch_set, switch_set_count
 from .libraries.reflections import (
@@ -117,6 +118,10 @@ class Family:
     check_options: Callable[[int, dict], dict] | None = None
     """Validates and completes the options; without it, only the declared names are accepted and
     missing ones take their defaults."""
+    searched: Callable[[Architecture], bool] = lambda arch: False
+    """Whether the matrix-free library prices by a search (branch and bound) instead of a few
+    passes over the data; :func:`lmirrors.fit` then writes the library down whenever it fits,
+    since that is faster."""
     max_dense_columns: int | None = None
     """Above this many columns :func:`lmirrors.fit` prices the library instead of writing it down."""
     selected_by: dict = field(default_factory=dict)
@@ -454,6 +459,10 @@ def _rectangular(architecture: Architecture, x: np.ndarray, y: np.ndarray, beta:
 
 
 def _mirror_dictionary(architecture: Architecture, x: np.ndarray):
+    """Depth 4: priced by branch and bound, never stored (about 30N³ columns); else every column stored."""
+    if architecture.depth == 4:
+        deep = DeepMirrorDictionary(x)
+        return deep, deep_mirror_features(deep, architecture.activation)
     pinnings = pinned_parameters(np.unique(x), architecture.depth)
     return (
         mirror_dictionary(x, architecture.depth, pinnings),
@@ -534,6 +543,7 @@ FAMILIES: tuple[Family, ...] = (
         lambda arch, n: (3 * n * n - n) // 2 if arch.depth == 3 else pinning_count(arch.depth, n),
         lambda arch, kinks: reflection_candidates(kinks, arch.depth, arch.activation),
         dictionary=_mirror_dictionary,
+        searched=lambda arch: arch.depth == 4,
     ),
     *(
         Family(

@@ -1,0 +1,364 @@
+r"""The 4-layer absolute-value library priced exactly without storing it (paper, v4 Theorem 3.2).
+
+The library of :func:`~lmirrors.libraries.reflections.pinned_parameters` at depth 4 has about
+$30N^3$ columns. Every unit $f_a(x) = |||x - a_1| - a_2| - a_3|$, for *any* real $a$, is on the
+real line a signed sum of distances to seven kinks plus a constant: with $s = |x - a_1|$,
+$b = a_3^+$ and $(\cdot)^+ = \max(\cdot, 0)$,
+
+$$ ||s - a_2| - a_3| = -s + a_2 - a_3 + 2(s - (a_2 - b))_+ - 2(s - a_2)_+ + 2(s - (a_2 + b))_+ , $$
+
+and $2(|x - t| - c)_+ = |x - t - c^+| + |x - t + c^+| - 2c$ give
+
+$$ f_a(x) = \sum_{j=1}^{7} \sigma_j\,|x - \kappa_j| - (a_2 + a_3), \qquad
+   \sigma = (-1;\ +1, +1;\ -1, -1;\ +1, +1), $$
+
+$$ \kappa = \bigl(a_1;\ a_1 \pm (\min(a_2 - a_3, a_2))^+;\ a_1 \pm a_2^+;\ a_1 \pm (\max(a_2 + a_3, a_2))^+\bigr), $$
+
+each $\kappa_j$ a maximum or minimum of kink forms. Hence with
+$\Phi(t) = \sum_m r_m |x_m - t|$ (piecewise linear, kinks at the data) a column's correlation is
+$a_j^\top r = \sum_j \sigma_j \Phi(\kappa_j) - (a_2 + a_3)\sum_m r_m$: seven lookups.
+
+Columns are identified by a pinning: a type (one independent subset of kink forms, at depth 2,
+3 or 4, as in :func:`~lmirrors.libraries.reflections.independent_pinnings`) and the indices of
+the distinct data points its forms are pinned to. Every index tuple is a column (``id`` =
+type offset + the tuple in base $N$), also those whose $a_2$ or $a_3$ come out negative: they are
+realisable units too (a lower-depth unit plus a constant), so they are a superset of the library
+that every realisable unit's correlation bounds; by the vertex lemma the largest $|a_j^\top r|$
+over it is the library's. Repeated columns (different pinnings, same unit) are harmless: the
+Lasso optimum and the pricing maximum do not change.
+
+Pricing is branch and bound over boxes of index tuples: on a box each kink form ranges over an
+interval (a linear function of the pinned points, extreme at the box's corners), so each
+$\kappa_j$ does too, and $\Phi$ over an interval is extreme at its ends or at a data point
+inside (a sparse table of range maxima and minima). Boxes whose bound on $|a_j^\top r|$ is below
+the ``count``-th best value found are dropped; the others are halved until they hold a handful
+of tuples, which are evaluated exactly. The result is the exact maximum and the exact ``count``
+largest (up to ties), never touching most of the $O(N^3)$ columns.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+
+from ..activations import Activation
+from ..convex.dictionary import Dictionary, Pricing, top_indices
+from .features import Feature
+from .reflections import Pinnings, chain_values, independent_pinnings, kink_forms, mirror_feature
+
+DEPTH = 4
+SIGNS = np.array([-1.0, 1.0, 1.0, -1.0, -1.0, 1.0, 1.0])
+"""$\\sigma_j$ of the seven kinks $\\kappa_j$ (module docstring)."""
+LEAF = 8
+"""Boxes with at most this many index tuples are evaluated tuple by tuple."""
+CHUNK = 1 << 18
+"""Boxes or tuples handled per vectorised step (bounds the working memory)."""
+
+
+def _types() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    r"""Per pinning type: its depth, subset number, number of pins $p$ and the $3\times3$ matrix
+    $C$ with $a = C\,(x_{i_1}, x_{i_2}, x_{i_3})$ (columns beyond $p$ are zero)."""
+    depths, subsets, pins, matrices = [], [], [], []
+    for depth in range(2, DEPTH + 1):
+        forms = kink_forms(depth)
+        for s, subset in enumerate(independent_pinnings(depth)):
+            C = np.zeros((DEPTH - 1, DEPTH - 1))
+            C[: depth - 1, : depth - 1] = np.linalg.inv(forms[list(subset)])
+            depths.append(depth)
+            subsets.append(s)
+            pins.append(depth - 1)
+            matrices.append(C)
+    return np.array(depths), np.array(subsets), np.array(pins), np.array(matrices)
+
+
+class DeepMirrorDictionary(Dictionary):
+    r"""The depth-4 absolute-value library on ``x`` (depths 2–4 pinnings), matrix-free.
+
+    Memory $O(N \log N)$; products and Gram matrices of a few columns evaluate them explicitly,
+    correlations take seven lookups per column (so ``rmatvec`` is $O(M)$); pricing is exact
+    branch and bound (module docstring). Column ``k`` is :meth:`parameters` ``(k)``'s unit.
+    """
+
+    def __init__(self, x) -> None:
+        self.x = np.asarray(x, dtype=float)
+        self.points, self.inverse = np.unique(self.x, return_inverse=True)
+        if self.points.size < 2:
+            raise ValueError("need at least two distinct x values")
+        n = self.points.size
+        self.type_depth, self.type_subset, self.type_pins, self.type_matrix = _types()
+        counts = n ** self.type_pins.astype(np.int64)
+        self.type_offset = np.concatenate([[0], np.cumsum(counts)])
+        self.shape = (self.x.size, int(self.type_offset[-1]))
+        # rows: the seven kink forms, then a_2 + a_3 (the constant), in the pinned points
+        rows = np.vstack([kink_forms(DEPTH), [0.0, 1.0, 1.0]])
+        self.type_rows = np.einsum("fk,tkc->tfc", rows, self.type_matrix)
+        self.type_reach = np.abs(self.type_rows[:, :7]).sum(axis=1)  # how far a pin moves the kinks
+        self.centre = 0.5 * (self.points[0] + self.points[-1])
+        self.ps = self.points - self.centre
+
+    # ----- ids ---------------------------------------------------------------------------------
+    def decode(self, cols) -> tuple[np.ndarray, np.ndarray]:
+        """Type and pinned point indices (padded with 0 to three) of columns ``cols``."""
+        cols = np.asarray(cols, dtype=np.int64)
+        if np.any((cols < 0) | (cols >= self.shape[1])):
+            raise ValueError(f"column ids must lie in [0, {self.shape[1]}), got {cols}")
+        kind = np.searchsorted(self.type_offset, cols, side="right") - 1
+        local = cols - self.type_offset[kind]
+        n = self.points.size
+        pins = np.zeros((cols.size, DEPTH - 1), dtype=np.int64)
+        for level in range(DEPTH - 2, -1, -1):
+            inside = level < self.type_pins[kind]
+            pins[inside, level] = local[inside] % n
+            local = np.where(inside, local // n, local)
+        return kind, pins
+
+    def encode(self, kind: np.ndarray, pins: np.ndarray) -> np.ndarray:
+        """Column ids of pinnings (inverse of :meth:`decode`)."""
+        n = self.points.size
+        local = np.zeros(kind.size, dtype=np.int64)
+        for level in range(DEPTH - 1):
+            inside = level < self.type_pins[kind]
+            local = np.where(inside, local * n + pins[:, level], local)
+        return self.type_offset[kind] + local
+
+    def parameters(self, cols) -> np.ndarray:
+        """The unit parameters $a$ (one row per column) of columns ``cols``."""
+        kind, pins = self.decode(cols)
+        return np.einsum("mkc,mc->mk", self.type_matrix[kind], self.points[pins])
+
+    def pinnings(self, cols) -> Pinnings:
+        """Columns ``cols`` as :class:`~lmirrors.libraries.reflections.Pinnings` rows (for labels)."""
+        kind, pins = self.decode(cols)
+        return Pinnings(self.points, self.parameters(cols), self.type_depth[kind], self.type_subset[kind], pins)
+
+    # ----- products of a few columns --------------------------------------------------------
+    def columns(self, cols):
+        return chain_values(self.parameters(np.atleast_1d(cols)), self.x)
+
+    def matvec_columns(self, cols, coef):
+        return self.columns(cols) @ np.asarray(coef, dtype=float)
+
+    def correlations(self, r, cols):
+        """$A_{:,\\text{cols}}^\\top r$ by seven lookups per column (any number of columns, $O(N)$ set-up)."""
+        pricer = _Pricer(self, np.asarray(r, dtype=float))
+        cols = np.asarray(cols, dtype=np.int64)
+        out = np.empty(cols.size)
+        for start in range(0, cols.size, CHUNK):
+            out[start : start + CHUNK] = pricer.value(*self.decode(cols[start : start + CHUNK]))
+        return out
+
+    def gram(self, cols):
+        A = self.columns(cols)
+        A = A - A.mean(axis=0)
+        return A.T @ A
+
+    # ----- pricing ------------------------------------------------------------------------------
+    def price(self, r, count=0):
+        return _Pricer(self, np.asarray(r, dtype=float)).run(max(int(count), 1), count)
+
+
+class _Pricer:
+    r"""One pricing pass: $\Phi$ for the residual $r$, its range extrema, the branch and bound."""
+
+    def __init__(self, D: DeepMirrorDictionary, r: np.ndarray) -> None:
+        self.D = D
+        rs = np.bincount(D.inverse, weights=r, minlength=D.ps.size)  # r summed per distinct point
+        self.total0, self.total1 = float(rs.sum()), float(rs @ D.ps)
+        self.c0 = np.concatenate([[0.0], np.cumsum(rs)])
+        self.c1 = np.concatenate([[0.0], np.cumsum(rs * D.ps)])
+        phi = self.phi(D.ps)
+        self.high = [phi]  # sparse tables: level k holds the extrema of phi over 2**k consecutive points
+        self.low = [phi]
+        while 2 ** len(self.high) <= phi.size:
+            half = 2 ** (len(self.high) - 1)
+            self.high.append(np.maximum(self.high[-1][:-half], self.high[-1][half:]))
+            self.low.append(np.minimum(self.low[-1][:-half], self.low[-1][half:]))
+        # round-off allowance of a bound: a few ulps of the terms it adds up
+        self.slack = 1e-12 * (8 * np.abs(phi).max() + abs(self.total0) * np.ptp(D.ps) * 4 + 1e-300)
+        self.best_cols = np.zeros(0, dtype=np.int64)
+        self.best_vals = np.zeros(0)
+
+    def phi(self, t: np.ndarray, k: np.ndarray | None = None) -> np.ndarray:
+        r"""$\Phi(t) = \sum_m r_m |x_m - t|$ (centred coordinates); ``k``: how many points are $\le t$."""
+        k = np.searchsorted(self.D.ps, t, side="right") if k is None else k
+        return (self.total1 - 2 * self.c1[k]) - t * (self.total0 - 2 * self.c0[k])
+
+    def phi_range(self, lo: np.ndarray, hi: np.ndarray):
+        r"""$\Phi$ at the ends of $[lo, hi]$, its $\min$ and $\max$ there (at an end or at a data point
+        inside) and the data points inside, ``ps[first:stop]``."""
+        a = np.searchsorted(self.D.ps, lo, side="right")
+        b = np.searchsorted(self.D.ps, hi, side="right")
+        ends = np.stack([self.phi(lo, a), self.phi(hi, b)])
+        low, high = ends.min(axis=0), ends.max(axis=0)
+        b = b - (self.D.ps[np.maximum(b - 1, 0)] == hi)  # strictly below hi
+        first, stop = a, b
+        inside = np.flatnonzero(b > a)
+        if inside.size:
+            a, b = a[inside], b[inside]
+            level = np.log2(b - a).astype(np.int64)
+            for k in np.unique(level):
+                at = level == k
+                i, j, w = a[at], b[at] - 2**k, inside[at]
+                table_high, table_low = self.high[k], self.low[k]
+                high[w] = np.maximum(high[w], np.maximum(table_high[i], table_high[j]))
+                low[w] = np.minimum(low[w], np.minimum(table_low[i], table_low[j]))
+        return ends, low, high, first, stop
+
+    def value(self, kind: np.ndarray, pins: np.ndarray) -> np.ndarray:
+        r"""$a^\top r$ of the pinnings, exactly (seven lookups of $\Phi$ each)."""
+        # centred coordinates: the forms move with the points, a_2 + a_3 (row 7) does not move
+        rows = np.einsum("mfc,mc->mf", self.D.type_rows[kind], self.D.ps[pins])
+        t, f = rows[:, 0], rows.T
+        kinks = np.concatenate(
+            [
+                t,
+                np.maximum(t, np.minimum(f[4], f[1])),
+                np.minimum(t, np.maximum(f[5], f[2])),
+                np.maximum(t, f[1]),
+                np.minimum(t, f[2]),
+                np.maximum(t, np.maximum(f[3], f[1])),
+                np.minimum(t, np.minimum(f[6], f[2])),
+            ]
+        )  # the KINKS, kink by kink
+        return SIGNS @ self.phi(kinks).reshape(7, -1) - rows[:, 7] * self.total0
+
+    def bound(self, kind: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        r"""An upper bound of $|a^\top r|$ over each box of index tuples.
+
+        Kink $j$ ranges over an interval $[l_j, h_j]$. If at most two data points lie inside it,
+        $\Phi$ is its chord there up to the (signed) deviations at those points, and if moreover
+        the kink equals one form on the whole box, the chord term is linear in the pinned points:
+        the sum of those terms is bounded jointly, at the box's corners (the kinks move together,
+        so their slopes largely cancel). Every other kink is bounded on its own by $\Phi$'s
+        extrema on its interval.
+        """
+        coef = self.D.type_rows[kind]
+        plo, phi = self.D.ps[lo], self.D.ps[hi]
+        up, down = np.maximum(coef, 0), np.minimum(coef, 0)
+        form_lo = np.einsum("mfc,mc->mf", up, plo) + np.einsum("mfc,mc->mf", down, phi)
+        form_hi = np.einsum("mfc,mc->mf", up, phi) + np.einsum("mfc,mc->mf", down, plo)
+        k_lo, k_hi, form = _kinks(form_lo[:, :7], form_hi[:, :7])
+        ends, low, high, first, stop = (v.reshape(-1, *k_lo.shape) for v in self.phi_range(k_lo.ravel(), k_hi.ravel()))
+        low, high, first, stop = low[0], high[0], first[0], stop[0]
+        width = k_hi - k_lo
+        # chord kinks: one form on the whole box and at most two data points inside the interval, so
+        # Phi is its chord there up to the deviations at those points
+        chord = (form >= 0) & (stop - first <= 2)
+        slope = np.divide(ends[1] - ends[0], width, out=np.zeros_like(width), where=chord & (width > 0))
+        deviations = [np.zeros_like(width)]
+        for point in (first, stop - 1):
+            at = chord & (point >= first) & (point < stop)
+            p = np.clip(point, 0, self.D.ps.size - 1)
+            deviations.append(np.where(at, self.high[0][p] - ends[0] - slope * (self.D.ps[p] - k_lo), 0.0))
+        dev_lo, dev_hi = np.minimum.reduce(deviations), np.maximum.reduce(deviations)
+        c = SIGNS * slope  # sigma_j chord_j(kappa_j) = sigma_j Phi(k_lo) + c_j (kappa_j - k_lo)
+        picked = np.take_along_axis(coef, np.maximum(form, 0)[..., None], 1)
+        weights = np.einsum("mj,mjc->mc", c, picked) - self.total0 * coef[:, 7]  # and -(a_2 + a_3) sum(r)
+        const = np.where(chord, SIGNS * ends[0] - c * k_lo, 0.0).sum(axis=1)
+        plus = SIGNS > 0
+        rest_hi = np.where(chord, np.where(plus, dev_hi, -dev_lo), np.where(plus, high, -low)).sum(axis=1)
+        rest_lo = np.where(chord, np.where(plus, dev_lo, -dev_hi), np.where(plus, low, -high)).sum(axis=1)
+        upper = const + np.maximum(weights * plo, weights * phi).sum(axis=1) + rest_hi
+        lower = const + np.minimum(weights * plo, weights * phi).sum(axis=1) + rest_lo
+        return np.maximum(upper, -lower)
+
+    def offer(self, kind: np.ndarray, pins: np.ndarray, count: int) -> None:
+        """Evaluate pinnings exactly and keep the ``count`` best so far."""
+        for start in range(0, kind.size, CHUNK):
+            k, p = kind[start : start + CHUNK], pins[start : start + CHUNK]
+            cols = np.concatenate([self.best_cols, self.D.encode(k, p)])
+            vals = np.concatenate([self.best_vals, self.value(k, p)])
+            cols, first = np.unique(cols, return_index=True)
+            vals = vals[first]
+            keep = top_indices(vals, count)
+            self.best_cols, self.best_vals = cols[keep], vals[keep]
+
+    def threshold(self, count: int) -> float:
+        """The ``count``-th best $|a^\\top r|$ found so far (0 before there are that many)."""
+        return float(abs(self.best_vals[-1])) if self.best_vals.size >= count else 0.0
+
+    def run(self, count: int, wanted: int) -> Pricing:
+        n = self.D.points.size
+        kind = np.arange(self.D.type_pins.size)
+        lo = np.zeros((kind.size, DEPTH - 1), dtype=np.int64)
+        hi = np.where(np.arange(DEPTH - 1)[None, :] < self.D.type_pins[:, None], n - 1, 0)
+        while kind.size:
+            # a representative of each box first: it raises the threshold before the bounds prune
+            self.offer(kind, (lo + hi) // 2, count)
+            keep = np.zeros(kind.size, dtype=bool)
+            for start in range(0, kind.size, CHUNK):
+                part = slice(start, start + CHUNK)
+                keep[part] = self.bound(kind[part], lo[part], hi[part]) > self.threshold(count) + self.slack
+            kind, lo, hi = kind[keep], lo[keep], hi[keep]
+            size = hi - lo + 1
+            small = size.prod(axis=1) <= LEAF
+            self.offer(*_expand(kind[small], lo[small], size[small]), count)
+            kind, lo, hi, size = kind[~small], lo[~small], hi[~small], size[~small]
+            # halve every box along the side that moves its kinks most
+            reach = self.D.type_reach[kind] * (self.D.ps[hi] - self.D.ps[lo])
+            axis = np.argmax(np.where(size > 1, reach, -1.0), axis=1)
+            rows = np.arange(kind.size)
+            middle = lo[rows, axis] + size[rows, axis] // 2
+            upper_lo, lower_hi = lo.copy(), hi.copy()
+            upper_lo[rows, axis] = middle
+            lower_hi[rows, axis] = middle - 1
+            kind = np.concatenate([kind, kind])
+            lo, hi = np.concatenate([lo, upper_lo]), np.concatenate([lower_hi, hi])
+        top = np.abs(self.best_vals)
+        return Pricing(float(top.max(initial=0.0)), self.best_cols[:wanted], self.best_vals[:wanted])
+
+
+KINKS = (
+    0,
+    ("max", 0, ("min", 4, 1)),
+    ("min", 0, ("max", 5, 2)),
+    ("max", 0, 1),
+    ("min", 0, 2),
+    ("max", 0, ("max", 3, 1)),
+    ("min", 0, ("min", 6, 2)),
+)
+r"""The seven kinks $\kappa_j$ as maxima and minima of the kink forms, numbered in
+:func:`~lmirrors.libraries.reflections.kink_forms` order ($a_1, a_1 \pm a_2$, then
+$a_1 + a_2 \pm a_3$, $a_1 - a_2 \pm a_3$)."""
+
+
+def _kinks(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Intervals of the seven kinks over boxes on which form ``f`` lies in ``[lo[:, f], hi[:, f]]``
+    (max and min are monotone), and per kink the form it equals on the whole box (-1: it changes).
+    :meth:`_Pricer.value` writes the same kinks out for points."""
+
+    def interval(node):
+        if isinstance(node, int):
+            return lo[:, node], hi[:, node], np.full(lo.shape[0], node)
+        op, (alo, ahi, aform), (blo, bhi, bform) = node[0], interval(node[1]), interval(node[2])
+        join = np.maximum if op == "max" else np.minimum
+        a_wins = alo >= bhi if op == "max" else ahi <= blo
+        b_wins = blo >= ahi if op == "max" else bhi <= alo
+        form = np.where(a_wins, aform, np.where(b_wins, bform, -1))
+        return join(alo, blo), join(ahi, bhi), form
+
+    parts = [interval(node) for node in KINKS]
+    return tuple(np.stack(part, axis=1) for part in zip(*parts, strict=True))
+
+
+def _expand(kind: np.ndarray, lo: np.ndarray, size: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every index tuple of each box (boxes given by their first corner and side lengths)."""
+    volume = size.prod(axis=1)
+    owner = np.repeat(np.arange(kind.size), volume)
+    local = np.arange(owner.size) - np.repeat(np.cumsum(volume) - volume, volume)
+    pins = np.empty((owner.size, DEPTH - 1), dtype=np.int64)
+    for level in range(DEPTH - 2, -1, -1):
+        side = size[owner, level]
+        pins[:, level] = lo[owner, level] + local % side
+        local //= side
+    return kind[owner], pins
+
+
+def deep_mirror_features(D: DeepMirrorDictionary, activation: Activation):
+    """The :class:`Feature` of column ``k`` of ``D`` (a function of ``k``; only the columns asked for are labelled)."""
+    return partial(_deep_mirror_feature, D, activation)
+
+
+def _deep_mirror_feature(D: DeepMirrorDictionary, activation: Activation, k: int) -> Feature:
+    return mirror_feature(D.pinnings([k]), 0, activation)
