@@ -329,7 +329,9 @@ def fit(
         candidates = family.candidates(architecture, np.unique(points))
         library = Library.from_candidates(architecture, points, candidates)
         beta = default_beta(beta, lambda: beta_max(library.A, labels, weights=merged_weights))
-        solution = solve(library.A, labels, beta, weights=merged_weights)
+        rows = _sorted_rows(points)
+        weights_sorted = None if merged_weights is None else merged_weights[rows]
+        solution = solve(library.A[rows], labels[rows], beta, weights=weights_sorted)
     elif method == "matrix_free":
         library, solution = _matrix_free(architecture, points, labels, beta, merged_weights)
     else:
@@ -404,10 +406,19 @@ def _closed_form(architecture: Architecture, x, y, beta):
     return closed_form.solve(architecture, x, y, default_beta(beta, lambda: architecture.beta_max(x, y)))
 
 
+def _sorted_rows(x: np.ndarray) -> np.ndarray:
+    """The rows of ``x`` in increasing order (stable). Every solver works on the data in this order,
+    so that a tie between optimal solutions (deep libraries have many) is broken by the sorted data,
+    never by the order the user's rows came in."""
+    return np.argsort(x, kind="stable")
+
+
 def _matrix_free(architecture: Architecture, x, y, beta, weights=None):
     r"""Solve on the matrix-free library (certified against every column); only the solution's
     columns are written down (``complete=False``; ``solution.z`` indexes those)."""
-    dictionary, feature_of = architecture.family.dictionary(architecture, x)
+    rows = _sorted_rows(x)
+    y, weights = y[rows], None if weights is None else weights[rows]
+    dictionary, feature_of = architecture.family.dictionary(architecture, x[rows])
     beta = default_beta(beta, lambda: beta_max(dictionary, y, weights=weights))
     if beta == 0:
         raise ValueError(
@@ -415,28 +426,35 @@ def _matrix_free(architecture: Architecture, x, y, beta, weights=None):
             f"on {x.size:,} points; use {near_interpolation(dictionary, y)}"
         )
     support, sparse = solve_support(dictionary, y, beta, weights)
-    library = _written_down(architecture, x, dictionary, feature_of, support)
+    library = _written_down(architecture, x, dictionary, feature_of, support, np.argsort(rows))
     method = f"{sparse.method} (matrix-free)"
     return library, LassoSolution(sparse.z, sparse.xi, beta, sparse.objective, sparse.gap, method)
 
 
-def _written_down(architecture: Architecture, x, dictionary, feature_of, support: np.ndarray) -> Library:
+def _written_down(
+    architecture: Architecture, x, dictionary, feature_of, support: np.ndarray, rows: np.ndarray | None = None
+) -> Library:
     """The library of the columns ``support`` of a matrix-free dictionary (``complete=False``),
-    its $N \times |S|$ matrix written down when first asked for (no columns when beta >= beta_max)."""
+    its $N \times |S|$ matrix written down when first asked for (no columns when beta >= beta_max);
+    ``rows``: the dictionary's rows in the order of ``x`` (when it was built on ``x`` sorted)."""
     features = LazyFeatures(support, feature_of)
+    every = slice(None) if rows is None else rows
     return DeferredLibrary(
-        architecture, x, features, lambda: dictionary.columns(support), dictionary.shape[1], "solved matrix-free"
+        architecture, x, features, lambda: dictionary.columns(support)[every], dictionary.shape[1], "solved matrix-free"
     )
 
 
 def _column_generation(architecture: Architecture, x, y, beta):
     """Column generation over the family's pricing oracle (``beta = 0`` starts from interpolating columns)."""
-    priced = architecture.family.pricing(architecture, x)
+    rows = _sorted_rows(x)
+    priced = architecture.family.pricing(architecture, x[rows])
+    y = y[rows]
     beta = default_beta(beta, lambda: priced.oracle(y - y.mean())[0])
     result = column_generation.solve(y, beta, priced.oracle, initial=priced.interpolating() if beta == 0 else None)
     features = LazyFeatures(np.arange(result.columns.shape[1]), lambda k: priced.feature(result.columns[:, k]))
     size = architecture.size_formula(np.unique(x).size)
-    library = Library(architecture, x, features, result.columns, size, False, "priced by column generation")
+    columns = result.columns[np.argsort(rows)]
+    library = Library(architecture, x, features, columns, size, False, "priced by column generation")
     return library, result.solution
 
 

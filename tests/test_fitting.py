@@ -90,6 +90,32 @@ def test_order_of_the_data_does_not_matter():
     assert relative(a.solution.objective, b.solution.objective) < 1e-9
 
 
+@pytest.mark.parametrize(
+    "depth, activation, method, options",
+    [
+        (3, "abs", "library", {}),
+        (3, "abs", "matrix_free", {}),
+        (4, "abs", "library", {}),
+        (4, "abs", "matrix_free", {}),
+        (3, "relu", "matrix_free", {}),
+        (3, "sign", "column_generation", {"m1": 2}),
+    ],
+)
+def test_row_order_does_not_change_the_network(depth, activation, method, options):
+    # deep libraries have many optimal solutions with the same values at the data and different
+    # extrapolations (before the solvers saw sorted rows: differences up to 12 outside the data)
+    rng = np.random.default_rng(0)
+    x, y = np.sort(rng.uniform(0.0, 5.0, 12)), rng.normal(size=12)
+    grid = np.linspace(-3.0, 8.0, 201)
+    first = fit(x, y, depth, activation, beta=0.05, method=method, **options)
+    for _ in range(3):
+        shuffled = rng.permutation(x.size)
+        again = fit(x[shuffled], y[shuffled], depth, activation, beta=0.05, method=method, **options)
+        assert relative(again.solution.objective, first.solution.objective) < 1e-12
+        np.testing.assert_allclose(again.predict(grid), first.predict(grid), rtol=0, atol=1e-9)
+        np.testing.assert_allclose(again.predict(x[shuffled]), again.library.A @ again.solution.z + again.solution.xi, atol=1e-9)
+
+
 @pytest.mark.parametrize("activation", ["relu", "leaky_relu", "abs"])
 @pytest.mark.parametrize(
     "layout, n, seed", [("uniform", 8, 0), ("clustered", 10, 1), ("outlier", 6, 2), ("duplicates", 7, 3)]
