@@ -707,6 +707,11 @@ def fit_additive(
         kept = weights > 0
         additive = fit_additive(X[kept], y[kept], depth, activation, beta, method, weights[kept], **options)
         return replace(additive, X=X, y=y, sample_weight=weights)
+    rows = np.lexsort(X.T[::-1])  # as in fit: ties between optima broken by the sorted rows, not their input order
+    if np.any(rows != np.arange(rows.size)):
+        sorted_weights = None if weights is None else weights[rows]
+        additive = fit_additive(X[rows], y[rows], depth, activation, beta, method, sorted_weights, **options)
+        return replace(additive, X=X, y=y, sample_weight=weights)
     architecture = Architecture(depth, activation, **options)
     family = architecture.family
     if method == "auto":
