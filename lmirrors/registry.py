@@ -24,7 +24,7 @@ from .convex.dictionary import Dictionary
 from .convex.lasso import LP_WORKSPACE, NEAR_INTERPOLATION, LassoSolution
 from .libraries.capped_ramps import CappedRampDictionary, capped_ramp_candidates, capped_ramp_features
 from .libraries.leaky_chains import leaky_candidates, leaky_dictionary
-from .libraries.library import Candidates, DeferredLibrary, LazyFeatures, Library
+from .libraries.library import Candidates, Library
 from .libraries.ramps import ramp_candidates, two_layer_dictionary, two_layer_features
 from .libraries.rectangular import best_switch_set, switch_set_count
 from .libraries.reflections import (
@@ -35,9 +35,9 @@ from .libraries.reflections import (
     reflection_features,
 )
 from .libraries.switching import (
+    LayerCakeLibrary,
     max_switches,
     pattern_from_values,
-    step_values,
     switching_candidates,
     switching_pricing,
     switching_size,
@@ -53,10 +53,6 @@ from .validation import as_1d, check_depth, check_memory
 
 ANY_DEPTH = sys.maxsize
 """``range(2, ANY_DEPTH)``: every finite depth."""
-
-MAX_LAYER_CAKE = 25_000_000
-"""Largest (points × units) matrix the closed-form sign fit writes down."""
-
 
 @dataclass(frozen=True)
 class Option:
@@ -407,31 +403,16 @@ def _layer_cake_library(architecture, x, clipping: Clipping, size: int, how: str
     $k - 1$ patterns of up to $N$ values each, where the clipping itself costs $O(N \\log N)$."""
     low = _low(architecture)
     z, xi = clipping.layer_cake_coefficients()
-    points = clipping.points
-
-    def feature(j: int):
-        return pattern_from_values(points, step_values(clipping.layer_cake_pattern(j), low), low)
-
-    def write() -> np.ndarray:
-        return step_values(clipping.layer_cake()[0], low)[np.searchsorted(points, x)]
-
-    features = LazyFeatures(np.arange(z.size), feature)
-    return DeferredLibrary(architecture, x, features, write, size, how), from_sign_coefficients(z, xi, low)
+    library = LayerCakeLibrary(architecture, x, clipping, low, size, how)
+    return library, from_sign_coefficients(z, xi, low)
 
 
 def _clipping(architecture: Architecture, x: np.ndarray, y: np.ndarray, beta: float):
     """Every pattern available: the labels clipped (:func:`~lmirrors.closed_forms.clip_fit`, at the
-    sign network's $\\beta$ for threshold units), written down as the layer cake of its distinct values."""
+    sign network's $\\beta$ for threshold units), written down as the layer cake of its distinct values
+    when asked for (:class:`~lmirrors.libraries.switching.LayerCakeLibrary`)."""
     clipping = clip_checked(x, y, sign_beta(beta, _low(architecture)))
-    points = clipping.points
-    units = clipping.units
-    if units * points.size > MAX_LAYER_CAKE:
-        raise ValueError(
-            f"the optimal network uses {units} units, each switching up to {points.size - 1} times: too "
-            f"large to build ({units} x {points.size} > MAX_LAYER_CAKE = {MAX_LAYER_CAKE}); "
-            "lmirrors.closed_forms.clip_fit(x, y, beta) gives its fit, cost and certificate without it"
-        )
-    size = architecture.size_formula(points.size)
+    size = architecture.size_formula(clipping.points.size)
     library, (z, xi) = _layer_cake_library(architecture, x, clipping, size, "solved in closed form")
     objective, gap = (from_sign_objective(v, beta, _low(architecture)) for v in (clipping.objective, clipping.gap))
     return library, LassoSolution(z, xi, beta, objective, gap, "clipping (closed form)")

@@ -41,11 +41,30 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 
-from .library import Candidates
+from ..closed_forms import Clipping
+from .library import Candidates, DeferredLibrary, LazyFeatures
+
+LAYER_CAKE_BYTES = 2**28
+"""Most memory (bytes) a layer cake (:class:`LayerCake`) writes down when asked for: its pattern
+matrix, its units' outputs, trees or description (about :data:`NEURON_BYTES` per tree neuron);
+a larger request raises ``ValueError`` naming its size and what to use instead."""
+
+NEURON_BYTES = 400
+"""Memory of one tree neuron made in Python (object, weights and bias; its JSON is of the same order)."""
+
+
+def check_layer_cake(n_bytes: float, what: str, instead: str) -> None:
+    """Refuse (``ValueError``) to write ``what`` down when it takes more than :data:`LAYER_CAKE_BYTES`."""
+    if n_bytes > LAYER_CAKE_BYTES:
+        raise ValueError(
+            f"{what} would take about {n_bytes / 2**20:,.0f} MiB (more than LAYER_CAKE_BYTES = "
+            f"{LAYER_CAKE_BYTES / 2**20:,.0f} MiB, lmirrors.libraries.switching); {instead}"
+        )
 
 
 def step_values(h, low: float = -1.0) -> np.ndarray:
@@ -181,3 +200,125 @@ def switching_pricing(x, switches: int, low: float = -1.0):
         return value * (1.0 - low) / 2.0, step_values(pattern[inverse][:, None], low)
 
     return price
+
+
+def tree_sizes(switches: np.ndarray, widths: tuple[int, ...]) -> np.ndarray:
+    r"""Number of neurons of the tree of ``widths`` that :func:`~lmirrors.networks.reconstruction.step_tree`
+    builds for a pattern with ``switches`` switches: a neuron over $\lceil k/G\rceil$ groups of at most
+    $G = m_1 \cdots m_{L-3}$ switches, each a tree one level down (a first-layer neuron for one switch)."""
+    switches = np.asarray(switches, dtype=np.int64)
+    if not widths:
+        return np.ones_like(switches)
+    group = min(math.prod(widths[:-1]), int(switches.max(initial=0)) + 1)  # a larger group holds all
+    full, rest = np.divmod(switches, group)
+    below = tree_sizes(np.append(rest, group), widths[:-1])
+    return 1 + full * below[-1] + np.where(rest > 0, below[:-1], 0)
+
+
+@dataclass(frozen=True)
+class LayerCake:
+    r"""Step units that are the level sets of one step function $G$ (:meth:`Clipping.layer_cake
+    <lmirrors.closed_forms.Clipping.layer_cake>`), evaluated from that structure: $O(N + \text{units})$
+    memory instead of a pattern or a tree per unit.
+
+    Every unit's first-layer neurons are steps $\sigma(x + b_i)$ at biases among ``bias``
+    (sorted decreasing; a library's are $b_i = -t_i$, its thresholds). The *cell* of $x$ is the
+    number of $b_i$ with $x + b_i \ge 0$ (:meth:`cells`), $G$ has rank ``ranks[c]`` on cell $c$,
+    and unit $k$ is high where $(\text{rank} \ge \text{levels}_k) = (\text{flips}_k > 0)$,
+    else low. With output weights $w_k$ the sum
+    $\sum_k w_k q_k(x) = \sum_k w_k\,\text{off}_k + \sum_{k:\ \text{levels}_k \le \text{rank}} w_k(\text{on}_k - \text{off}_k)$
+    is one prefix sum over the units (levels increasing). ``widths`` are the units' trees'.
+    """
+
+    bias: np.ndarray
+    ranks: np.ndarray
+    levels: np.ndarray
+    flips: np.ndarray
+    widths: tuple[int, ...] = ()
+
+    @classmethod
+    def from_clipping(cls, clipping: Clipping, widths: tuple[int, ...]) -> LayerCake:
+        """The layer cake of ``clipping``: its patterns $j$ are high where $G \ge v_{j+2}$ if the first
+        point is, else where $G < v_{j+2}$; thresholds halfway between the points where $G$ changes."""
+        points, values, levels = clipping.points, clipping.values, clipping.levels
+        change = np.flatnonzero(values[1:] != values[:-1])
+        ranks = np.searchsorted(levels, values[np.concatenate([[0], change + 1])])
+        units = np.arange(1, levels.size)
+        flips = np.where(ranks[0] >= units, 1, -1)
+        return cls(-((points[change] + points[change + 1]) / 2), ranks, units, flips, tuple(widths))
+
+    def units(self, which: np.ndarray) -> LayerCake:
+        """The same cake with only the units ``which`` (indices, increasing)."""
+        return replace(self, levels=self.levels[which], flips=self.flips[which])
+
+    def shifted(self, delta: float) -> LayerCake:
+        r"""On inputs ``delta`` lower: $b_i \mapsto b_i + \Delta$ (as :meth:`SignNeuron.shifted
+        <lmirrors.networks.sign.SignNeuron.shifted>`, so the steps fire at the same inputs)."""
+        return replace(self, bias=self.bias + delta)
+
+    def cells(self, x: np.ndarray) -> np.ndarray:
+        r"""The cell of each ``x``: the number of $b_i$ with $x + b_i \ge 0$ (exactly: a float sum
+        is $\ge 0$ exactly when the real one is)."""
+        return np.searchsorted(-self.bias, x, side="right")
+
+    def high(self, x: np.ndarray) -> np.ndarray:
+        """Boolean (units, len(x)): where each unit is at its high level."""
+        rank = self.ranks[self.cells(x)]
+        return (rank[None, :] >= self.levels[:, None]) == (self.flips[:, None] > 0)
+
+    def total(self, x: np.ndarray, w: np.ndarray, low: float) -> np.ndarray:
+        r"""$\sum_k w_k q_k(x)$, $q_k \in \{\text{low}, 1\}$ the units, in $O((\text{units} + |x|)\log)$."""
+        on = np.where(self.flips > 0, 1.0, low)
+        off = 1.0 + low - on
+        order = np.argsort(self.levels, kind="stable")
+        prefix = np.concatenate([[0.0], np.cumsum((w * (on - off))[order])])
+        count = np.searchsorted(self.levels[order], self.ranks[self.cells(x)], side="right")
+        return float(w @ off) + prefix[count]
+
+    @cached_property
+    def switches(self) -> np.ndarray:
+        """How often each unit switches: unit $k$ switches between neighbouring cells whose ranks straddle its level."""
+        lo, hi = np.minimum(self.ranks[:-1], self.ranks[1:]), np.maximum(self.ranks[:-1], self.ranks[1:])
+        order = np.argsort(self.levels, kind="stable")
+        sorted_levels = self.levels[order]
+        first, stop = (np.searchsorted(sorted_levels, v, side="right") for v in (lo, hi))
+        steps = np.bincount(first, minlength=order.size + 1) - np.bincount(stop, minlength=order.size + 1)
+        counts = np.empty(order.size, dtype=np.int64)
+        counts[order] = np.cumsum(steps)[: order.size]
+        return counts
+
+    @property
+    def neurons(self) -> int:
+        """Neurons of all the units' trees (:func:`tree_sizes`)."""
+        return int(tree_sizes(self.switches, self.widths).sum())
+
+
+class LayerCakeLibrary(DeferredLibrary):
+    """The columns of a clipping's layer cake (:meth:`Clipping.layer_cake
+    <lmirrors.closed_forms.Clipping.layer_cake>`) on the levels $\{\text{low}, 1\}$: the
+    patterns (:class:`SignPattern`) and their matrix are made when first asked for, and refused
+    (:func:`check_layer_cake`) when they would not fit; :attr:`cake` is their structure."""
+
+    def __init__(
+        self, architecture, x: np.ndarray, clipping: Clipping, low: float, n_candidates: int, how: str
+    ) -> None:
+        points = clipping.points
+        units = clipping.units
+
+        def feature(j: int) -> SignPattern:
+            return pattern_from_values(points, step_values(clipping.layer_cake_pattern(j), low), low)
+
+        def write() -> np.ndarray:
+            check_layer_cake(
+                8.0 * x.size * units,
+                f"the layer cake's pattern matrix ({x.size:,} points x {units:,} units)",
+                "its columns one at a time are library.features[k](x); the fit itself is fit.predict(x)",
+            )
+            return step_values(clipping.layer_cake()[0], low)[np.searchsorted(points, x)]
+
+        super().__init__(architecture, x, LazyFeatures(np.arange(units), feature), write, n_candidates, how)
+        self.clipping = clipping
+
+    @cached_property
+    def cake(self) -> LayerCake:
+        return LayerCake.from_clipping(self.clipping, self.architecture.options.get("widths", ()))
