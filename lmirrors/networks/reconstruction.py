@@ -29,7 +29,7 @@ from ..convex.lasso import LassoSolution
 from ..libraries.features import Feature
 from ..libraries.library import LazyFeatures, Library
 from ..libraries.planar import PlanarFeature
-from ..libraries.switching import LayerCakeLibrary, SignPattern
+from ..libraries.switching import NEURON_BYTES, CappedFeatures, LayerCakeLibrary, SignPattern, tree_sizes
 from .parallel import ParallelNetwork
 from .planar import PlanarNetwork
 from .rectangular import RectangularNetwork
@@ -117,14 +117,25 @@ def sign_network(library: Library, solution: LassoSolution) -> SignNetwork:
     z = solution.z[support]
     # a deeper tree outputs its pattern itself (c = 0, slope 1): no need to build it here
     if widths:
-        a, s, xi = np.sign(z) * np.sqrt(np.abs(z)), np.sqrt(np.abs(z)), solution.xi
+        s = np.sqrt(np.abs(z))
+        a, xi = np.copysign(s, z), solution.xi
     else:
         constant, slope = np.array([step_tree(library.features[k], widths)[1:] for k in support]).reshape(-1, 2).T
         a, s = np.sign(z) * slope * np.sqrt(np.abs(z)), np.sqrt(np.abs(z))
         xi = solution.xi + float(np.sum(z * constant))
     # the trees are built when first used: together they hold every switch of every pattern
-    neurons = LazyFeatures(support, lambda k: step_tree(library.features[k], widths)[0])
-    cake = library.cake.units(support) if isinstance(library, LayerCakeLibrary) and widths else None
+    if not (isinstance(library, LayerCakeLibrary) and widths):
+        neurons = LazyFeatures(support, lambda k: step_tree(library.features[k], widths)[0])
+        return SignNetwork(neurons, a, s, xi, architecture.activation)
+    # every pattern: the network is evaluated from the clipping, its trees made within a budget
+    cake = library.cake if support.size == len(library.features) else library.cake.units(support)
+    neurons = CappedFeatures(
+        support,
+        lambda k: step_tree(library.features[k], widths)[0],
+        lambda k: NEURON_BYTES * tree_sizes(cake.switches[k : k + 1], widths)[0],
+        "the trees of this every-pattern sign network",
+        "ask for fewer of them (network.neurons[k]); its output is network(x) (fit.predict)",
+    )
     return SignNetwork(neurons, a, s, xi, architecture.activation, 0.0, cake)
 
 
