@@ -55,6 +55,7 @@ from .validation import as_1d, check_depth, check_memory
 ANY_DEPTH = sys.maxsize
 """``range(2, ANY_DEPTH)``: every finite depth."""
 
+
 @dataclass(frozen=True)
 class Option:
     """A keyword option of a family (e.g. the leaky ReLU's ``slope``), as the tools show it.

@@ -254,7 +254,9 @@ def test_what_would_not_fit_is_refused_when_asked_for(monkeypatch):
     result = lmirrors.fit(x, np.sin(9 * x) + 0.1 * np.cos(40 * x), depth=3, activation="sign", beta=0.01, m1=59)
     library, network = result.library, result.network
     for ask in (lambda: library.A, lambda: network.units(x), network.parameters, network.to_torch):
-        with pytest.raises(ValueError, match=r"KiB \(more than LAYER_CAKE_BYTES = 4\.9 KiB.*(fit\.predict|network\(x\))"):
+        with pytest.raises(
+            ValueError, match=r"KiB \(more than LAYER_CAKE_BYTES = 4\.9 KiB.*(fit\.predict|network\(x\))"
+        ):
             ask()
     with pytest.raises(ValueError, match="patterns made so far.*fewer of them"):
         [library.features[k] for k in range(len(library.features))]

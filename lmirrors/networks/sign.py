@@ -219,7 +219,9 @@ class SignNetwork(Network):
 
     def to_torch(self):
         if self.cake is not None:
-            self._check_size(NEURON_BYTES * self.cake.neurons, f"the torch modules of the {self.cake.neurons:,} tree neurons")
+            self._check_size(
+                NEURON_BYTES * self.cake.neurons, f"the torch modules of the {self.cake.neurons:,} tree neurons"
+            )
         from .torch_modules import TorchSignNetwork
 
         return TorchSignNetwork(self)
