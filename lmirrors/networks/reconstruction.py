@@ -114,7 +114,7 @@ def sign_network(library: Library, solution: LassoSolution) -> SignNetwork:
     architecture = library.architecture
     widths = architecture.options["widths"]
     support = solution.support
-    z = solution.z[support]
+    z = solution.z if support.size == solution.z.size else solution.z[support]
     # a deeper tree outputs its pattern itself (c = 0, slope 1): no need to build it here
     if widths:
         s = np.sqrt(np.abs(z))
