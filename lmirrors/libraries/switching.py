@@ -222,7 +222,7 @@ class CappedFeatures(LazyFeatures):
             k = range(len(self))[k]
             if k not in self._made:
                 spent = self.spent + float(self.cost(k))
-                check_layer_cake(spent, f"{self.what} made so far, with number {k}", self.instead)
+                check_layer_cake(spent, f"{self.what} made so far, with number {k},", self.instead)
                 self.spent = spent
         return super().__getitem__(k)
 
