@@ -7,7 +7,8 @@ memory of that child is the method's, interpreter and imports included):
 * ``fit``     lmirrors.fit with its defaults (library, solution and network; features, labels,
               the support's columns and sign units' trees are made when first asked for);
 * ``labels``  the labels of the features that fit's solution uses, made after it (the fit not
-              timed): for the sign problem about N units of up to N switches each, O(N^2) text;
+              timed): for the sign problem about N units of up to N switches each, O(N^2) text,
+              refused once the patterns made would pass ``LAYER_CAKE_BYTES`` (from N = 10^4);
 * ``floor``   (2-layer only) a sort of x and a cumulative sum of y: the least any exact method does;
 * ``cvxpy``   lasso.solve(method="cvxpy") on the dense library (CLARABEL);
 * ``sklearn`` scikit-learn's Lasso (coordinate descent) on the dense library;
@@ -19,7 +20,8 @@ The additive problem (2-layer ReLU units, each reading one of 20 features) solve
 the 20 per-feature libraries side by side (a block dictionary); Adam trains 20 units per feature.
 
 The sign problem (3 layers, ``m1 = N - 1``: every one of the $2^{N-1} - 1$ patterns) compares
-``ours`` (:func:`lmirrors.closed_forms.clip_fit`, the closed form) and ``fit`` with the generic route,
+``ours`` (:func:`lmirrors.closed_forms.clip_fit`, the closed form), ``fit`` (the same clipping, its
+network evaluated from the layer cake's level sets, no pattern or tree written down) and the generic route,
 ``colgen`` (column generation: the working set priced by the switching DP); its dense
 library never fits, and sign units have no gradient for Adam.
 

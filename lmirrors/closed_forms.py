@@ -243,8 +243,10 @@ class Clipping:
         r"""The coefficients $z$ and $\xi$ of :meth:`layer_cake` without its $N \times (k - 1)$
         patterns ($O(N \log N)$)."""
         levels = self.levels
-        first = np.where(self.values[0] >= levels[1:], 1.0, -1.0)
-        return np.diff(levels) / 2 * first, float(levels[0] + np.diff(levels).sum() / 2)
+        upper = levels[1:]
+        z = (upper - levels[:-1]) / 2
+        xi = float(levels[0] + z.sum())
+        return np.negative(z, out=z, where=upper > self.values[0]), xi
 
     def layer_cake_pattern(self, j: int) -> np.ndarray:
         r"""Column $j$ of the patterns of :meth:`layer_cake` alone: $\pm\operatorname{sign}(g - v_{j+2})$,

@@ -312,9 +312,13 @@ def fit(
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     weights = None if sample_weight is None else check_weights(sample_weight, x.size, allow_zero=True)
-    merged = merge_repeated(x, y, weights)
+    merged = None if weights is None else merge_repeated(x, y, weights)
     architecture = Architecture(depth, activation, **options)
     family = architecture.family
+    if method == "auto" and merged is None and _closed_form_applies(architecture, x.size):
+        method = "closed_form"  # it applies on the distinct x too: no sort to count them
+    if merged is None and (method == "auto" or method in WEIGHTED_METHODS or beta == 0):
+        merged = merge_repeated(x, y)  # the points these solve (repeated x merged)
     if method == "auto":
         method = automatic_method(architecture, merged.points, beta)
     if method not in family.methods:
@@ -345,16 +349,17 @@ def _solved_data(x, y, merged, weights, beta: float, method: str):
     """The points, labels and weights :func:`fit` solves for: the data as given when nothing is
     repeated or weighted; the merged points, weighted, for ``beta > 0``; for ``beta = 0`` the merged
     points without weights (interpolating their weighted means ignores weights). The closed forms
-    and column generation take repeated x as they are (their loss sums over the copies), no weights."""
-    repeated = merged.points.size < x.size
+    and column generation take repeated x as they are (their loss sums over the copies), no weights;
+    for them, without weights and for ``beta > 0``, ``merged`` may be ``None`` (not computed)."""
     if beta == 0:
+        repeated = merged.points.size < x.size
         return (merged.points, merged.labels, None) if repeated or weights is not None else (x, y, None)
     if weights is not None and method not in WEIGHTED_METHODS:
         raise ValueError(
             f"sample_weight needs method='library' or 'matrix_free' ({method!r} takes no weights); pass one "
             "of them if the family offers it, or, for integer weights, repeat each point that many times"
         )
-    if weights is None and (not repeated or method not in WEIGHTED_METHODS):
+    if weights is None and (method not in WEIGHTED_METHODS or merged.points.size == x.size):
         return x, y, None
     return merged.points, merged.labels, merged.weights
 
@@ -375,7 +380,7 @@ def rebuild(library: Library, solution: LassoSolution) -> Network:
     r"""The family's network for ``solution``, its fixed input map centred on the data:
     $x \mapsto x - c$, $c = (\min x + \max x)/2$ (:attr:`~lmirrors.networks.base.Network.input_shift`),
     so that its biases are of the data's spread, not of its offset."""
-    centre = 0.5 * (float(library.x.min()) + float(library.x.max())) if library.x.size else 0.0
+    centre = 0.5 * sum(library.bounds()) if library.x.size else 0.0
     return library.architecture.family.reconstruct(library, solution).centred(centre)
 
 
@@ -384,7 +389,7 @@ def automatic_method(architecture: Architecture, x: np.ndarray, beta: float | No
     (the dense library up to :data:`DENSE_LIMIT` entries, for ``beta > 0`` and a family with a
     matrix-free library priced without a search only up to :data:`WRITE_DOWN_LIMIT`; ``None``: the default, positive, $\beta$)."""
     family, n = architecture.family, np.unique(x).size
-    if family.closed_form is not None and (family.candidates is None or family.closed_form.applies(architecture, n)):
+    if family.closed_form is not None and (family.candidates is None or _closed_form_applies(architecture, n)):
         return "closed_form"
     size = architecture.size_formula(n)
     priced_cheaply = family.dictionary is not None and not family.searched(architecture)
@@ -395,15 +400,24 @@ def automatic_method(architecture: Architecture, x: np.ndarray, beta: float | No
     return "matrix_free" if family.dictionary is not None else "column_generation"
 
 
+def _closed_form_applies(architecture: Architecture, n: int) -> bool:
+    """Whether the family's closed form applies on ``n`` distinct points (it then applies on fewer:
+    :attr:`~lmirrors.registry.ClosedForm.applies`, so the number of data points settles it when it holds)."""
+    closed_form = architecture.family.closed_form
+    return closed_form is not None and closed_form.applies(architecture, n)
+
+
 def _closed_form(architecture: Architecture, x, y, beta):
     closed_form = architecture.family.closed_form
-    n = np.unique(x).size
-    if not closed_form.applies(architecture, n):
+    n = x.size if _closed_form_applies(architecture, x.size) else np.unique(x).size
+    if not _closed_form_applies(architecture, n):
         raise ValueError(
             f"method='closed_form' does not apply to {architecture.name} on {n} distinct points: it needs "
             f"{closed_form.needs}; use method='auto'"
         )
-    return closed_form.solve(architecture, x, y, default_beta(beta, lambda: architecture.beta_max(x, y)))
+    if beta is None:  # (a number was checked by fit)
+        beta = default_beta(None, lambda: architecture.beta_max(x, y))
+    return closed_form.solve(architecture, x, y, beta)
 
 
 def _sorted_rows(x: np.ndarray) -> np.ndarray:

@@ -10,6 +10,7 @@ here is offered everywhere, and :func:`architectures` lists them.
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -24,7 +25,7 @@ from .convex.dictionary import Dictionary
 from .convex.lasso import LP_WORKSPACE, NEAR_INTERPOLATION, LassoSolution
 from .libraries.capped_ramps import CappedRampDictionary, capped_ramp_candidates, capped_ramp_features
 from .libraries.leaky_chains import leaky_candidates, leaky_dictionary
-from .libraries.library import Candidates, DeferredLibrary, LazyFeatures, Library
+from .libraries.library import Candidates, Library
 from .libraries.mirror_pricing import DeepMirrorDictionary, deep_mirror_features
 from .libraries.ramps import ramp_candidates, two_layer_dictionary, two_layer_features
 from .libraries.rectangular import best_switch_set, switch_set_count
@@ -36,9 +37,9 @@ from .libraries.reflections import (
     reflection_features,
 )
 from .libraries.switching import (
+    LayerCakeLibrary,
     max_switches,
     pattern_from_values,
-    step_values,
     switching_candidates,
     switching_pricing,
     switching_size,
@@ -54,9 +55,6 @@ from .validation import as_1d, check_depth, check_memory
 
 ANY_DEPTH = sys.maxsize
 """``range(2, ANY_DEPTH)``: every finite depth."""
-
-MAX_LAYER_CAKE = 25_000_000
-"""Largest (points × units) matrix the closed-form sign fit writes down."""
 
 
 @dataclass(frozen=True)
@@ -87,7 +85,9 @@ class Priced:
 
 @dataclass(frozen=True)
 class ClosedForm:
-    """A family's Lasso solved in closed form, when ``applies(architecture, N)``."""
+    """A family's Lasso solved in closed form, when ``applies(architecture, N)`` ($N$ distinct points;
+    holding for $N$, it holds for fewer points, so :func:`lmirrors.fit` may ask it for the number
+    of data points before counting the distinct ones)."""
 
     applies: Callable[[Architecture, int], bool]
     needs: str
@@ -139,7 +139,7 @@ class Family:
     def depth_text(self) -> str:
         return depth_text(self.depths)
 
-    @property
+    @functools.cached_property
     def methods(self) -> tuple[str, ...]:
         """Ways :func:`lmirrors.fit` can solve this family (``method=``)."""
         offered = [("closed_form", self.closed_form), ("library", self.candidates)]
@@ -178,11 +178,13 @@ class Architecture:
         depth = check_depth(depth)
         if isinstance(activation, Activation) and activation.name == "leaky_relu":
             options.setdefault("slope", activation.slope)
-        name = get_activation(activation).name
+        given = get_activation(activation)
+        name = given.name
         family = find_family(name, depth, options)
         options = family.resolve_options(depth, options)
+        slope = options.get("slope", 0.0)
         object.__setattr__(self, "depth", depth)
-        object.__setattr__(self, "activation", get_activation(name, options.get("slope", 0.0)))
+        object.__setattr__(self, "activation", given if given.slope == slope else get_activation(name, slope))
         object.__setattr__(self, "options", options)
         object.__setattr__(self, "family", family)
 
@@ -286,11 +288,17 @@ def find_family(activation: str, depth: int, options: dict | None = None) -> Fam
     """The registry entry for ``activation`` at ``depth`` (the one ``options`` select, if any;
     see :attr:`Family.selected_by`); a one-line error lists what exists."""
     options = options or {}
-    found = [f for f in FAMILIES if f.activation == activation and depth in f.depths]
-    for family in sorted(found, key=lambda f: not f.selected_by):
+    for family in _families_at(activation, depth):
         if all(options.get(name) == value for name, value in family.selected_by.items()):
             return family
     raise ValueError(f"no library yet for depth {depth} with {activation}; available: {supported_text()}")
+
+
+@functools.cache
+def _families_at(activation: str, depth: int) -> tuple[Family, ...]:
+    """The families of ``activation`` at ``depth``, those selected by options first (looked up once)."""
+    found = [f for f in FAMILIES if f.activation == activation and depth in f.depths]
+    return tuple(sorted(found, key=lambda f: not f.selected_by))
 
 
 def depth_text(depths: range) -> str:
@@ -333,7 +341,7 @@ def supported(max_depth: int = 10) -> dict[int, tuple[str, ...]]:
 
 def _widths(depth: int, widths, count: int) -> tuple[int, ...]:
     """``widths`` as ``count`` integers >= 1 (one number: the same for every layer)."""
-    widths = tuple(widths) if np.ndim(widths) else (widths,) * count
+    widths = tuple(widths) if isinstance(widths, (tuple, list)) or np.ndim(widths) else (widths,) * count
     for m in widths:
         if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 1:
             raise ValueError(f"widths must be integers >= 1 (neurons per layer of a unit), got {widths}")
@@ -411,34 +419,19 @@ def _layer_cake_library(architecture, x, clipping: Clipping, size: int, how: str
     levels, as a library and $(z, \\xi)$. Its patterns and matrix are made when first asked for:
     $k - 1$ patterns of up to $N$ values each, where the clipping itself costs $O(N \\log N)$."""
     low = _low(architecture)
-    z, xi = clipping.layer_cake_coefficients()
-    points = clipping.points
-
-    def feature(j: int):
-        return pattern_from_values(points, step_values(clipping.layer_cake_pattern(j), low), low)
-
-    def write() -> np.ndarray:
-        return step_values(clipping.layer_cake()[0], low)[np.searchsorted(points, x)]
-
-    features = LazyFeatures(np.arange(z.size), feature)
-    return DeferredLibrary(architecture, x, features, write, size, how), from_sign_coefficients(z, xi, low)
+    library = LayerCakeLibrary(architecture, x, clipping, low, size, how)
+    return library, from_sign_coefficients(*clipping.layer_cake_coefficients(), low)
 
 
 def _clipping(architecture: Architecture, x: np.ndarray, y: np.ndarray, beta: float):
     """Every pattern available: the labels clipped (:func:`~lmirrors.closed_forms.clip_fit`, at the
-    sign network's $\\beta$ for threshold units), written down as the layer cake of its distinct values."""
-    clipping = clip_checked(x, y, sign_beta(beta, _low(architecture)))
-    points = clipping.points
-    units = clipping.units
-    if units * points.size > MAX_LAYER_CAKE:
-        raise ValueError(
-            f"the optimal network uses {units} units, each switching up to {points.size - 1} times: too "
-            f"large to build ({units} x {points.size} > MAX_LAYER_CAKE = {MAX_LAYER_CAKE}); "
-            "lmirrors.closed_forms.clip_fit(x, y, beta) gives its fit, cost and certificate without it"
-        )
-    size = architecture.size_formula(points.size)
+    sign network's $\\beta$ for threshold units), written down as the layer cake of its distinct values
+    when asked for (:class:`~lmirrors.libraries.switching.LayerCakeLibrary`)."""
+    low = _low(architecture)
+    clipping = clip_checked(x, y, sign_beta(beta, low))
+    size = architecture.size_formula(clipping.points.size)
     library, (z, xi) = _layer_cake_library(architecture, x, clipping, size, "solved in closed form")
-    objective, gap = (from_sign_objective(v, beta, _low(architecture)) for v in (clipping.objective, clipping.gap))
+    objective, gap = from_sign_objective(clipping.objective, beta, low), from_sign_objective(clipping.gap, beta, low)
     return library, LassoSolution(z, xi, beta, objective, gap, "clipping (closed form)")
 
 

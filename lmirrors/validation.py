@@ -48,8 +48,8 @@ def as_1d(values, name: str, scalar: bool = False) -> np.ndarray:
             f"{name} must be one-dimensional (shape (n,) or (n, 1)), got shape {arr.shape}; "
             "lmirrors fits functions of a single input (fit_planar takes points of the plane)"
         )
-    bad = ~np.isfinite(arr)
-    if bad.any():
+    if not np.isfinite(arr).all():
+        bad = ~np.isfinite(arr)
         where = np.flatnonzero(bad)[:5].tolist()
         raise ValueError(
             f"{name} contains {bad.sum()} NaN or infinite value(s) (positions {where}); remove or impute them first"
@@ -79,10 +79,9 @@ def check_data(x, y) -> tuple[np.ndarray, np.ndarray]:
     y = as_1d(y, "y")
     if x.shape != y.shape:
         raise ValueError(f"x and y must have the same length, got {x.size} and {y.size}")
-    distinct = np.unique(x).size
-    if distinct < MIN_POINTS:
+    if x.size == 0 or x.min() == x.max():  # fewer than two distinct x, found without a sort
         raise ValueError(
-            f"need at least {MIN_POINTS} distinct x values, got {distinct}; "
+            f"need at least {MIN_POINTS} distinct x values, got {min(x.size, 1)}; "
             "a single point is fit by the output bias alone"
         )
     return x, y
@@ -126,12 +125,12 @@ def merge_repeated(x, y, weights=None) -> Merged:
     x, y = check_data(x, y)
     weights = np.ones(x.size) if weights is None else check_weights(weights, x.size, allow_zero=True)
     kept = weights > 0  # a point of weight zero is not in the loss at all
-    if np.unique(x[kept]).size < MIN_POINTS:
+    _, first, inverse = np.unique(x[kept], return_index=True, return_inverse=True)
+    if first.size < MIN_POINTS:
         raise ValueError(
-            f"need at least {MIN_POINTS} distinct x values of positive weight, got {np.unique(x[kept]).size}; "
+            f"need at least {MIN_POINTS} distinct x values of positive weight, got {first.size}; "
             "a single point is fit by the output bias alone"
         )
-    _, first, inverse = np.unique(x[kept], return_index=True, return_inverse=True)
     rank = np.empty(first.size, dtype=np.int64)
     rank[np.argsort(first, kind="stable")] = np.arange(first.size)
     where = rank[inverse.reshape(-1)]  # index of each kept point's distinct x, in order of appearance

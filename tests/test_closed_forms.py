@@ -1,15 +1,18 @@
 """Closed forms (closed_forms.py): the square wave's optimal sign networks against the solver, at
 and around every regime boundary, and the every-pattern sign Lasso solved by clipping the labels."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from helpers import LAYOUTS, make_data
 
 import lmirrors
-from lmirrors import Architecture, registry
+from lmirrors import Architecture
 from lmirrors import closed_forms as cf
 from lmirrors.closed_forms import clip_fit
 from lmirrors.convex.lasso import beta_max
+from lmirrors.libraries import switching
 
 GRID = [(nb, t) for nb in (2, 3, 4, 5, 6, 7, 9) for t in (1, 2, 3)]
 
@@ -221,11 +224,68 @@ def test_large_n_is_certified_and_column_generation_agrees():
     assert fit.gap <= 1e-9 * fit.objective
 
 
-def test_too_large_a_network_is_refused_with_a_pointer(monkeypatch):
-    monkeypatch.setattr(registry, "MAX_LAYER_CAKE", 50)
-    x = np.linspace(0, 1, 12)
-    with pytest.raises(ValueError, match="clip_fit"):
-        lmirrors.fit(x, np.sin(9 * x), depth=3, activation="sign", beta=0.01, m1=11)
+def test_every_pattern_fit_at_ten_thousand_points_is_certified_and_predicts_the_clipping():
+    """fit no longer refuses the layer cake: it certifies N = 10^4 (about 10^4 units, 10^7 switches) and
+    its network is evaluated from the clipping, without its patterns or trees."""
+    rng = np.random.default_rng(5)
+    x = rng.uniform(-1, 1, 10_000)
+    y = np.sin(4 * x) + 0.3 * rng.standard_normal(x.size)
+    beta = 0.01 * cf.clip_beta_max(x, y)
+    result = lmirrors.fit(x, y, depth=3, activation="sign", beta=beta, m1=x.size - 1)
+    clipped = clip_fit(x, y, beta)
+    assert result.solution.method.startswith("clipping") and result.solution.relative_gap < 1e-12
+    assert result.solution.objective == pytest.approx(clipped.objective, rel=1e-12)
+    assert len(result.network.neurons) == clipped.units > 9_000
+    np.testing.assert_allclose(result.predict(x), np.clip(y, clipped.lower, clipped.upper), atol=1e-12)
+    assert result.network_objective == pytest.approx(result.solution.objective, rel=1e-10)
+    # between the data the network holds the value of the nearest point (it switches halfway)
+    order = np.argsort(x)
+    near = x[order][:-1] + 0.3 * np.diff(x[order])
+    np.testing.assert_allclose(result.predict(near), clipped.values[:-1], atol=1e-12)
+    assert result.network.depth == 3 and "sign neurons" in result.network.describe()
+    assert not result.network.neurons._made and "A" not in vars(result.library)
+
+
+def test_what_would_not_fit_is_refused_when_asked_for(monkeypatch):
+    """The pattern matrix, unit outputs, trees, description and patterns of a layer cake are made on
+    demand; beyond LAYER_CAKE_BYTES each refuses at that point, naming its size and the alternative."""
+    monkeypatch.setattr(switching, "LAYER_CAKE_BYTES", 5_000)
+    x = np.linspace(0, 1, 60)
+    result = lmirrors.fit(x, np.sin(9 * x) + 0.1 * np.cos(40 * x), depth=3, activation="sign", beta=0.01, m1=59)
+    library, network = result.library, result.network
+    for ask in (lambda: library.A, lambda: network.units(x), network.parameters, network.to_torch):
+        with pytest.raises(
+            ValueError, match=r"KiB \(more than LAYER_CAKE_BYTES = 4\.9 KiB.*(fit\.predict|network\(x\))"
+        ):
+            ask()
+    with pytest.raises(ValueError, match="patterns made so far.*fewer of them"):
+        [library.features[k] for k in range(len(library.features))]
+    with pytest.raises(ValueError, match="trees of this every-pattern sign network made so far"):
+        [network.neurons[k] for k in range(len(network.neurons))]
+    assert 0 < len(library.features._made) < len(library.features)
+    # what fits is still made, and the fit itself never needed any of it
+    assert library.features[0](x).shape == x.shape and network.neurons[0].size > 1
+    assert result.network_objective == pytest.approx(result.solution.objective, rel=1e-10)
+
+
+@pytest.mark.parametrize("activation", ["sign", "threshold"])
+@pytest.mark.parametrize(("depth", "widths"), [(3, None), (4, (5, 13)), (4, (13, 5)), (5, (2, 3, 11))])
+def test_the_layer_cake_network_computes_what_its_trees_compute(activation, depth, widths):
+    """Evaluated from the clipping's level sets, the network equals the sum of its units' trees everywhere
+    (data, between them, beyond them, exactly at the thresholds), and so do depth, breakpoints and size."""
+    x, y = make_data("duplicates", 40, seed=8)
+    n = np.unique(x).size
+    options = {"m1": n - 1} if widths is None else {"widths": widths}
+    result = lmirrors.fit(x, y, depth=depth, activation=activation, beta=0.02, **options)
+    network = result.network
+    assert network.cake is not None
+    trees = replace(network, cake=None)  # the same network evaluated tree by tree
+    grid = np.concatenate([x, np.linspace(x.min() - 1, x.max() + 1, 2001), trees.breakpoints()])
+    np.testing.assert_allclose(network(grid), trees(grid), rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(network.units(grid), trees.units(grid))
+    np.testing.assert_array_equal(network.breakpoints(), trees.breakpoints())
+    assert network.depth == trees.depth == depth
+    assert network.describe() == trees.describe()
 
 
 @pytest.mark.parametrize(("n_blocks", "block_length"), [(2, 1), (4, 1), (5, 3), (6, 2), (9, 1)])
@@ -290,4 +350,4 @@ def test_the_closed_form_fit_writes_the_layer_cake_down_only_when_asked(activati
     for k, feature in enumerate(library.features):
         np.testing.assert_array_equal(feature(x), library.A[:, k])
     np.testing.assert_allclose(network(x), library.A @ result.solution.z + result.solution.xi, atol=1e-12)
-    assert len(network.neurons._made) == len(library.features)
+    assert not network.neurons._made  # evaluated from the clipping's level sets, no tree made

@@ -69,7 +69,10 @@ def test_json_round_trip(case):
     description = json.loads(json.dumps(fit_to_dict(result)))
     rebuilt = network_from_dict(description)
     assert type(rebuilt) is type(result.network)
-    np.testing.assert_array_equal(rebuilt(GRID), result.predict(GRID))
+    # every unit exactly; their sum up to round-off (an every-pattern sign network adds its units from its
+    # layer cake, the description tree by tree)
+    np.testing.assert_array_equal(rebuilt.units(GRID), result.network.units(GRID))
+    np.testing.assert_allclose(rebuilt(GRID), result.predict(GRID), rtol=1e-15, atol=1e-15)
     assert rebuilt.objective(X, Y, BETA) == pytest.approx(description["network_objective"], rel=1e-12)
 
 

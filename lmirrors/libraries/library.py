@@ -122,6 +122,10 @@ class Library:
         keep = distinct_columns(A)
         return cls(architecture, x, LazyFeatures(keep, candidates.feature), A[:, keep], candidates.count)
 
+    def bounds(self) -> tuple[float, float]:
+        """The smallest and the largest x."""
+        return float(self.x.min()), float(self.x.max())
+
     @property
     def size(self) -> int:
         """Number of distinct, non-constant columns (written down)."""

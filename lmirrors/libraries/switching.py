@@ -42,10 +42,34 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
-from .library import Candidates
+from ..closed_forms import Clipping
+from ..validation import _bytes
+from .library import Candidates, DeferredLibrary, LazyFeatures
+
+LAYER_CAKE_BYTES = 2**28
+"""Most memory (bytes) a layer cake (:class:`LayerCake`) writes down when asked for: its pattern
+matrix, its units' outputs, trees or description (about :data:`NEURON_BYTES` per tree neuron);
+a larger request raises ``ValueError`` naming its size and what to use instead."""
+
+NEURON_BYTES = 400
+"""Memory of one tree neuron made in Python (object, weights and bias, and its pattern's share;
+its JSON takes about as much again)."""
+
+SWITCH_BYTES = 48
+"""Memory of one threshold of a :class:`SignPattern` made in Python (the float, its slot, its label's text)."""
+
+
+def check_layer_cake(n_bytes: float, what: str, instead: str) -> None:
+    """Refuse (``ValueError``) to write ``what`` down when it takes more than :data:`LAYER_CAKE_BYTES`."""
+    if n_bytes > LAYER_CAKE_BYTES:
+        raise ValueError(
+            f"{what} would take about {_bytes(n_bytes)} (more than LAYER_CAKE_BYTES = "
+            f"{_bytes(LAYER_CAKE_BYTES)}, lmirrors.libraries.switching); {instead}"
+        )
 
 
 def step_values(h, low: float = -1.0) -> np.ndarray:
@@ -181,3 +205,169 @@ def switching_pricing(x, switches: int, low: float = -1.0):
         return value * (1.0 - low) / 2.0, step_values(pattern[inverse][:, None], low)
 
     return price
+
+
+class CappedFeatures(LazyFeatures):
+    """:class:`LazyFeatures` whose items together stay within :data:`LAYER_CAKE_BYTES`: making
+    item ``k`` (``cost(k)`` bytes) when the items made so far would then exceed it raises
+    ``ValueError`` naming ``what`` they are and what to use ``instead``."""
+
+    def __init__(self, index: np.ndarray, make, cost, what: str, instead: str) -> None:
+        super().__init__(index, make)
+        self.cost, self.what, self.instead = cost, what, instead
+        self.spent = 0.0
+
+    def __getitem__(self, k):
+        if not isinstance(k, slice):
+            k = range(len(self))[k]
+            if k not in self._made:
+                spent = self.spent + float(self.cost(k))
+                check_layer_cake(spent, f"{self.what} made so far, with number {k},", self.instead)
+                self.spent = spent
+        return super().__getitem__(k)
+
+
+def tree_sizes(switches: np.ndarray, widths: tuple[int, ...]) -> np.ndarray:
+    r"""Number of neurons of the tree of ``widths`` that :func:`~lmirrors.networks.reconstruction.step_tree`
+    builds for a pattern with ``switches`` switches: a neuron over $\lceil k/G\rceil$ groups of at most
+    $G = m_1 \cdots m_{L-3}$ switches, each a tree one level down (a first-layer neuron for one switch)."""
+    switches = np.asarray(switches, dtype=np.int64)
+    if not widths:
+        return np.ones_like(switches)
+    group = min(math.prod(widths[:-1]), int(switches.max(initial=0)) + 1)  # a larger group holds all
+    full, rest = np.divmod(switches, group)
+    below = tree_sizes(np.append(rest, group), widths[:-1])
+    return 1 + full * below[-1] + np.where(rest > 0, below[:-1], 0)
+
+
+@dataclass(frozen=True)
+class LayerCake:
+    r"""Step units that are the level sets of one step function $G$, the layer cake of a
+    ``clipping`` (:meth:`Clipping.layer_cake <lmirrors.closed_forms.Clipping.layer_cake>`),
+    evaluated from that structure: $O(N + \text{units})$ memory, made when first used, instead
+    of a pattern or a tree per unit.
+
+    Every unit's first-layer neurons are steps $\sigma(x + b_i)$ at biases among :attr:`bias`
+    (decreasing: $b_i = -t_i$ at the thresholds $t_i$ halfway between the points where $G$ changes,
+    plus each of ``shifts`` in turn). The *cell* of $x$ is the number of $b_i$ with $x + b_i \ge 0$
+    (:meth:`cells`), $G$ has rank :attr:`ranks` $[c]$ on cell $c$, and unit $k$ is high where
+    $(\text{rank} \ge \text{levels}_k) = (\text{flips}_k > 0)$, else low. With output weights
+    $w_k$ the sum
+    $\sum_k w_k q_k(x) = \sum_k w_k\,\text{off}_k + \sum_{k:\ \text{levels}_k \le \text{rank}} w_k(\text{on}_k - \text{off}_k)$
+    is one prefix sum over the units. ``which``: the units kept (all if ``None``); ``widths``: their trees'.
+    """
+
+    clipping: Clipping
+    widths: tuple[int, ...] = ()
+    which: np.ndarray | None = None
+    shifts: tuple[float, ...] = ()
+
+    def units(self, which: np.ndarray) -> LayerCake:
+        """The same cake with only the units ``which`` (increasing indices into the current ones)."""
+        kept = which if self.which is None else self.which[which]
+        return LayerCake(self.clipping, self.widths, kept, self.shifts)
+
+    def shifted(self, delta: float) -> LayerCake:
+        r"""On inputs ``delta`` lower: $b_i \mapsto b_i + \Delta$ (as :meth:`SignNeuron.shifted
+        <lmirrors.networks.sign.SignNeuron.shifted>`, so the steps fire at the same inputs)."""
+        return LayerCake(self.clipping, self.widths, self.which, (*self.shifts, float(delta)))
+
+    @cached_property
+    def _changes(self) -> np.ndarray:
+        values = self.clipping.values
+        return np.flatnonzero(values[1:] != values[:-1])
+
+    @cached_property
+    def bias(self) -> np.ndarray:
+        """First-layer biases $b_i$, one per cell boundary (decreasing)."""
+        points, change = self.clipping.points, self._changes
+        bias = -((points[change] + points[change + 1]) / 2)  # the thresholds of pattern_from_values
+        for delta in self.shifts:
+            bias = bias + delta
+        return bias
+
+    @cached_property
+    def ranks(self) -> np.ndarray:
+        """The rank of $G$ on each cell (its index among the distinct fitted values)."""
+        clipping = self.clipping
+        return np.searchsorted(clipping.levels, clipping.values[np.concatenate([[0], self._changes + 1])])
+
+    @cached_property
+    def levels(self) -> np.ndarray:
+        r"""Unit $k$ splits the cells at rank ``levels[k]`` (pattern $j$ of the layer cake at $j + 1$)."""
+        levels = np.arange(1, self.clipping.units + 1)
+        return levels if self.which is None else levels[self.which]
+
+    @cached_property
+    def flips(self) -> np.ndarray:
+        """$+1$ where a unit is high above its level (the first point is), $-1$ where below."""
+        return np.where(self.ranks[0] >= self.levels, 1, -1)
+
+    def cells(self, x: np.ndarray) -> np.ndarray:
+        r"""The cell of each ``x``: the number of $b_i$ with $x + b_i \ge 0$ (exactly: a float sum
+        is $\ge 0$ exactly when the real one is)."""
+        return np.searchsorted(-self.bias, x, side="right")
+
+    def high(self, x: np.ndarray) -> np.ndarray:
+        """Boolean (units, len(x)): where each unit is at its high level."""
+        rank = self.ranks[self.cells(x)]
+        return (rank[None, :] >= self.levels[:, None]) == (self.flips[:, None] > 0)
+
+    def total(self, x: np.ndarray, w: np.ndarray, low: float) -> np.ndarray:
+        r"""$\sum_k w_k q_k(x)$, $q_k \in \{\text{low}, 1\}$ the units, in $O(\text{units} + |x|\log N)$."""
+        on = np.where(self.flips > 0, 1.0, low)
+        off = 1.0 + low - on
+        prefix = np.concatenate([[0.0], np.cumsum(w * (on - off))])  # levels increase with k
+        return float(w @ off) + prefix[np.searchsorted(self.levels, self.ranks[self.cells(x)], side="right")]
+
+    @cached_property
+    def switches(self) -> np.ndarray:
+        """How often each unit switches: unit $k$ switches between neighbouring cells whose ranks straddle its level."""
+        ranks, count = self.ranks, self.levels.size
+        lo, hi = np.minimum(ranks[:-1], ranks[1:]), np.maximum(ranks[:-1], ranks[1:])
+        first, stop = (np.searchsorted(self.levels, v, side="right") for v in (lo, hi))
+        return np.cumsum(np.bincount(first, minlength=count + 1) - np.bincount(stop, minlength=count + 1))[:count]
+
+    @property
+    def neurons(self) -> int:
+        """Neurons of all the units' trees (:func:`tree_sizes`)."""
+        return int(tree_sizes(self.switches, self.widths).sum())
+
+
+class LayerCakeLibrary(DeferredLibrary):
+    r"""The columns of a clipping's layer cake (:meth:`Clipping.layer_cake
+    <lmirrors.closed_forms.Clipping.layer_cake>`) on the levels $\{\text{low}, 1\}$: the
+    patterns (:class:`SignPattern`) and their matrix are made when first asked for, and refused
+    (:func:`check_layer_cake`) when they would not fit; ``cake`` is their structure (:class:`LayerCake`)."""
+
+    def __init__(
+        self, architecture, x: np.ndarray, clipping: Clipping, low: float, n_candidates: int, how: str
+    ) -> None:
+        points = clipping.points
+        units = clipping.units
+
+        def feature(j: int) -> SignPattern:
+            return pattern_from_values(points, step_values(clipping.layer_cake_pattern(j), low), low)
+
+        def write() -> np.ndarray:
+            check_layer_cake(
+                8.0 * x.size * units,
+                f"the layer cake's pattern matrix ({x.size:,} points x {units:,} units)",
+                "its columns one at a time are library.features[k](x); the fit itself is fit.predict(x)",
+            )
+            return step_values(clipping.layer_cake()[0], low)[np.searchsorted(points, x)]
+
+        features = CappedFeatures(
+            np.arange(units),
+            feature,
+            lambda j: SWITCH_BYTES * self.cake.switches[j],
+            "the layer cake's patterns",
+            "ask for fewer of them (fit.library.features[k]); the fit itself is fit.predict(x)",
+        )
+        super().__init__(architecture, x, features, write, n_candidates, how)
+        self.clipping = clipping
+        self.cake = LayerCake(clipping, architecture.options.get("widths", ()))
+
+    def bounds(self) -> tuple[float, float]:
+        """The smallest and the largest x (the first and last of the clipping's sorted points)."""
+        return float(self.clipping.points[0]), float(self.clipping.points[-1])

@@ -61,4 +61,7 @@ def from_sign_coefficients(z: np.ndarray, xi: float, low: float) -> tuple[np.nda
     Returns the coefficients $z/d$ and the new $\xi$ (threshold: $2z$, $\xi - \sum_j z_j$).
     """
     d, c = (1.0 - low) / 2.0, (1.0 + low) / 2.0
-    return np.asarray(z, dtype=float) / d, float(xi - c / d * np.sum(z))
+    if low == -1.0:  # sign units: nothing to rewrite
+        return np.asarray(z, dtype=float), float(xi)
+    z = np.asarray(z, dtype=float)
+    return z / d, float(xi - c / d * z.sum())

@@ -29,7 +29,7 @@ from ..convex.lasso import LassoSolution
 from ..libraries.features import Feature
 from ..libraries.library import LazyFeatures, Library
 from ..libraries.planar import PlanarFeature
-from ..libraries.switching import SignPattern
+from ..libraries.switching import NEURON_BYTES, CappedFeatures, LayerCakeLibrary, SignPattern, tree_sizes
 from .parallel import ParallelNetwork
 from .planar import PlanarNetwork
 from .rectangular import RectangularNetwork
@@ -108,19 +108,35 @@ def _tree(first: float, thresholds: list[float], widths: tuple[int, ...], low: f
 def sign_network(library: Library, solution: LassoSolution) -> SignNetwork:
     r"""One unit per nonzero $z_k$: its pattern's tree (:func:`step_tree`, feature $= c_k + \text{slope}_k\,q_k$)
     with balanced $|a_k| = s_k = |z_k|^{1/2}$, $\operatorname{sign} a_k = \operatorname{sign}(z_k\,\text{slope}_k)$
-    and the constants $\sum_k z_k c_k$ moved into $\xi$ (zero for sign units)."""
+    and the constants $\sum_k z_k c_k$ moved into $\xi$ (zero for sign units). The trees are built when
+    first asked for; a layer cake's network (:class:`~lmirrors.libraries.switching.LayerCakeLibrary`)
+    is evaluated from its structure."""
     architecture = library.architecture
     widths = architecture.options["widths"]
     support = solution.support
-    z = solution.z[support]
+    z = solution.z if support.size == solution.z.size else solution.z[support]
     # a deeper tree outputs its pattern itself (c = 0, slope 1): no need to build it here
-    scales = [step_tree(library.features[k], widths)[1:] for k in support] if not widths else [(0.0, 1.0)]
-    constant, slope = np.array(scales).reshape(-1, 2).T
-    a, s = np.sign(z) * slope * np.sqrt(np.abs(z)), np.sqrt(np.abs(z))
-    xi = solution.xi + float(np.sum(z * constant))
+    if widths:
+        s = np.sqrt(np.abs(z))
+        a, xi = np.copysign(s, z), solution.xi
+    else:
+        constant, slope = np.array([step_tree(library.features[k], widths)[1:] for k in support]).reshape(-1, 2).T
+        a, s = np.sign(z) * slope * np.sqrt(np.abs(z)), np.sqrt(np.abs(z))
+        xi = solution.xi + float(np.sum(z * constant))
     # the trees are built when first used: together they hold every switch of every pattern
-    neurons = LazyFeatures(solution.support, lambda k: step_tree(library.features[k], widths)[0])
-    return SignNetwork(neurons, a, s, xi, architecture.activation)
+    if not (isinstance(library, LayerCakeLibrary) and widths):
+        neurons = LazyFeatures(support, lambda k: step_tree(library.features[k], widths)[0])
+        return SignNetwork(neurons, a, s, xi, architecture.activation)
+    # every pattern: the network is evaluated from the clipping, its trees made within a budget
+    cake = library.cake if support.size == len(library.features) else library.cake.units(support)
+    neurons = CappedFeatures(
+        support,
+        lambda k: step_tree(library.features[k], widths)[0],
+        lambda k: NEURON_BYTES * tree_sizes(cake.switches[k : k + 1], widths)[0],
+        "the trees of this every-pattern sign network",
+        "ask for fewer of them (network.neurons[k]); its output is network(x) (fit.predict)",
+    )
+    return SignNetwork(neurons, a, s, xi, architecture.activation, 0.0, cake)
 
 
 def planar_network(library: Library, solution: LassoSolution) -> PlanarNetwork:

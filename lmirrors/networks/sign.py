@@ -23,6 +23,8 @@ import numpy as np
 
 from ..activations import Activation, get_activation
 from ..libraries.library import LazyFeatures
+from ..libraries.switching import NEURON_BYTES, LayerCake, check_layer_cake
+from ..validation import as_1d
 from .base import Network, distinct_points, real_array, real_number
 
 SIGN = Activation("sign")
@@ -109,7 +111,14 @@ class SignNeuron:
 class SignNetwork(Network):
     r"""$f(x) = \xi + \sum_k a_k s_k\, g_k(x)$ with step-neuron trees $g_k$ (``neurons``) of the
     step ``activation`` (sign or threshold). ``neurons`` is any sequence, e.g. one that builds
-    each tree when first asked for (a fitted network's trees can hold $O(N^2)$ switches)."""
+    each tree when first asked for (a fitted network's trees can hold $O(N^2)$ switches).
+
+    ``cake`` (a fit with every pattern, :class:`~lmirrors.libraries.switching.LayerCake`): the
+    units are the level sets of one step function, and the network is evaluated from that
+    structure, $O(\text{units} + |x|\log N)$, without its trees; what would write every tree
+    or unit output down (:meth:`parameters`, :meth:`to_torch`, :meth:`units`) refuses beyond
+    :data:`~lmirrors.libraries.switching.LAYER_CAKE_BYTES`.
+    """
 
     kind = "sign"
 
@@ -119,22 +128,41 @@ class SignNetwork(Network):
     xi: float
     activation: Activation = SIGN
     input_shift: float = 0.0
+    cake: LayerCake | None = None
 
     @property
     def depth(self) -> int:
         """Number of weight layers (the step layers of a unit plus the output weight)."""
+        if self.cake is not None:
+            return 2 + len(self.cake.widths)
         return 1 + max((g.layers for g in self.neurons), default=1)
 
     @property
     def width(self) -> int:
         return len(self.neurons)
 
+    def __call__(self, x) -> np.ndarray:
+        if self.cake is None:
+            return super().__call__(x)
+        x = self.inputs(as_1d(x, "x", scalar=True))
+        return self.xi + self.cake.total(x, self.a * self.s, self.activation.low)
+
     def units(self, x) -> np.ndarray:
         x = self.inputs(x)
+        if self.cake is not None:
+            self._check_size(8.0 * self.width * x.size, f"the outputs of its {self.width:,} units at {x.size:,} points")
+            return np.where(self.cake.high(x), 1.0, self.activation.low) * (self.a * self.s)[:, None]
         if not self.neurons:
             return np.zeros((0, x.size))
         units = zip(self.a, self.s, self.neurons, strict=True)
         return np.array([a * s * g(x, self.activation) for a, s, g in units])
+
+    def _check_size(self, n_bytes: float, what: str) -> None:
+        check_layer_cake(
+            n_bytes,
+            f"{what} of this every-pattern sign network",
+            "its output is network(x) (fit.predict), one unit's tree is network.neurons[k]",
+        )
 
     def penalty(self, beta: float) -> float:
         r"""$\tfrac\beta2\sum_k (a_k^2 + s_k^2)$ (inner weights are scale-free and not penalised)."""
@@ -142,6 +170,8 @@ class SignNetwork(Network):
 
     def breakpoints(self) -> np.ndarray:
         """Every first-layer threshold of the network, sorted (the output can only jump there)."""
+        if self.cake is not None:
+            return distinct_points(-self.cake.bias + self.input_shift)
         thresholds = [t for g in self.neurons for t in g.first_layer_thresholds()]
         return distinct_points(np.asarray(thresholds) + self.input_shift)
 
@@ -149,16 +179,20 @@ class SignNetwork(Network):
         r"""The same function with input map $x \mapsto x - \text{shift}$ (first-layer biases $b \mapsto b + w\Delta$)."""
         delta = float(shift) - self.input_shift
         neurons = LazyFeatures(np.arange(len(self.neurons)), lambda k: self.neurons[k].shifted(delta))
-        return SignNetwork(neurons, self.a, self.s, self.xi, self.activation, float(shift))
+        cake = None if self.cake is None else self.cake.shifted(delta)
+        return SignNetwork(neurons, self.a, self.s, self.xi, self.activation, float(shift), cake)
 
     def describe(self) -> str:
-        neurons, name = sum(g.size for g in self.neurons), self.activation.name
+        name = self.activation.name
+        neurons = sum(g.size for g in self.neurons) if self.cake is None else self.cake.neurons
         return (
             f"{self.width} unit(s) of depth {self.depth} ({name}): {neurons} {name} neurons, "
             f"{2 * self.width} penalised weights (a, s) and an output bias {self.xi:.6g}"
         )
 
     def parameters(self) -> dict[str, Any]:
+        if self.cake is not None:
+            self._check_size(NEURON_BYTES * self.cake.neurons, f"the {self.cake.neurons:,} tree neurons")
         return {
             "activation": self.activation.name,
             "depth": self.depth,
@@ -184,6 +218,10 @@ class SignNetwork(Network):
         return network
 
     def to_torch(self):
+        if self.cake is not None:
+            self._check_size(
+                NEURON_BYTES * self.cake.neurons, f"the torch modules of the {self.cake.neurons:,} tree neurons"
+            )
         from .torch_modules import TorchSignNetwork
 
         return TorchSignNetwork(self)
