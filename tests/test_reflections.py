@@ -11,6 +11,7 @@ from helpers import make_data
 
 from lmirrors import Architecture, fit
 from lmirrors.convex.lasso import beta_max, duality_gap, lasso_objective, solve
+from lmirrors.libraries import reflections
 from lmirrors.libraries.library import distinct_columns
 from lmirrors.libraries.reflections import (
     ReflectionDictionary,
@@ -215,3 +216,83 @@ def test_bad_input():
         mirror_dictionary([1.0, 1.0])
     with pytest.raises(ValueError, match="depth"):
         mirror_dictionary([0.0, 1.0], depth=1)
+
+
+def pinnings_layouts():
+    """Points where rows repeat (grids: reflections and midpoints land on points), almost repeat
+    (a grid moved by less than the merging resolution), or never do; some off-centre."""
+    rng = np.random.default_rng(7)
+    grid = np.arange(24.0)
+    return {
+        "uniform": rng.uniform(-1.0, 3.0, 60),
+        "grid": 0.5 * grid - 1.0,
+        "off-centre grid": 37.0 + 0.1 * grid,
+        "integers": rng.choice(200, 70, replace=False).astype(float),
+        "jittered grid": grid + 3e-11 * rng.standard_normal(grid.size) * 23,
+        "two scales": np.concatenate([rng.uniform(0, 1, 30), 1e3 + np.arange(5.0)]),
+    }
+
+
+@pytest.fixture(params=[None, 7])
+def row_blocks(request, monkeypatch):
+    """The whole square in one row block, or blocks of 7 rows (what large N does)."""
+    if request.param is not None:
+        blocks = reflections._row_blocks
+        monkeypatch.setattr(reflections, "_row_blocks", lambda n, size=0: blocks(n, request.param * n))
+
+
+@pytest.mark.parametrize("layout", list(pinnings_layouts()))
+def test_pair_pinnings_are_the_written_down_pinnings(layout, row_blocks):
+    """At L = 3 the rows found from pairs (no list of rows, repeats searched near each reflection
+    and midpoint) are exactly those of writing every pinning down and merging: same parameters
+    to the bit, same pinned points, same order."""
+    points = np.unique(pinnings_layouts()[layout])
+    pairs, written = pinned_parameters(points, 3), reflections._all_pinnings(points, 3, 10)
+    assert isinstance(pairs, reflections.PairPinnings)
+    assert len(pairs) == len(written)
+    for name in ("a", "depth", "subset", "pins"):
+        np.testing.assert_array_equal(getattr(pairs, name), getattr(written, name), err_msg=name)
+    rows = np.random.default_rng(0).choice(len(pairs), 20)
+    np.testing.assert_array_equal(pairs.select(rows).a, written.a[rows])
+
+
+def test_repeated_rows_are_found_on_grids():
+    """On a grid every reflection and most midpoints repeat a row: (3N^2 - N)/2 minus those."""
+    points = np.arange(6.0)
+    pairs = pinned_parameters(points, 3)
+    assert len(pairs) < (3 * 36 - 6) // 2
+    assert np.unique(np.round(pairs.a, 9), axis=0).shape[0] == len(pairs)
+
+
+def test_close_points_are_pinned_by_writing_rows_down():
+    """Points closer than the merging resolution (or its float error) take the general route."""
+    points = np.array([0.0, 1e-11, 0.5, 1.0])
+    assert reflections.pair_pinnings(points) is None
+    assert isinstance(pinned_parameters(points, 3), reflections.Pinnings)
+    assert isinstance(pinned_parameters(np.arange(4.0), 3), reflections.PairPinnings)
+    assert isinstance(pinned_parameters(np.arange(4.0), 4), reflections.Pinnings)
+
+
+@pytest.mark.parametrize("layout", ["uniform", "off-centre grid", "two scales"])
+def test_reflection_pricing_equals_the_chain_values(layout, row_blocks):
+    """Structured A^T r (suffix sums at reflections and midpoints) against the units evaluated
+    directly, for a residual of zero and of nonzero sum, with repeated data; the pricing's maximum
+    and top columns; products of a few columns."""
+    rng = np.random.default_rng(1)
+    x = pinnings_layouts()[layout]
+    x = np.append(x, x[:4])  # repeated points
+    D = mirror_dictionary(x, 3)
+    assert isinstance(D, ReflectionDictionary)
+    A = reference(x, 3)
+    assert D.shape == A.shape
+    for r in (rng.standard_normal(x.size), rng.standard_normal(x.size) + 5.0):
+        exact = A.T @ r
+        scale = np.abs(A).max() * np.abs(r).sum()
+        assert np.abs(D.rmatvec(r) - exact).max() <= 1e-13 * scale
+    r -= r.mean()
+    priced = D.price(r, 10)
+    assert np.isclose(priced.max_abs, np.abs(A.T @ r).max(), rtol=1e-12)
+    np.testing.assert_allclose(priced.values, (A.T @ r)[priced.indices], rtol=0, atol=1e-13 * scale)
+    cols = rng.choice(A.shape[1], 6, replace=False)
+    np.testing.assert_allclose(D.columns(cols), A[:, cols], rtol=0, atol=1e-12 * np.abs(A).max())
+    np.testing.assert_allclose(D.correlations(r, cols), A[:, cols].T @ r, rtol=0, atol=1e-13 * scale)
