@@ -249,7 +249,7 @@ def pair_pinnings(points: np.ndarray, decimals: int = 10) -> PairPinnings | None
     for a, b in _row_blocks(n):
         p = points[a:b, None]
         right = np.searchsorted(points, 2 * p - points[None, :], side="right")
-        reflected.append(right.astype(np.int32))
+        reflected.append(right)
         # (p_i, p_i - p_j), j < i, against (p_i, p_l - p_i) for the points l around 2 p_i - p_j
         lower = column[None, :] < np.arange(a, b)[:, None]
         i, j = np.nonzero(lower)
@@ -263,7 +263,7 @@ def pair_pinnings(points: np.ndarray, decimals: int = 10) -> PairPinnings | None
         # midpoints (p_i + p_j)/2 against (p_k, p_i - p_k) and (p_k, p_k - p_j), p_k around the midpoint
         mid = np.column_stack([points[i], points[j]]) @ _inverse(3, 2).T
         around = np.searchsorted(points, mid[:, 0], side="right")
-        middle.append(np.zeros((b - a, b), dtype=np.int32))
+        middle.append(np.zeros((b - a, b), dtype=np.intp))
         middle[-1][lower[:, :b]] = around
         repeat = np.zeros(i.size, dtype=bool)
         h = key(mid[:, 1])
@@ -420,6 +420,7 @@ class ReflectionDictionary(Dictionary):
         self.points = points - self.centre
         self.owner = np.searchsorted(points, self.x)
         self.shape = (self.x.size, len(pinnings))
+        self._buffer: np.ndarray | None = None
 
     def ramps(self, cols: np.ndarray) -> RampDictionary:
         """The columns ``cols`` as a ramp dictionary (at most four ramps each)."""
@@ -442,8 +443,12 @@ class ReflectionDictionary(Dictionary):
         return self.columns(np.arange(self.shape[1]))
 
     def rmatvec(self, r):
-        r"""$A^\top r$: per row block, $2\rho$ at the reflections and midpoints plus terms of
-        one point each (with $T = \sum r_n$, $R = \sum r_n x_n$, $\tau = 2p_i - p_j$):
+        values = self._all_values(r, np.empty(self.pinnings.count))
+        return values if self.pinnings.rows is None else values[self.pinnings.rows]
+
+    def _all_values(self, r: np.ndarray, out: np.ndarray) -> np.ndarray:
+        r"""$A^\top r$ for every row of :class:`PairPinnings` before repeats are left out, written
+        into ``out``. Per row block: $2\rho$ at the reflections and midpoints plus terms of one point each (with $T = \sum r_n$, $R = \sum r_n x_n$, $\tau = 2p_i - p_j$):
         $(p_i, p_i - p_j)$: $2\rho(\tau) - 2\rho(p_i) + 2\rho(p_j) + p_j T - R$; $(p_i, p_j - p_i)$:
         the same plus $2T(p_i - p_j)$; midpoints: $2\rho(p_i) + 2\rho(p_j) - 2\rho(\tfrac{p_i + p_j}2) + p_j T - R$."""
         p, n = self.points, self.points.size
@@ -455,7 +460,6 @@ class ReflectionDictionary(Dictionary):
         s0, s1 = 2 * s0, 2 * s1
         column = 2 * rho + p * total - moment  # the terms of p_j
         pairs = self.pinnings.pairs
-        out = np.empty(n + 3 * pairs)
         out[:n] = column  # |x - p_i|: 2 rho(p_i) + p_i T - R
         upper, lower = _pair_start(n, True), _pair_start(n, False)
         index = np.arange(n)
@@ -463,9 +467,9 @@ class ReflectionDictionary(Dictionary):
             rows = index[a:b, None]
             above, below = index[None, :] > rows, index[None, :] < rows
             tau = np.subtract.outer(2 * p[a:b], p)
-            values = s0[right]
+            values = np.take(s0, right)
             values *= tau
-            np.subtract(s1[right], values, out=values)  # 2 rho(tau)
+            np.subtract(np.take(s1, right), values, out=values)  # 2 rho(tau)
             values += column
             values -= 2 * rho[a:b, None]
             start = n + pairs + lower[a]
@@ -474,19 +478,22 @@ class ReflectionDictionary(Dictionary):
             up += 2 * total * np.subtract.outer(p[a:b], p)[above]
             out[n + upper[a] : n + (upper[b] if b < n else pairs)] = up
             below = below[:, :b]
-            values = s0[around]
+            values = np.take(s0, around)
             values *= np.add.outer(0.5 * p[a:b], 0.5 * p[:b])  # the midpoints
-            values -= s1[around]
+            values -= np.take(s1, around)
             values += column[:b]
             values += 2 * rho[a:b, None]
             start += pairs
             out[start : start + np.count_nonzero(below)] = values[below]
-        return out if self.pinnings.rows is None else out[self.pinnings.rows]
+        return out
 
     def price(self, r, count=0):
-        values = self.rmatvec(r)
+        if self._buffer is None:  # kept: a fresh array this large costs its page faults on every pass
+            self._buffer = np.empty(self.pinnings.count)
+        values = self._all_values(r, self._buffer)
+        values = values if self.pinnings.rows is None else values[self.pinnings.rows]
         top = top_indices(values, count, peaks=True)
-        return Pricing(float(np.abs(values).max(initial=0.0)), top, values[top])
+        return Pricing(max(float(values.max()), -float(values.min())), top, values[top])
 
 
 def reflection_candidates(kinks: np.ndarray, depth: int, activation: Activation) -> Candidates:
