@@ -10,6 +10,7 @@ from deep_helpers import midpoint_family, reflection_family
 from helpers import make_data
 
 from lmirrors import Architecture, fit
+from lmirrors.convex.dictionary import top_indices
 from lmirrors.convex.lasso import beta_max, duality_gap, lasso_objective, solve
 from lmirrors.libraries import reflections
 from lmirrors.libraries.library import distinct_columns
@@ -296,3 +297,13 @@ def test_reflection_pricing_equals_the_chain_values(layout, row_blocks):
     cols = rng.choice(A.shape[1], 6, replace=False)
     np.testing.assert_allclose(D.columns(cols), A[:, cols], rtol=0, atol=1e-12 * np.abs(A).max())
     np.testing.assert_allclose(D.correlations(r, cols), A[:, cols].T @ r, rtol=0, atol=1e-13 * scale)
+
+
+@pytest.mark.parametrize(("size", "count", "chunk"), [(1000, 10, 7), (1000, 64, 100), (50, 40, 8), (5, 5, 2), (2, 2, 1), (9, 0, 4)])
+def test_pricing_peaks_chunk_by_chunk_are_the_peaks_of_the_whole(size, count, chunk):
+    """The candidates of a reflection pricing pass, found chunk by chunk, are those of
+    ``top_indices(values, count, peaks=True)`` on the whole vector (smooth and rough vectors)."""
+    rng = np.random.default_rng(size + count)
+    for values in (rng.standard_normal(size), np.cumsum(rng.standard_normal(size))):
+        expected = top_indices(values, count, peaks=True)
+        np.testing.assert_array_equal(reflections._top_peaks(values, count, chunk), expected)

@@ -492,8 +492,29 @@ class ReflectionDictionary(Dictionary):
             self._buffer = np.empty(self.pinnings.count)
         values = self._all_values(r, self._buffer)
         values = values if self.pinnings.rows is None else values[self.pinnings.rows]
-        top = top_indices(values, count, peaks=True)
+        top = _top_peaks(values, count)
         return Pricing(max(float(values.max()), -float(values.min())), top, values[top])
+
+
+def _top_peaks(values: np.ndarray, count: int, chunk: int = 1 << 18) -> np.ndarray:
+    """``top_indices(values, count, peaks=True)`` (:func:`~lmirrors.convex.dictionary.top_indices`)
+    chunk by chunk: each chunk's local maxima of $|v|$ above the ``count``-th largest so far join
+    the candidates, so no temporary is as long as ``values``."""
+    size = values.size
+    if count <= 0 or size <= 2:
+        return top_indices(values, count, peaks=True)
+    best = np.zeros(0, dtype=np.int64)
+    for start in range(0, size, chunk):
+        end = min(start + chunk, size)
+        window = np.abs(values[max(start - 1, 0) : end + 1])
+        window = np.concatenate([[-1.0] if start == 0 else [], window, [-1.0] if end == size else []])
+        middle = window[1:-1]
+        peaks = np.flatnonzero((middle >= window[:-2]) & (middle >= window[2:]))
+        if best.size == count:
+            peaks = peaks[middle[peaks] > abs(values[best[-1]])]
+        candidates = np.concatenate([best, peaks + start])
+        best = candidates[top_indices(values[candidates], count)]
+    return best if best.size == min(count, size) else top_indices(values, count, peaks=True)
 
 
 def reflection_candidates(kinks: np.ndarray, depth: int, activation: Activation) -> Candidates:
