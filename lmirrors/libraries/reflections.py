@@ -492,8 +492,8 @@ class ReflectionDictionary(Dictionary):
             self._buffer = np.empty(self.pinnings.count)
         values = self._all_values(r, self._buffer)
         values = values if self.pinnings.rows is None else values[self.pinnings.rows]
-        top = _top_peaks(values, count)
-        return Pricing(max(float(values.max()), -float(values.min())), top, values[top])
+        top = _top_peaks(values, max(count, 1))  # the largest |value| is the first peak
+        return Pricing(float(abs(values[top[0]])), top[:count], values[top[:count]])
 
 
 def _top_peaks(values: np.ndarray, count: int, chunk: int = 1 << 18) -> np.ndarray:
