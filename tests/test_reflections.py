@@ -307,3 +307,12 @@ def test_pricing_peaks_chunk_by_chunk_are_the_peaks_of_the_whole(size, count, ch
     for values in (rng.standard_normal(size), np.cumsum(rng.standard_normal(size))):
         expected = top_indices(values, count, peaks=True)
         np.testing.assert_array_equal(reflections._top_peaks(values, count, chunk), expected)
+
+
+def test_reflection_products_with_no_columns():
+    """An empty support (beta >= beta_max) has an empty fit, Gram matrix and block of columns."""
+    D = mirror_dictionary(generic_x(9))
+    none = np.zeros(0, dtype=np.int64)
+    np.testing.assert_array_equal(D.matvec_columns(none, np.zeros(0)), np.zeros(9))
+    assert D.columns(none).shape == (9, 0) and D.gram(none).shape == (0, 0)
+    assert D.correlations(np.ones(9), none).size == 0

@@ -424,6 +424,8 @@ class ReflectionDictionary(Dictionary):
 
     def ramps(self, cols: np.ndarray) -> RampDictionary:
         """The columns ``cols`` as a ramp dictionary (at most four ramps each)."""
+        if np.size(cols) == 0:
+            return RampDictionary(self.x, np.zeros(0), np.zeros((0, 0)))
         return _chain_ramps(self.x, self.pinnings.select(np.asarray(cols, dtype=np.int64)).a)
 
     def matvec_columns(self, cols, coef):
