@@ -299,7 +299,9 @@ def test_reflection_pricing_equals_the_chain_values(layout, row_blocks):
     np.testing.assert_allclose(D.correlations(r, cols), A[:, cols].T @ r, rtol=0, atol=1e-13 * scale)
 
 
-@pytest.mark.parametrize(("size", "count", "chunk"), [(1000, 10, 7), (1000, 64, 100), (50, 40, 8), (5, 5, 2), (2, 2, 1), (9, 0, 4)])
+@pytest.mark.parametrize(
+    ("size", "count", "chunk"), [(1000, 10, 7), (1000, 64, 100), (50, 40, 8), (5, 5, 2), (2, 2, 1), (9, 0, 4)]
+)
 def test_pricing_peaks_chunk_by_chunk_are_the_peaks_of_the_whole(size, count, chunk):
     """The candidates of a reflection pricing pass, found chunk by chunk, are those of
     ``top_indices(values, count, peaks=True)`` on the whole vector (smooth and rough vectors)."""

@@ -179,8 +179,8 @@ class PairPinnings:
     ``np.tril_indices`` order, with the rows that repeat an earlier one left out (``rows``: the
     kept rows of that list, ``None`` when all are kept). The arrays ``a``, ``depth``, ``subset``
     and ``pins`` of :class:`Pinnings` are made only when asked for; :meth:`select` makes a few.
-    ``reflected`` / ``middle``: per row block of :func:`_row_blocks`, the index of the first
-    point right of $2p_i - p_j$ (all $j$) and of $\tfrac{p_i + p_j}2$ ($j < b$), for pricing.
+    ``reflected`` / ``middle``: per block of consecutive rows $i$, the index of the first
+    point right of $2p_i - p_j$ (every $j$) and of $\tfrac{p_i + p_j}2$ ($j$ up to the block's end), for pricing.
     """
 
     def __init__(self, points: np.ndarray, rows: np.ndarray | None, reflected: list, middle: list) -> None:
@@ -193,7 +193,7 @@ class PairPinnings:
         return self.count if self.rows is None else self.rows.size
 
     def select(self, rows: np.ndarray) -> Pinnings:
-        """The rows ``rows`` as an explicit :class:`Pinnings` (the same numbers as :func:`_all_pinnings`)."""
+        """The rows ``rows`` as an explicit :class:`Pinnings` (the numbers of writing every pinning down)."""
         full = np.asarray(rows, dtype=np.int64)
         full = full if self.rows is None else self.rows[full]
         n, points = self.points.size, self.points
@@ -272,9 +272,7 @@ def pair_pinnings(points: np.ndarray, decimals: int = 10) -> PairPinnings | None
             repeat |= same & (i > k) & (key(points[i] - points[k]) == h)
             repeat |= same & (j < k) & (key(points[k] - points[j]) == h)
         repeated_midpoints.append(repeat)
-    dropped = np.concatenate(
-        [np.zeros(n + n * (n - 1) // 2, dtype=bool), *repeated_reflections, *repeated_midpoints]
-    )
+    dropped = np.concatenate([np.zeros(n + n * (n - 1) // 2, dtype=bool), *repeated_reflections, *repeated_midpoints])
     rows = np.flatnonzero(~dropped) if dropped.any() else None
     return PairPinnings(points, rows, reflected, middle)
 
