@@ -164,7 +164,7 @@ def _pair_of(flat: np.ndarray, n: int, upper: bool) -> tuple[np.ndarray, np.ndar
     return i, flat - starts[i]
 
 
-def _row_blocks(n: int, size: int = 1 << 19) -> list[tuple[int, int]]:
+def _row_blocks(n: int, size: int = 1 << 17) -> list[tuple[int, int]]:
     """Consecutive row ranges ``[a, b)`` of an ``n`` by ``n`` array with about ``size`` entries each."""
     step = max(1, size // max(n, 1))
     return [(a, min(a + step, n)) for a in range(0, n, step)]
