@@ -180,7 +180,8 @@ class PairPinnings:
     kept rows of that list, ``None`` when all are kept). The arrays ``a``, ``depth``, ``subset``
     and ``pins`` of :class:`Pinnings` are made only when asked for; :meth:`select` makes a few.
     ``reflected`` / ``middle``: per block of consecutive rows $i$, the index of the first
-    point right of $2p_i - p_j$ (every $j$) and of $\tfrac{p_i + p_j}2$ ($j$ up to the block's end), for pricing.
+    point right of $2p_i - p_j$ (every $j$) and of $\tfrac{p_i + p_j}2$ ($j$ up to the
+    block's end), for pricing.
     """
 
     def __init__(self, points: np.ndarray, rows: np.ndarray | None, reflected: list, middle: list) -> None:
@@ -448,9 +449,11 @@ class ReflectionDictionary(Dictionary):
 
     def _all_values(self, r: np.ndarray, out: np.ndarray) -> np.ndarray:
         r"""$A^\top r$ for every row of :class:`PairPinnings` before repeats are left out, written
-        into ``out``. Per row block: $2\rho$ at the reflections and midpoints plus terms of one point each (with $T = \sum r_n$, $R = \sum r_n x_n$, $\tau = 2p_i - p_j$):
-        $(p_i, p_i - p_j)$: $2\rho(\tau) - 2\rho(p_i) + 2\rho(p_j) + p_j T - R$; $(p_i, p_j - p_i)$:
-        the same plus $2T(p_i - p_j)$; midpoints: $2\rho(p_i) + 2\rho(p_j) - 2\rho(\tfrac{p_i + p_j}2) + p_j T - R$."""
+        into ``out``. Per row block, $2\rho$ at the reflections and midpoints plus terms of one
+        point each (with $T = \sum r_n$, $R = \sum r_n x_n$, $\tau = 2p_i - p_j$):
+        $(p_i, p_i - p_j)$: $2\rho(\tau) - 2\rho(p_i) + 2\rho(p_j) + p_j T - R$;
+        $(p_i, p_j - p_i)$: the same plus $2T(p_i - p_j)$;
+        midpoints: $2\rho(p_i) + 2\rho(p_j) - 2\rho(\tfrac{p_i + p_j}2) + p_j T - R$."""
         p, n = self.points, self.points.size
         weights = np.bincount(self.owner, weights=np.asarray(r, dtype=float), minlength=n)
         s0 = np.append(np.cumsum(weights[::-1])[::-1], 0.0)
