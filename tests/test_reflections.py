@@ -297,6 +297,9 @@ def test_reflection_pricing_equals_the_chain_values(layout, row_blocks):
     cols = rng.choice(A.shape[1], 6, replace=False)
     np.testing.assert_allclose(D.columns(cols), A[:, cols], rtol=0, atol=1e-12 * np.abs(A).max())
     np.testing.assert_allclose(D.correlations(r, cols), A[:, cols].T @ r, rtol=0, atol=1e-13 * scale)
+    for some in (cols[:3], cols[::-1], cols):  # the kept ramps of the last columns are not reused for others
+        coef = np.arange(1.0, some.size + 1)
+        np.testing.assert_allclose(D.matvec_columns(some, coef), A[:, some] @ coef, rtol=0, atol=1e-11)
 
 
 @pytest.mark.parametrize(

@@ -420,12 +420,19 @@ class ReflectionDictionary(Dictionary):
         self.owner = np.searchsorted(points, self.x)
         self.shape = (self.x.size, len(pinnings))
         self._buffer: np.ndarray | None = None
+        self._last: tuple[np.ndarray, RampDictionary] | None = None
 
     def ramps(self, cols: np.ndarray) -> RampDictionary:
-        """The columns ``cols`` as a ramp dictionary (at most four ramps each)."""
-        if np.size(cols) == 0:
-            return RampDictionary(self.x, np.zeros(0), np.zeros((0, 0)))
-        return _chain_ramps(self.x, self.pinnings.select(np.asarray(cols, dtype=np.int64)).a)
+        """The columns ``cols`` as a ramp dictionary (at most four ramps each; the last one is kept:
+        a working-set round asks for the Gram matrix, correlations and fit of the same columns)."""
+        cols = np.asarray(cols, dtype=np.int64)
+        if self._last is None or not np.array_equal(self._last[0], cols):
+            if cols.size == 0:
+                ramps = RampDictionary(self.x, np.zeros(0), np.zeros((0, 0)))
+            else:
+                ramps = _chain_ramps(self.x, self.pinnings.select(cols).a)
+            self._last = cols.copy(), ramps
+        return self._last[1]
 
     def matvec_columns(self, cols, coef):
         return self.ramps(cols).matvec(coef)
