@@ -29,3 +29,18 @@ def test_explicit_columns_of_every_dictionary_kind():
     A = rng.standard_normal((30, 6))
     np.testing.assert_array_equal(DenseDictionary(A).columns(cols[:2]), A[:, cols[:2]])
     assert isinstance(ramps, RampDictionary)
+
+
+def test_top_indices_puts_local_peaks_first():
+    """With ``peaks``: the largest local maxima of |v| in index order, then the largest others."""
+    from lmirrors.convex.dictionary import top_indices
+
+    rng = np.random.default_rng(2)
+    for size, count in [(200, 5), (200, 150), (3, 3)]:
+        v = rng.standard_normal(size)
+        a = np.abs(v)
+        padded = np.concatenate([[-1.0], a, [-1.0]])
+        peak = (a >= padded[:-2]) & (a >= padded[2:])
+        by_size = np.argsort(-a, kind="stable")
+        expected = np.concatenate([by_size[peak[by_size]], by_size[~peak[by_size]]])[:count]
+        np.testing.assert_array_equal(top_indices(v, count, peaks=True), expected)

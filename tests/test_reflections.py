@@ -10,9 +10,12 @@ from deep_helpers import midpoint_family, reflection_family
 from helpers import make_data
 
 from lmirrors import Architecture, fit
+from lmirrors.convex.dictionary import top_indices
 from lmirrors.convex.lasso import beta_max, duality_gap, lasso_objective, solve
+from lmirrors.libraries import reflections
 from lmirrors.libraries.library import distinct_columns
 from lmirrors.libraries.reflections import (
+    ReflectionDictionary,
     chain_values,
     independent_pinnings,
     kink_forms,
@@ -120,7 +123,8 @@ def test_dense_equals_chain_values(depth, n, layout):
         assert D.shape == A.shape
         assert np.abs(D.dense() - A).max() <= 1e-12 * np.abs(A).max()
         # at most 2^(L-1) ramps per column: the ramp at x_1 and one per kink form
-        assert D.W.nnz <= 2 ** (depth - 1) * A.shape[1]
+        ramps = D.ramps(np.arange(D.shape[1])) if isinstance(D, ReflectionDictionary) else D
+        assert ramps.W.nnz <= 2 ** (depth - 1) * A.shape[1]
 
 
 def test_operator_products_match_dense():
@@ -213,3 +217,107 @@ def test_bad_input():
         mirror_dictionary([1.0, 1.0])
     with pytest.raises(ValueError, match="depth"):
         mirror_dictionary([0.0, 1.0], depth=1)
+
+
+def pinnings_layouts():
+    """Points where rows repeat (grids: reflections and midpoints land on points), almost repeat
+    (a grid moved by less than the merging resolution), or never do; some off-centre."""
+    rng = np.random.default_rng(7)
+    grid = np.arange(24.0)
+    return {
+        "uniform": rng.uniform(-1.0, 3.0, 60),
+        "grid": 0.5 * grid - 1.0,
+        "off-centre grid": 37.0 + 0.1 * grid,
+        "integers": rng.choice(200, 70, replace=False).astype(float),
+        "jittered grid": grid + 3e-11 * rng.standard_normal(grid.size) * 23,
+        "two scales": np.concatenate([rng.uniform(0, 1, 30), 1e3 + np.arange(5.0)]),
+    }
+
+
+@pytest.fixture(params=[None, 7])
+def row_blocks(request, monkeypatch):
+    """The whole square in one row block, or blocks of 7 rows (what large N does)."""
+    if request.param is not None:
+        blocks = reflections._row_blocks
+        monkeypatch.setattr(reflections, "_row_blocks", lambda n, size=0: blocks(n, request.param * n))
+
+
+@pytest.mark.parametrize("layout", list(pinnings_layouts()))
+def test_pair_pinnings_are_the_written_down_pinnings(layout, row_blocks):
+    """At L = 3 the rows found from pairs (no list of rows, repeats searched near each reflection
+    and midpoint) are exactly those of writing every pinning down and merging: same parameters
+    to the bit, same pinned points, same order."""
+    points = np.unique(pinnings_layouts()[layout])
+    pairs, written = pinned_parameters(points, 3), reflections._all_pinnings(points, 3, 10)
+    assert isinstance(pairs, reflections.PairPinnings)
+    assert len(pairs) == len(written)
+    for name in ("a", "depth", "subset", "pins"):
+        np.testing.assert_array_equal(getattr(pairs, name), getattr(written, name), err_msg=name)
+    rows = np.random.default_rng(0).choice(len(pairs), 20)
+    np.testing.assert_array_equal(pairs.select(rows).a, written.a[rows])
+
+
+def test_repeated_rows_are_found_on_grids():
+    """On a grid every reflection and most midpoints repeat a row: (3N^2 - N)/2 minus those."""
+    points = np.arange(6.0)
+    pairs = pinned_parameters(points, 3)
+    assert len(pairs) < (3 * 36 - 6) // 2
+    assert np.unique(np.round(pairs.a, 9), axis=0).shape[0] == len(pairs)
+
+
+def test_close_points_are_pinned_by_writing_rows_down():
+    """Points closer than the merging resolution (or its float error) take the general route."""
+    points = np.array([0.0, 1e-11, 0.5, 1.0])
+    assert reflections.pair_pinnings(points) is None
+    assert isinstance(pinned_parameters(points, 3), reflections.Pinnings)
+    assert isinstance(pinned_parameters(np.arange(4.0), 3), reflections.PairPinnings)
+    assert isinstance(pinned_parameters(np.arange(4.0), 4), reflections.Pinnings)
+
+
+@pytest.mark.parametrize("layout", ["uniform", "off-centre grid", "two scales"])
+def test_reflection_pricing_equals_the_chain_values(layout, row_blocks):
+    """Structured A^T r (suffix sums at reflections and midpoints) against the units evaluated
+    directly, for a residual of zero and of nonzero sum, with repeated data; the pricing's maximum
+    and top columns; products of a few columns."""
+    rng = np.random.default_rng(1)
+    x = pinnings_layouts()[layout]
+    x = np.append(x, x[:4])  # repeated points
+    D = mirror_dictionary(x, 3)
+    assert isinstance(D, ReflectionDictionary)
+    A = reference(x, 3)
+    assert D.shape == A.shape
+    for r in (rng.standard_normal(x.size), rng.standard_normal(x.size) + 5.0):
+        exact = A.T @ r
+        scale = np.abs(A).max() * np.abs(r).sum()
+        assert np.abs(D.rmatvec(r) - exact).max() <= 1e-13 * scale
+    r -= r.mean()
+    priced = D.price(r, 10)
+    assert np.isclose(priced.max_abs, np.abs(A.T @ r).max(), rtol=1e-12)
+    np.testing.assert_allclose(priced.values, (A.T @ r)[priced.indices], rtol=0, atol=1e-13 * scale)
+    cols = rng.choice(A.shape[1], 6, replace=False)
+    np.testing.assert_allclose(D.columns(cols), A[:, cols], rtol=0, atol=1e-12 * np.abs(A).max())
+    np.testing.assert_allclose(D.correlations(r, cols), A[:, cols].T @ r, rtol=0, atol=1e-13 * scale)
+    for some in (cols[:3], cols[::-1], cols):  # the kept ramps of the last columns are not reused for others
+        coef = np.arange(1.0, some.size + 1)
+        np.testing.assert_allclose(D.matvec_columns(some, coef), A[:, some] @ coef, rtol=0, atol=1e-11)
+
+
+@pytest.mark.parametrize(
+    ("size", "count", "chunk"), [(1000, 10, 7), (1000, 64, 100), (50, 40, 8), (5, 5, 2), (2, 2, 1), (9, 0, 4)]
+)
+def test_pricing_peaks_chunk_by_chunk_are_the_peaks_of_the_whole(size, count, chunk):
+    """The candidates of a reflection pricing pass, found chunk by chunk, are those of
+    ``top_indices(values, count, peaks=True)`` on the whole vector (smooth and rough vectors)."""
+    rng = np.random.default_rng(size + count)
+    for values in (rng.standard_normal(size), np.cumsum(rng.standard_normal(size))):
+        expected = top_indices(values, count, peaks=True)
+        np.testing.assert_array_equal(reflections._top_peaks(values, count, chunk), expected)
+
+
+def test_reflection_products_with_no_columns():
+    """An empty support (beta >= beta_max) has an empty fit, Gram matrix and block of columns."""
+    D = mirror_dictionary(generic_x(9))
+    none = np.zeros(0, dtype=np.int64)
+    np.testing.assert_array_equal(D.matvec_columns(none, np.zeros(0)), np.zeros(9))
+    assert D.columns(none).shape == (9, 0) and D.gram(none).shape == (0, 0)
+    assert D.correlations(np.ones(9), none).size == 0

@@ -58,6 +58,8 @@ def top_indices(values: np.ndarray, count: int, peaks: bool = False) -> np.ndarr
         padded = np.concatenate([[-1.0], a, [-1.0]])
         is_peak = (a >= padded[:-2]) & (a >= padded[2:])
         first = np.flatnonzero(is_peak)[top_indices(values[is_peak], count)]
+        if first.size >= count:  # enough peaks: the other entries are not needed
+            return first
         rest = np.setdiff1d(top_indices(values, count), first)
         return np.concatenate([first, rest[np.argsort(-a[rest], kind="stable")]])[: max(count, 0)]
     count = min(count, values.size)
