@@ -62,8 +62,36 @@ def train_adam(
     replace the arguments), each weight and bias multiplied by $1 + $ ``jitter`` $\cdot\varepsilon$,
     $\varepsilon \sim N(0, 1)$ drawn per restart.
     """
+    return train_adam_betas(
+        x, y, [beta], depth, activation, width, restarts, steps, lr, seed, progress, slope, start, jitter
+    )[0]
+
+
+def train_adam_betas(
+    x,
+    y,
+    betas,
+    depth: int = 2,
+    activation: str = "relu",
+    width: int | None = None,
+    restarts: int = 8,
+    steps: int = 5000,
+    lr: float = 0.05,
+    seed: int = 0,
+    progress: bool = True,
+    slope: float = 0.01,
+    start: ParallelNetwork | None = None,
+    jitter: float = 0.0,
+) -> list[TrainingResult]:
+    r""":func:`train_adam` for every $\beta$ of ``betas``, one result each, trained as one batch.
+
+    Each $\beta$ gets the very starts :func:`train_adam` draws with the same ``seed``, and the
+    summed objective $\sum_{\beta}\sum_r J_\beta(\theta_{\beta,r})$ separates, so every network
+    follows the trajectory it would follow alone; a step costs about as much as one $\beta$'s
+    (on small data Adam's time is per step, not per network).
+    """
     x, y = check_data(x, y)
-    beta = check_beta(beta)
+    betas = [check_beta(b) for b in np.atleast_1d(np.asarray(betas, dtype=float))]
     if start is not None:
         if width not in (None, start.width):
             raise ValueError(f"width={width} contradicts the start network's {start.width} units; leave it out")
@@ -85,15 +113,22 @@ def train_adam(
         W *= 1 + jitter * torch.randn(shape, generator=gen, dtype=torch.float64)
         B *= 1 + jitter * torch.randn(B.shape, generator=gen, dtype=torch.float64)
         xi = torch.full((restarts,), float(start.xi), dtype=torch.float64)
+    k = len(betas)
+    W, B, xi = (t.repeat(k, *[1] * (t.dim() - 1)) for t in (W, B, xi))  # group g: networks g*restarts ...
+    beta_t = torch.as_tensor(np.repeat(betas, restarts), dtype=torch.float64)
     began = time.perf_counter()
-    history = _adam_units(W, B, xi, xt, yt, beta, act, steps, lr, f"Adam {depth}-layer {act.name}", progress)
+    values = _adam_units(W, B, xi, xt, yt, beta_t, act, steps, lr, f"Adam {depth}-layer {act.name}", progress)
+    seconds = time.perf_counter() - began
+    results = []
     with torch.no_grad():
-        nets = [
-            ParallelNetwork(act, W[r].numpy().copy(), B[r].numpy().copy(), float(xi[r]), shift) for r in range(restarts)
-        ]
-    finals = np.array([net.objective(x, y, beta) for net in nets])
-    best = int(np.argmin(finals))
-    return TrainingResult(nets[best], float(finals[best]), finals, history, time.perf_counter() - began, tuple(nets))
+        for g, beta in enumerate(betas):
+            rows = range(g * restarts, (g + 1) * restarts)
+            nets = [ParallelNetwork(act, W[r].numpy().copy(), B[r].numpy().copy(), float(xi[r]), shift) for r in rows]
+            finals = np.array([net.objective(x, y, beta) for net in nets])
+            best = int(np.argmin(finals))
+            history = values[:, rows.start : rows.stop].min(axis=1)
+            results.append(TrainingResult(nets[best], float(finals[best]), finals, history, seconds, tuple(nets)))
+    return results
 
 
 def _random_start(low, high, y: np.ndarray, shape: tuple[int, int, int], act, gen):
@@ -145,7 +180,7 @@ def train_adam_additive(
     low, high = (torch.as_tensor(v[owner], dtype=torch.float64) for v in (X.min(axis=0), X.max(axis=0)))
     W, B, xi = _random_start(low, high, y, (restarts, d * width, depth), act, gen)
     began = time.perf_counter()
-    history = _adam_units(W, B, xi, xt, yt, beta, act, steps, lr, f"Adam additive {depth}-layer {act.name}", progress)
+    values = _adam_units(W, B, xi, xt, yt, beta, act, steps, lr, f"Adam additive {depth}-layer {act.name}", progress)
     with torch.no_grad():
         nets = [
             AdditiveNetwork(
@@ -159,12 +194,14 @@ def train_adam_additive(
         ]
     finals = np.array([net.objective(X, y, beta) for net in nets])
     best = int(np.argmin(finals))
+    history = values.min(axis=1)
     return TrainingResult(nets[best], float(finals[best]), finals, history, time.perf_counter() - began, tuple(nets))
 
 
-def _adam_units(W, B, xi, xt, yt, beta: float, act, steps: int, lr: float, desc: str, progress: bool) -> np.ndarray:
+def _adam_units(W, B, xi, xt, yt, beta, act, steps: int, lr: float, desc: str, progress: bool) -> np.ndarray:
     """:func:`_adam` on a batch of parallel networks of units (weights ``W``, biases ``B``, output biases
-    ``xi``) reading the inputs ``xt``: the summed :func:`batched_objective`, cosine-decayed rate."""
+    ``xi``) reading the inputs ``xt``: the summed :func:`batched_objective` (``beta`` a number or one
+    per network), cosine-decayed rate."""
     return _adam([W, B, xi], lambda: batched_objective(W, B, xi, xt, yt, beta, act), steps, lr, desc, progress)
 
 
@@ -177,12 +214,14 @@ def _adam(
     progress: bool,
     weight_decay: float = 0.0,
     cosine: bool = True,
+    after_step=None,
 ) -> np.ndarray:
-    """Run Adam on the summed ``objectives()`` (one per network of the batch); per step the lowest."""
+    """Run Adam on the summed ``objectives()`` (one per network of the batch); returns every network's
+    objective before each step, shape (steps, networks). ``after_step(k)`` is called after step k."""
     params = [p.requires_grad_() for p in params]
     optimiser = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, steps, eta_min=lr / 100) if cosine else None
-    history = np.empty(steps)
+    history = None
     for step in tqdm(range(steps), desc=desc, disable=not progress):
         optimiser.zero_grad()
         values = objectives()
@@ -190,8 +229,12 @@ def _adam(
         optimiser.step()
         if schedule is not None:
             schedule.step()
-        history[step] = float(values.detach().min())
-    return history
+        if history is None:
+            history = torch.empty((steps, values.numel()), dtype=values.dtype)
+        history[step] = values.detach()
+        if after_step is not None:
+            after_step(step + 1)
+    return history.numpy() if history is not None else np.empty((0, 0))
 
 
 def shared_trunk_start(
@@ -253,8 +296,31 @@ def train_adam_shared(
     ``objective`` and ``restart_objectives`` are this $J$. The returned networks are the
     equivalent parallel networks (trunk repeated in every unit).
     """
+    return train_adam_shared_checkpoints(x, y, starts, beta, [steps], lr, weight_decay, progress)[0]
+
+
+def train_adam_shared_checkpoints(
+    x,
+    y,
+    starts: list[ParallelNetwork],
+    beta: float,
+    checkpoints,
+    lr: float = 5e-3,
+    weight_decay: float = 1e-4,
+    progress: bool = True,
+) -> list[TrainingResult]:
+    r""":func:`train_adam_shared` stopped after each number of steps in ``checkpoints``, from one run.
+
+    The rate is constant and Adam's state after $k$ steps does not depend on how many follow, so
+    the result at checkpoint $k$ is the result of ``train_adam_shared(..., steps=k)``, the same
+    numbers, while the run costs only $\max_k k$ steps instead of $\sum_k k$. One result per
+    distinct checkpoint, in increasing order.
+    """
     x, y = check_data(x, y)
     beta = check_beta(beta)
+    checkpoints = sorted({int(k) for k in checkpoints})
+    if not checkpoints or checkpoints[0] < 1:
+        raise ValueError(f"checkpoints={checkpoints}: give at least one number of steps, each at least 1")
     if not starts:
         raise ValueError("starts is empty: pass at least one network from shared_trunk_start")
     depth, width = starts[0].depth, starts[0].width
@@ -282,30 +348,43 @@ def train_adam_shared(
         weights = (U.abs() ** depth).sum(-1) + (Wk.abs() ** depth).sum(-1) + (V.abs() ** depth).sum(-1)
         return 0.5 * ((f - yt) ** 2).sum(-1) + beta / depth * weights
 
+    snapshots, wanted = {}, set(checkpoints)
+
+    def snapshot(step: int) -> None:
+        if step not in wanted:
+            return
+        with torch.no_grad():
+            finals = objectives().numpy().copy()
+            nets = tuple(
+                ParallelNetwork(
+                    starts[0].activation,
+                    np.column_stack([np.tile(U[r].numpy(), (width, 1)), Wk[r].numpy(), V[r].numpy()]),
+                    np.column_stack([np.tile(C[r].numpy(), (width, 1)), Bk[r].numpy()]),
+                    float(xi[r]),
+                )
+                for r in range(len(starts))
+            )
+        snapshots[step] = finals, nets, time.perf_counter() - began
+
     began = time.perf_counter()
-    history = _adam(
+    values = _adam(
         [U, C, Wk, Bk, V, xi],
         objectives,
-        steps,
+        checkpoints[-1],
         lr,
         desc=f"Adam {depth}-layer shared trunk",
         progress=progress,
         weight_decay=weight_decay,
         cosine=False,
+        after_step=snapshot,
     )
-    with torch.no_grad():
-        finals = objectives().numpy().copy()
-        nets = tuple(
-            ParallelNetwork(
-                starts[0].activation,
-                np.column_stack([np.tile(U[r].numpy(), (width, 1)), Wk[r].numpy(), V[r].numpy()]),
-                np.column_stack([np.tile(C[r].numpy(), (width, 1)), Bk[r].numpy()]),
-                float(xi[r]),
-            )
-            for r in range(len(starts))
-        )
-    best = int(np.argmin(finals))
-    return TrainingResult(nets[best], float(finals[best]), finals, history, time.perf_counter() - began, nets)
+    history = values.min(axis=1)
+    results = []
+    for step in checkpoints:
+        finals, nets, seconds = snapshots[step]
+        best = int(np.argmin(finals))
+        results.append(TrainingResult(nets[best], float(finals[best]), finals, history[:step], seconds, nets))
+    return results
 
 
 def trained_summary(network: ParallelNetwork, x, y, beta: float, rtol: float = 0.05) -> dict:

@@ -209,3 +209,44 @@ def test_train_adam_shared_reports_its_objective_and_never_beats_the_lasso():
     bad.W[1, 0] += 1.0
     with pytest.raises(ValueError, match="share"):
         train_adam_shared(x, y, [bad], beta, steps=1, progress=False)
+
+
+def test_train_adam_betas_gives_each_beta_its_separate_run():
+    """Several values of beta trained as one batch: every beta's restarts, objectives and history are
+    those of train_adam(beta=b) with the same seed, to the last bit (the batch only saves steps)."""
+    from lmirrors.training import train_adam_betas
+
+    betas = (0.01, 0.05, 0.3)
+    batch = train_adam_betas(X, Y, betas, activation="abs", seed=5, **FAST)
+    assert len(batch) == len(betas)
+    for beta, joint in zip(betas, batch, strict=True):
+        alone = train_adam(X, Y, activation="abs", beta=beta, seed=5, **FAST)
+        np.testing.assert_array_equal(joint.restart_objectives, alone.restart_objectives)
+        np.testing.assert_array_equal(joint.history, alone.history)
+        np.testing.assert_array_equal(joint.network.W, alone.network.W)
+        assert joint.history.shape == (FAST["steps"],)
+    # the betas really give different networks (otherwise the check above would be vacuous)
+    assert not np.array_equal(batch[0].network.W, batch[2].network.W)
+    with pytest.raises(ValueError, match="beta"):
+        train_adam_betas(X, Y, (0.1, -1.0), **FAST)
+
+
+def test_train_adam_shared_checkpoints_equal_runs_of_that_length():
+    """One constant-rate run read off at several step counts gives what separate runs of those
+    lengths give, to the last bit, and one result per distinct checkpoint in increasing order."""
+    from lmirrors.training import shared_trunk_start, train_adam_shared, train_adam_shared_checkpoints
+
+    x, y, beta = np.array([-1.0, 2, 6, 7]), np.array([0.0, 0, 3, 3]), 0.05
+    starts = [shared_trunk_start(4, 10, ramp=(2, 4, 1.5), seed=0), shared_trunk_start(4, 10, seed=1)]
+    runs = train_adam_shared_checkpoints(x, y, starts, beta, [200, 50, 200], progress=False)
+    assert len(runs) == 2
+    for steps, run in zip((50, 200), runs, strict=True):
+        alone = train_adam_shared(x, y, starts, beta, steps=steps, progress=False)
+        np.testing.assert_array_equal(run.restart_objectives, alone.restart_objectives)
+        np.testing.assert_array_equal(run.history, alone.history)
+        for net, single in zip(run.networks, alone.networks, strict=True):
+            np.testing.assert_array_equal(net.W, single.W)
+            np.testing.assert_array_equal(net.B, single.B)
+    assert not np.array_equal(runs[0].network.W, runs[1].network.W)  # it did train between them
+    with pytest.raises(ValueError, match="checkpoints"):
+        train_adam_shared_checkpoints(x, y, starts, beta, [], progress=False)
