@@ -316,7 +316,7 @@ def fit(
     architecture = Architecture(depth, activation, **options)
     family = architecture.family
     if method == "auto":
-        method = automatic_method(architecture, merged.points, beta)
+        method = automatic_method(architecture, merged.points, beta, distinct=True)
     if method not in family.methods:
         raise ValueError(
             f"{architecture.name} networks cannot be solved by method={method!r}; use one of {family.methods}"
@@ -377,11 +377,14 @@ def rebuild(library: Library, solution: LassoSolution) -> Network:
     return library.architecture.family.reconstruct(library, solution).centred(centre)
 
 
-def automatic_method(architecture: Architecture, x: np.ndarray, beta: float | None = 0.0) -> str:
+def automatic_method(
+    architecture: Architecture, x: np.ndarray, beta: float | None = 0.0, distinct: bool = False
+) -> str:
     """The ``method`` that ``method="auto"`` picks for this architecture on data ``x`` at ``beta``
     (the dense library up to :data:`DENSE_LIMIT` entries, for ``beta > 0`` and a family with a
-    matrix-free library only up to :data:`WRITE_DOWN_LIMIT`; ``None``: the default, positive, $\beta$)."""
-    family, n = architecture.family, np.unique(x).size
+    matrix-free library only up to :data:`WRITE_DOWN_LIMIT`; ``None``: the default, positive, $\beta$).
+    ``distinct``: no value of ``x`` is repeated (their count is then ``x.size``, without a sort)."""
+    family, n = architecture.family, x.size if distinct else np.unique(x).size
     if family.closed_form is not None and (family.candidates is None or family.closed_form.applies(architecture, n)):
         return "closed_form"
     size = architecture.size_formula(n)

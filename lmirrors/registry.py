@@ -25,7 +25,7 @@ from .convex.lasso import LP_WORKSPACE, NEAR_INTERPOLATION, LassoSolution
 from .libraries.capped_ramps import CappedRampDictionary, capped_ramp_candidates, capped_ramp_features
 from .libraries.leaky_chains import leaky_candidates, leaky_dictionary
 from .libraries.library import Candidates, DeferredLibrary, LazyFeatures, Library
-from .libraries.ramps import ramp_candidates, two_layer_dictionary, two_layer_features
+from .libraries.ramps import ramp_candidates, two_layer_matrix_free
 from .libraries.rectangular import best_switch_set, switch_set_count
 from .libraries.reflections import (
     mirror_dictionary,
@@ -493,10 +493,7 @@ FAMILIES: tuple[Family, ...] = (
             parallel_network,
             lambda arch, n: n if arch.activation.name == "abs" else 2 * n,
             lambda arch, kinks: ramp_candidates(kinks, arch.activation),
-            dictionary=lambda arch, x: (
-                two_layer_dictionary(x, arch.activation),
-                two_layer_features(x, arch.activation),
-            ),
+            dictionary=lambda arch, x: two_layer_matrix_free(x, arch.activation),
             options=options,
         )
         for name, options in (("relu", ()), ("leaky_relu", (SLOPE,)), ("abs", ()))

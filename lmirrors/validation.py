@@ -79,10 +79,9 @@ def check_data(x, y) -> tuple[np.ndarray, np.ndarray]:
     y = as_1d(y, "y")
     if x.shape != y.shape:
         raise ValueError(f"x and y must have the same length, got {x.size} and {y.size}")
-    distinct = np.unique(x).size
-    if distinct < MIN_POINTS:
+    if x.size == 0 or not np.any(x != x[0]):  # fewer than MIN_POINTS = 2 distinct values (no sort)
         raise ValueError(
-            f"need at least {MIN_POINTS} distinct x values, got {distinct}; "
+            f"need at least {MIN_POINTS} distinct x values, got {np.unique(x).size}; "
             "a single point is fit by the output bias alone"
         )
     return x, y
@@ -124,6 +123,8 @@ def merge_repeated(x, y, weights=None) -> Merged:
     weight zero are left out).
     """
     x, y = check_data(x, y)
+    if weights is None and np.all(np.diff(x[np.argsort(x)]) != 0):  # nothing to merge: one sort tells
+        return Merged(x, y, np.ones(x.size), 0.0, np.arange(x.size))
     weights = np.ones(x.size) if weights is None else check_weights(weights, x.size, allow_zero=True)
     kept = weights > 0  # a point of weight zero is not in the loss at all
     if np.unique(x[kept]).size < MIN_POINTS:
