@@ -54,6 +54,10 @@ def _line_search(a: float, g: float, z: np.ndarray, d: np.ndarray, beta: float, 
     s0 = np.where(z != 0, np.sign(z), np.sign(d))
     slope = g + beta * float(d @ s0)
     crossing = (z != 0) & (z * d < 0)
+    if not crossing.any():  # one quadratic piece on [0, t_max]
+        if a > 0:
+            return t_max if a * t_max + slope < 0 else max(0.0, -slope / a)
+        return t_max if slope < 0 else 0.0
     ts = -z[crossing] / d[crossing]
     order = np.argsort(ts)
     ts, jumps = ts[order], 2 * beta * np.abs(d[crossing])[order]
@@ -86,7 +90,7 @@ def _direction(G: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, bool]:
     k = rhs.size
     c, piv, rank, _ = scipy.linalg.lapack.dpstrf(G, lower=0, tol=_SINGULAR * max(float(np.max(np.diag(G))), 1e-300))
     piv = piv - 1
-    R = np.triu(c)
+    R = c  # its upper triangle; the triangular solves read nothing else
     if rank == k:
         # R^T R d_piv = rhs_piv (LAPACK directly: these systems are small and many)
         d = np.empty(k)
@@ -143,7 +147,7 @@ def active_set_lasso(
             add = violators[np.argsort(-excess[violators])[: max(1, active.size // 4)]]
             theta[add] = -np.sign(grad[add])
             active = np.sort(np.concatenate([active, add]))
-        GA = G[np.ix_(active, active)]
+        GA = G.take(active, axis=0).take(active, axis=1)
         step, regular = _direction(GA, -(grad[active] + beta * theta[active]))
         zA = z[active]
         if regular:
@@ -393,7 +397,8 @@ def _solve_working_set(dictionary, y, beta, warm_start, rtol, max_rounds, bar: _
 
 SAME_FEATURE = 1e-3
 r"""Columns with $|\cos\angle(a_i, a_j)| > 1 - $ ``SAME_FEATURE`` (centred) count as one feature seen
-twice, e.g. ramps at neighbouring kinks (see :func:`_moved`)."""
+twice, e.g. ramps at neighbouring kinks: a support column's coefficient moves to such a new column
+before a restricted solve."""
 
 
 def _moved(G: np.ndarray, z: np.ndarray) -> np.ndarray | None:

@@ -80,7 +80,7 @@ def two_layer_columns(x, activation: str | Activation = "relu", slope: float = 0
 
 COARSE_FACTOR = 8
 """Consecutive sorted points averaged into one point of the coarsened problem (:meth:`TwoLayerDictionary.coarsened`)."""
-COARSE_BELOW = 4096
+COARSE_BELOW = 32768
 """Data with fewer points are solved as they are, not through a coarsened problem."""
 
 
