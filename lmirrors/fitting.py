@@ -320,7 +320,7 @@ def fit(
     if merged is None and (method == "auto" or method in WEIGHTED_METHODS or beta == 0):
         merged = merge_repeated(x, y)  # the points these solve (repeated x merged)
     if method == "auto":
-        method = automatic_method(architecture, merged.points, beta)
+        method = automatic_method(architecture, merged.points, beta, distinct=True)
     if method not in family.methods:
         raise ValueError(
             f"{architecture.name} networks cannot be solved by method={method!r}; use one of {family.methods}"
@@ -384,11 +384,14 @@ def rebuild(library: Library, solution: LassoSolution) -> Network:
     return library.architecture.family.reconstruct(library, solution).centred(centre)
 
 
-def automatic_method(architecture: Architecture, x: np.ndarray, beta: float | None = 0.0) -> str:
+def automatic_method(
+    architecture: Architecture, x: np.ndarray, beta: float | None = 0.0, distinct: bool = False
+) -> str:
     """The ``method`` that ``method="auto"`` picks for this architecture on data ``x`` at ``beta``
     (the dense library up to :data:`DENSE_LIMIT` entries, for ``beta > 0`` and a family with a
-    matrix-free library priced without a search only up to :data:`WRITE_DOWN_LIMIT`; ``None``: the default, positive, $\beta$)."""
-    family, n = architecture.family, np.unique(x).size
+    matrix-free library priced without a search only up to :data:`WRITE_DOWN_LIMIT`; ``None``: the default, positive, $\beta$).
+    ``distinct``: no value of ``x`` is repeated (their count is then ``x.size``, without a sort)."""
+    family, n = architecture.family, x.size if distinct else np.unique(x).size
     if family.closed_form is not None and (family.candidates is None or _closed_form_applies(architecture, n)):
         return "closed_form"
     size = architecture.size_formula(n)

@@ -27,7 +27,7 @@ from .libraries.capped_ramps import CappedRampDictionary, capped_ramp_candidates
 from .libraries.leaky_chains import leaky_candidates, leaky_dictionary
 from .libraries.library import Candidates, Library
 from .libraries.mirror_pricing import DeepMirrorDictionary, deep_mirror_features
-from .libraries.ramps import ramp_candidates, two_layer_dictionary, two_layer_features
+from .libraries.ramps import ramp_candidates, two_layer_matrix_free
 from .libraries.rectangular import best_switch_set, switch_set_count
 from .libraries.reflections import (
     mirror_dictionary,
@@ -495,10 +495,7 @@ FAMILIES: tuple[Family, ...] = (
             parallel_network,
             lambda arch, n: n if arch.activation.name == "abs" else 2 * n,
             lambda arch, kinks: ramp_candidates(kinks, arch.activation),
-            dictionary=lambda arch, x: (
-                two_layer_dictionary(x, arch.activation),
-                two_layer_features(x, arch.activation),
-            ),
+            dictionary=lambda arch, x: two_layer_matrix_free(x, arch.activation),
             options=options,
         )
         for name, options in (("relu", ()), ("leaky_relu", (SLOPE,)), ("abs", ()))

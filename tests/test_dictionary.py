@@ -44,3 +44,27 @@ def test_top_indices_puts_local_peaks_first():
         by_size = np.argsort(-a, kind="stable")
         expected = np.concatenate([by_size[peak[by_size]], by_size[~peak[by_size]]])[:count]
         np.testing.assert_array_equal(top_indices(v, count, peaks=True), expected)
+
+
+def test_run_peaks_takes_one_column_per_run_of_violations():
+    """Runs of consecutive entries above the level, split where the sign flips; the first largest of each."""
+    from lmirrors.convex.dictionary import run_peaks
+
+    values = np.array([0.0, 2.0, 3.0, 2.5, 0.0, -2.0, -4.0, 0.5, 5.0, 5.5, -6.0, 3.0, 3.0, 1.0])
+    np.testing.assert_array_equal(run_peaks(values, 1.5), [2, 6, 9, 10, 11])
+    assert run_peaks(values, 10.0).size == 0
+
+
+def test_weighted_dictionary_prices_above_a_level_through_its_parent():
+    """A reweighted 2-layer library finds the same runs as its parent priced at the reflected residual."""
+    from lmirrors.convex.dictionary import RowWeights, WeightedDictionary
+    from lmirrors.libraries.ramps import two_layer_dictionary
+
+    rng = np.random.default_rng(5)
+    x, r = rng.uniform(-1, 1, 50), rng.standard_normal(50)
+    parent, rows = two_layer_dictionary(x), RowWeights(rng.uniform(0.5, 2.0, 50))
+    weighted = WeightedDictionary(parent, rows)
+    level = 0.5 * weighted.price(r).max_abs
+    mine, theirs = weighted.price_above(r, level, 10), parent.price_above(rows.adjoint(r), level, 10)
+    np.testing.assert_array_equal(mine.indices, theirs.indices)
+    assert mine.indices.size and np.all(np.abs(mine.values) > level)

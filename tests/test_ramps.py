@@ -13,6 +13,7 @@ e. no Adam-trained network beats the convex optimum;
 f. the duality gap is tiny and the KKT conditions hold, checked independently.
 """
 
+import itertools
 import warnings
 from functools import cache
 
@@ -392,3 +393,102 @@ def test_two_layer_operator_equals_library_matrix(activation, seed):
     Ac = A - A.mean(axis=0)
     assert np.allclose(D.gram(cols), Ac[:, cols].T @ Ac[:, cols], rtol=1e-10, atol=1e-10 * scale**2)
     assert np.allclose(D.correlations(r, cols), A[:, cols].T @ r, rtol=1e-10, atol=1e-10 * scale)
+
+
+def _runs_of(values: np.ndarray, level: float) -> list[int]:
+    """Reference: walk the values, one argmax per maximal run of same-signed entries with |v| > level."""
+    peaks, previous = [], None  # previous: the last entry above the level
+    for j, v in enumerate(values):
+        if abs(v) <= level:
+            continue
+        if previous == j - 1 and np.sign(v) == np.sign(values[previous]):
+            if abs(v) > abs(values[peaks[-1]]):
+                peaks[-1] = j
+        else:
+            peaks.append(j)
+        previous = j
+    return peaks
+
+
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu", "abs"])
+@pytest.mark.parametrize("seed", range(3))
+def test_two_layer_pricing_above_a_level_finds_one_column_per_violated_run(activation, seed):
+    """Against the dense matrix (unsorted data with a repeated point): the largest correlation, and the
+    peak of every run of violated columns, block by block (kink direction), largest first."""
+    x, _ = noisy(40, seed)
+    x[5] = x[11]
+    A = Architecture(2, activation).library(x).A
+    D = two_layer_dictionary(x, activation)
+    r = np.random.default_rng(seed).standard_normal(x.size)
+    r -= r.mean()
+    values = A.T @ r
+    level = 0.3 * np.abs(values).max()
+    pricing = D.price_above(r, level, 1000)
+    assert abs(pricing.max_abs - np.abs(values).max()) <= 1e-12 * np.abs(values).max()
+    np.testing.assert_allclose(pricing.values, values[pricing.indices], rtol=1e-10)
+    blocks = np.cumsum([0] + [stop - start for start, stop, _, _ in D.blocks])
+    expected = [b0 + k for b0, b1 in itertools.pairwise(blocks) for k in _runs_of(values[b0:b1], level)]
+    assert sorted(pricing.indices.tolist()) == sorted(expected)
+    assert np.all(np.diff(np.abs(pricing.values)) <= 0)  # most violated first
+    assert D.price_above(r, level, 2).indices.size == min(2, len(expected))
+
+
+@pytest.mark.parametrize("activation", ["relu", "abs"])
+def test_coarsened_library_lifts_to_the_nearest_kinks(activation, monkeypatch):
+    """The coarse problem averages groups of sorted points and labels; a coarse column lifts to the
+    column of the same direction whose kink is the data point nearest its own."""
+    from lmirrors.libraries import ramps
+
+    monkeypatch.setattr(ramps, "COARSE_BELOW", 10)
+    rng = np.random.default_rng(2)
+    x, y = rng.uniform(-1, 1, 203), rng.standard_normal(203)
+    D = two_layer_dictionary(x, activation)
+    coarse = D.coarsened(y)
+    order = np.argsort(x)
+    groups = [order[i : i + ramps.COARSE_FACTOR] for i in range(0, x.size, ramps.COARSE_FACTOR)]
+    points = np.array([x[g].mean() for g in groups])
+    np.testing.assert_allclose(coarse.dictionary.x + D.centre, points, atol=1e-12)
+    np.testing.assert_allclose(coarse.labels, [y[g].mean() for g in groups], atol=1e-12)
+    assert coarse.scale == 1 / ramps.COARSE_FACTOR
+    cols = np.arange(coarse.dictionary.shape[1])
+    fine, coef = coarse.lift(cols, np.ones(cols.size))
+    assert coef.sum() == cols.size and np.all(np.diff(fine) > 0)  # merged where two coarse kinks meet
+    for c in cols:
+        t, d = coarse.dictionary.feature(c).breakpoints[0] + D.centre, coarse.dictionary.feature(c).signs[0]
+        same_side = [k for k in range(D.shape[1]) if D.feature(k).signs[0] == d]
+        kinks = np.array([D.feature(k).breakpoints[0] for k in same_side])
+        nearest = np.abs(kinks - t) == np.abs(kinks - t).min()
+        assert set(np.array(same_side)[nearest]) & set(fine.tolist())
+    assert two_layer_dictionary(x[:9], activation).coarsened(y[:9]) is None  # below COARSE_BELOW
+
+
+def test_coarsened_start_certifies_the_same_optimum_in_few_rounds(monkeypatch):
+    """Solving the averaged problem first: the same optimum as a cold start, and the
+    full library is priced in at most 3 rounds (a cold start needs about 8)."""
+    from lmirrors.convex.lasso import solve_support
+    from lmirrors.libraries import ramps
+
+    rng = np.random.default_rng(3)
+    x = rng.uniform(-1, 1, 6000)
+    y = np.sin(4 * x) + 0.3 * rng.standard_normal(x.size)
+    D = two_layer_dictionary(x)
+    beta = 0.01 * beta_max(D, y)
+    rounds = []
+    price_above = ramps.TwoLayerDictionary.price_above
+
+    def counted(self, r, level, count):
+        rounds.append(self.shape[0])
+        return price_above(self, r, level, count)
+
+    monkeypatch.setattr(ramps.TwoLayerDictionary, "price_above", counted)
+    monkeypatch.setattr(ramps, "COARSE_BELOW", 6000)
+    cols, sol = solve_support(D, y, beta)
+    assert 1 <= rounds.count(x.size) <= 3 and len(rounds) > rounds.count(x.size)
+    monkeypatch.setattr(ramps, "COARSE_BELOW", 10**9)
+    cold_cols, cold = solve_support(D, y, beta)
+    assert rounds.count(x.size) >= 8
+    # the optimal fit is unique (its coefficients need not be: a kink may sit in either direction's column)
+    fitted, cold_fitted = D.matvec_columns(cols, sol.z) + sol.xi, D.matvec_columns(cold_cols, cold.z) + cold.xi
+    assert np.abs(fitted - cold_fitted).max() <= 1e-7 * np.abs(y).max()
+    assert abs(sol.objective - cold.objective) <= 1e-12 * cold.objective
+    assert sol.relative_gap <= 1e-9 and cold.relative_gap <= 1e-9

@@ -241,3 +241,17 @@ def test_available_memory_reads_meminfo_with_a_fallback(monkeypatch):
     assert fallback is None or fallback > 0
     monkeypatch.setattr(validation.os, "sysconf", no_proc)
     assert validation.available_memory() is None or Path("/sys/fs/cgroup/memory.max").exists()
+
+
+def test_merging_distinct_points_changes_nothing():
+    """Distinct x (unsorted): the data come back as they are, with unit weights and no constant,
+    exactly as the general route (forced here by explicit unit weights) gives them."""
+    from lmirrors.validation import merge_repeated
+
+    rng = np.random.default_rng(0)
+    x, y = rng.uniform(-1, 1, 30), rng.standard_normal(30)
+    fast, general = merge_repeated(x, y), merge_repeated(x, y, np.ones(30))
+    for mine, theirs in zip(fast, general, strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+    x[4] = x[9]
+    assert merge_repeated(x, y).points.size == 29

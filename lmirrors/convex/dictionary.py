@@ -31,6 +31,7 @@ $O(N + K + \mathrm{nnz}(W))$.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,6 +45,21 @@ class Pricing:
     max_abs: float
     indices: np.ndarray
     values: np.ndarray
+
+
+@dataclass(frozen=True)
+class Coarsening:
+    r"""A smaller problem of the same kind whose solution seeds the working set of a large one.
+
+    Its solution for labels ``labels`` and penalty ``scale`` $\cdot\,\beta$ gives, through
+    ``lift(columns, coefficients)``, columns and coefficients of the large dictionary to start from.
+    Only a starting point: the large problem is still solved and certified on its own.
+    """
+
+    dictionary: Dictionary
+    labels: np.ndarray
+    scale: float
+    lift: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
 def top_indices(values: np.ndarray, count: int, peaks: bool = False) -> np.ndarray:
@@ -67,6 +83,27 @@ def top_indices(values: np.ndarray, count: int, peaks: bool = False) -> np.ndarr
         return np.zeros(0, dtype=np.int64)
     part = np.argpartition(-np.abs(values), count - 1)[:count]
     return part[np.argsort(-np.abs(values[part]), kind="stable")]
+
+
+def run_peaks(values: np.ndarray, level: float) -> np.ndarray:
+    """Where $|v|$ peaks in each run of consecutive entries above ``level`` (one run per sign), in index order.
+
+    In an ordered library (ramps at adjacent kinks) a run of violated columns is one feature of
+    the fit seen at neighbouring kinks: one column per run finds every such feature at once.
+    """
+    above = np.flatnonzero(np.abs(values) > level)
+    if above.size == 0:
+        return above
+    positive = values[above] > 0
+    new_run = np.empty(above.size, dtype=bool)
+    new_run[0] = True
+    new_run[1:] = (np.diff(above) > 1) | (positive[1:] != positive[:-1])
+    magnitude = np.abs(values[above])
+    run = np.cumsum(new_run) - 1
+    at_peak = np.flatnonzero(magnitude == np.maximum.reduceat(magnitude, np.flatnonzero(new_run))[run])
+    first = np.ones(at_peak.size, dtype=bool)
+    first[1:] = run[at_peak[1:]] != run[at_peak[:-1]]
+    return above[at_peak[first]]
 
 
 class Dictionary:
@@ -105,6 +142,17 @@ class Dictionary:
     def rmatvec(self, r: np.ndarray) -> np.ndarray:
         """$A^\\top r$ for all columns (memory $O(M)$)."""
         return self.correlations(r, np.arange(self.shape[1]))
+
+    def price_above(self, r: np.ndarray, level: float, count: int) -> Pricing:
+        """$\\max_j |A_j^\\top r|$ and at most ``count`` columns with $|A_j^\\top r| >$ ``level``, most
+        violated first: here those among the ``count`` largest of :meth:`price`."""
+        pricing = self.price(r, count)
+        above = np.abs(pricing.values) > level
+        return Pricing(pricing.max_abs, pricing.indices[above], pricing.values[above])
+
+    def coarsened(self, y: np.ndarray) -> Coarsening | None:
+        """A smaller problem whose solution is a good working set for labels ``y`` (none here)."""
+        return None
 
 
 class ColumnSubset(Dictionary):
@@ -463,3 +511,6 @@ class WeightedDictionary(Dictionary):
 
     def price(self, r, count=0):
         return self.parent.price(self.rows.adjoint(r), count)
+
+    def price_above(self, r, level, count):
+        return self.parent.price_above(self.rows.adjoint(r), level, count)

@@ -26,7 +26,7 @@ import scipy.linalg
 from ..validation import as_1d, as_real, check_beta, check_memory, check_weights
 from .dictionary import ColumnSubset, DenseDictionary, Dictionary, RowWeights, WeightedDictionary
 from .exact import exact_gap, kkt_on_support, refined_kkt
-from .working_set import gap_from_residual, solve_working_columns, solve_working_set
+from .working_set import gap_from_residual, solve_working_set, working_set_state
 
 
 class SolverError(RuntimeError):
@@ -492,17 +492,19 @@ def solve_support(dictionary: Dictionary, y: np.ndarray, beta: float, weights=No
         return support, _in_weighted_units(ColumnSubset(dictionary, support), y, solution, rows, level)
     level = float(y.mean())  # as in solve: the bias takes the labels' level
     y = y - level
-    work, z_work = np.zeros(0, dtype=np.int64), np.zeros(0)
-    if beta < beta_max(dictionary, y):
-        work, z_work, _ = solve_working_columns(dictionary, y, beta)
-    keep = np.flatnonzero(z_work)
-    keep = keep[np.argsort(work[keep])]  # increasing column index, as in solve(...).support
-    columns = ColumnSubset(dictionary, work[keep])
-    z = z_work[keep]
-    residual = y - columns.matvec(z)
-    correlation = dictionary.price(residual - residual.mean()).max_abs
-    method = "working-set" if work.size else "closed-form"
-    solution = _certificate(columns, y, z, beta, method, correlation)
+    # beta >= beta_max ends at the first pricing, of the labels, with no column
+    state = working_set_state(dictionary, y, beta)
+    keep = np.flatnonzero(state.coefficients)
+    keep = keep[np.argsort(state.work[keep])]  # increasing column index, as in solve(...).support
+    columns = ColumnSubset(dictionary, state.work[keep])
+    z = state.coefficients[keep]
+    # certified by the last round's pricing of this very residual (the intercept's excess, as
+    # in duality_gap, is round-off: the residual is centred)
+    r = state.residual
+    objective = 0.5 * float(r @ r) + beta * float(np.abs(z).sum())
+    gap = state.gap + 0.5 * r.size * float(r.mean()) ** 2
+    method = "working-set" if keep.size else "closed-form"
+    solution = LassoSolution(z, float(y.mean()) - state.fitted_mean, beta, objective, gap, method)
     if not solution.relative_gap <= MAX_RELATIVE_GAP:  # nearly interpolating: finish in exact arithmetic
         support, exact, _ = solve_exactly(dictionary, y, columns.cols[z != 0], z[z != 0], beta)
         if exact.relative_gap < solution.relative_gap:

@@ -31,6 +31,7 @@ import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
@@ -53,6 +54,10 @@ def _line_search(a: float, g: float, z: np.ndarray, d: np.ndarray, beta: float, 
     s0 = np.where(z != 0, np.sign(z), np.sign(d))
     slope = g + beta * float(d @ s0)
     crossing = (z != 0) & (z * d < 0)
+    if not crossing.any():  # one quadratic piece on [0, t_max]
+        if a > 0:
+            return t_max if a * t_max + slope < 0 else max(0.0, -slope / a)
+        return t_max if slope < 0 else 0.0
     ts = -z[crossing] / d[crossing]
     order = np.argsort(ts)
     ts, jumps = ts[order], 2 * beta * np.abs(d[crossing])[order]
@@ -85,7 +90,7 @@ def _direction(G: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, bool]:
     k = rhs.size
     c, piv, rank, _ = scipy.linalg.lapack.dpstrf(G, lower=0, tol=_SINGULAR * max(float(np.max(np.diag(G))), 1e-300))
     piv = piv - 1
-    R = np.triu(c)
+    R = c  # its upper triangle; the triangular solves read nothing else
     if rank == k:
         # R^T R d_piv = rhs_piv (LAPACK directly: these systems are small and many)
         d = np.empty(k)
@@ -100,7 +105,12 @@ def _direction(G: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, bool]:
 
 
 def active_set_lasso(
-    G: np.ndarray, b: np.ndarray, beta: float, z0: np.ndarray | None = None, max_iter: int | None = None
+    G: np.ndarray,
+    b: np.ndarray,
+    beta: float,
+    z0: np.ndarray | None = None,
+    max_iter: int | None = None,
+    initial: np.ndarray | None = None,
 ) -> np.ndarray:
     r"""Exact minimiser of $F(z) = \tfrac12 z^\top G z - c^\top z + \beta\|z\|_1$ ($G \succeq 0$), warm-startable.
 
@@ -111,11 +121,12 @@ def active_set_lasso(
     $\nabla_A = -\beta\,\mathrm{sign}(z_A)$ and every inactive one $|\nabla_j| \le \beta$, up to
     $10^{-13}\max(|b|, \beta, |G||z - z_0|)$ (round-off), when a Newton step on the active set
     no longer lowers $F$ (round-off in an ill-conditioned $G_A$), or after ``max_iter`` steps
-    (then the outer duality gap shows how far it got).
+    (then the outer duality gap shows how far it got). ``initial`` is the first iterate (default
+    ``z0``; ``b`` stays the gradient at ``z0``).
     """
     k = b.size
     start = np.zeros(k) if z0 is None else np.asarray(z0, dtype=float)
-    z = start.copy()
+    z = start.copy() if initial is None else np.asarray(initial, dtype=float).copy()
     max_iter = max_iter or 20 * k + 100
     size_b, size_G = max(float(np.abs(b).max(initial=0.0)), beta, 1e-300), float(np.abs(G).max(initial=0.0))
     settled = False
@@ -136,7 +147,7 @@ def active_set_lasso(
             add = violators[np.argsort(-excess[violators])[: max(1, active.size // 4)]]
             theta[add] = -np.sign(grad[add])
             active = np.sort(np.concatenate([active, add]))
-        GA = G[np.ix_(active, active)]
+        GA = G.take(active, axis=0).take(active, axis=1)
         step, regular = _direction(GA, -(grad[active] + beta * theta[active]))
         zA = z[active]
         if regular:
@@ -189,13 +200,16 @@ def _objective(G: np.ndarray, b: np.ndarray, beta: float, step: np.ndarray, z: n
     return float(0.5 * step @ G @ step - b @ step + beta * np.abs(z).sum())
 
 
-def _fit(dictionary: Dictionary, yc: np.ndarray, work: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Centred fit $A_c z$ of the working columns and the residual $y_c - A_c z$."""
+def _fit(
+    dictionary: Dictionary, yc: np.ndarray, work: np.ndarray, z: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Centred fit $A_c z$ of the working columns, the residual $y_c - A_c z$ and the mean of $Az$."""
     if work.size == 0:
-        return np.zeros_like(yc), yc.copy()
+        return np.zeros_like(yc), yc.copy(), 0.0
     fitted = dictionary.matvec_columns(work, z)
-    fitted -= fitted.mean()
-    return fitted, yc - fitted
+    mean = float(fitted.mean())
+    fitted -= mean
+    return fitted, yc - fitted, mean
 
 
 def gap_from_residual(r: np.ndarray, fitted: np.ndarray, l1: float, correlation: float, beta: float) -> float:
@@ -235,11 +249,11 @@ def progress(enabled: bool = True) -> Iterator[None]:
 
 
 class _Bar:
-    """The progress bar of one solve (nothing unless :func:`progress` is on)."""
+    """The progress bar of one solve (nothing unless :func:`progress` is on, or for ``rtol=None``)."""
 
-    def __init__(self, rtol: float) -> None:
+    def __init__(self, rtol: float | None) -> None:
         self.bar = None
-        if _PROGRESS.get():
+        if rtol is not None and _PROGRESS.get():
             from tqdm.auto import tqdm
 
             total = max(1, math.ceil(-math.log10(rtol)))
@@ -286,6 +300,40 @@ def solve_working_columns(
 ) -> tuple[np.ndarray, np.ndarray, float]:
     """:func:`solve_working_set` without the full coefficient vector: the working columns, their
     coefficients and the relative duality gap (memory independent of the number of columns)."""
+    state = working_set_state(dictionary, y, beta, warm_start, rtol, max_rounds)
+    return state.work, state.coefficients, state.relative_gap
+
+
+@dataclass(frozen=True)
+class WorkingSetState:
+    r"""The last round of a working-set solve, with what certifies it.
+
+    ``residual`` $r = y_c - A_{c,S} z_S$ (centred labels and fit), ``fitted`` $A_{c,S} z_S$ and
+    ``fitted_mean`` the mean of the uncentred fit $A_S z_S$ (the optimal intercept is
+    $\bar y - $ ``fitted_mean``); ``correlation`` $\max_j |a_j^\top r|$ over the whole library, from
+    the pricing of this very residual, and ``gap`` the duality gap it certifies
+    (:func:`gap_from_residual`)."""
+
+    work: np.ndarray
+    coefficients: np.ndarray
+    residual: np.ndarray
+    fitted: np.ndarray
+    fitted_mean: float
+    correlation: float
+    gap: float
+    relative_gap: float
+
+
+def working_set_state(
+    dictionary: Dictionary,
+    y: np.ndarray,
+    beta: float,
+    warm_start: np.ndarray | None = None,
+    rtol: float = 1e-9,
+    max_rounds: int = 200,
+) -> WorkingSetState:
+    """:func:`solve_working_columns` with the residual, fit and pricing of its last round, so that a
+    caller certifies the solution without pricing it again."""
     bar = _Bar(rtol)
     try:
         with _threadpools().limit(limits=1, user_api="blas"):
@@ -294,38 +342,89 @@ def solve_working_columns(
         bar.close()
 
 
-def _solve_working_set(dictionary, y, beta, warm_start, rtol, max_rounds, bar: _Bar):
-    y = np.asarray(y, dtype=float)
-    yc = y - y.mean()
+COARSE_RTOL = 1e-6
+"""Relative gap to which a coarsened problem (:meth:`~lmirrors.convex.dictionary.Dictionary.coarsened`)
+is solved: its solution only seeds the working set of the full one."""
+
+
+def _initial(dictionary: Dictionary, yc: np.ndarray, beta: float, warm_start, max_rounds: int):
+    """The first working set and its coefficients: the whole of a small library, the support of a
+    warm start, the lifted solution of the dictionary's coarsened problem, or nothing."""
     if dictionary.shape[1] <= WHOLE_LIBRARY:
         # a small library is its own working set: one exact solve, one certifying pricing
         work = np.arange(dictionary.shape[1])
-        z_work = np.zeros(work.size) if warm_start is None else np.asarray(warm_start, dtype=float).copy()
-    elif warm_start is not None and np.any(warm_start):
+        return work, np.zeros(work.size) if warm_start is None else np.asarray(warm_start, dtype=float).copy()
+    if warm_start is not None and np.any(warm_start):
         work = np.flatnonzero(warm_start)
-        z_work = np.asarray(warm_start, dtype=float)[work]
-    else:
-        work, z_work = np.zeros(0, dtype=np.int64), np.zeros(0)
-    fitted, r = _fit(dictionary, yc, work, z_work)
-    rel_gap = np.inf
+        return work, np.asarray(warm_start, dtype=float)[work]
+    coarse = dictionary.coarsened(yc) if warm_start is None else None
+    if coarse is not None:
+        state = _solve_working_set(
+            coarse.dictionary, coarse.labels, coarse.scale * beta, None, COARSE_RTOL, max_rounds, _Bar(None)
+        )
+        used = state.coefficients != 0
+        return coarse.lift(state.work[used], state.coefficients[used])
+    return np.zeros(0, dtype=np.int64), np.zeros(0)
+
+
+def _solve_working_set(dictionary, y, beta, warm_start, rtol, max_rounds, bar: _Bar) -> WorkingSetState:
+    y = np.asarray(y, dtype=float)
+    yc = y - y.mean()
+    work, z_work = _initial(dictionary, yc, beta, warm_start, max_rounds)
+    fitted, r, mean = _fit(dictionary, yc, work, z_work)
     for _ in range(max_rounds):
         if work.size:
             G = dictionary.gram(work)
             # correlations with the current residual, not with y: see active_set_lasso
-            z_work = active_set_lasso(G, dictionary.correlations(r, work), beta, z_work)
-            fitted, r = _fit(dictionary, yc, work, z_work)
+            z_work = active_set_lasso(G, dictionary.correlations(r, work), beta, z_work, initial=_moved(G, z_work))
+            fitted, r, mean = _fit(dictionary, yc, work, z_work)
         support = np.flatnonzero(z_work)
-        pricing = dictionary.price(r, max(64, 2 * support.size))
+        pricing = dictionary.price_above(r, beta * (1 + 1e-12), max(64, 2 * support.size))
         l1 = float(np.abs(z_work).sum())
         primal = 0.5 * float(r @ r) + beta * l1
-        rel_gap = gap_from_residual(r, fitted, l1, pricing.max_abs, beta) / max(primal, 1e-300)
+        gap = gap_from_residual(r, fitted, l1, pricing.max_abs, beta)
+        rel_gap = gap / max(primal, 1e-300)
         bar.update(rel_gap, work.size)
         if rel_gap <= rtol:
             break
-        fresh = pricing.indices[np.abs(pricing.values) > beta * (1 + 1e-12)]
-        fresh = np.setdiff1d(np.unique(fresh), work)
+        fresh = np.setdiff1d(pricing.indices, work)
         if fresh.size == 0:
             break
         work = np.concatenate([work[support], fresh])
         z_work = np.concatenate([z_work[support], np.zeros(fresh.size)])
-    return work, z_work, rel_gap
+    return WorkingSetState(work, z_work, r, fitted, mean, pricing.max_abs, gap, rel_gap)
+
+
+SAME_FEATURE = 1e-3
+r"""Columns with $|\cos\angle(a_i, a_j)| > 1 - $ ``SAME_FEATURE`` (centred) count as one feature seen
+twice, e.g. ramps at neighbouring kinks: a support column's coefficient moves to such a new column
+before a restricted solve."""
+
+
+def _moved(G: np.ndarray, z: np.ndarray) -> np.ndarray | None:
+    r"""The first iterate of a restricted solve: ``z`` with the coefficient of each support column
+    moved to the new column (``z`` = 0) nearest to it, if they are the same feature up to
+    :data:`SAME_FEATURE` ($z_j = z_i\,\mathrm{sign}(G_{ij})\,\|a_i\|/\|a_j\|$, $z_i = 0$).
+
+    New columns found by pricing are mostly better-placed copies of support columns (a kink a few
+    data points over). Added next to them they make $G$ nearly singular, and the active-set method
+    swaps them in one costly step at a time; starting from the swap takes one Newton step. Any start
+    gives the same exact restricted optimum, so this only saves iterations. ``None``: nothing to move.
+    """
+    held, fresh = np.flatnonzero(z), np.flatnonzero(z == 0)
+    if not held.size or not fresh.size:
+        return None
+    norm = np.sqrt(np.maximum(np.diag(G), 1e-300))
+    C = G[np.ix_(held, fresh)] / np.outer(norm[held], norm[fresh])
+    best = np.argmax(np.abs(C), axis=1)
+    corr = C[np.arange(held.size), best]
+    close = np.flatnonzero(np.abs(corr) > 1 - SAME_FEATURE)
+    # one support column per fresh column: the most correlated
+    close = close[np.argsort(-np.abs(corr[close]))]
+    _, first = np.unique(best[close], return_index=True)
+    close = close[first]
+    out = z.copy()
+    h, f = held[close], fresh[best[close]]
+    out[f] = z[h] * np.sign(corr[close]) * norm[h] / norm[f]
+    out[h] = 0.0
+    return out
