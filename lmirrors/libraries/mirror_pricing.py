@@ -168,12 +168,8 @@ class _Pricer:
         self.c0 = np.concatenate([[0.0], np.cumsum(rs)])
         self.c1 = np.concatenate([[0.0], np.cumsum(rs * D.ps)])
         phi = self.phi(D.ps)
-        self.high = [phi]  # sparse tables: level k holds the extrema of phi over 2**k consecutive points
-        self.low = [phi]
-        while 2 ** len(self.high) <= phi.size:
-            half = 2 ** (len(self.high) - 1)
-            self.high.append(np.maximum(self.high[-1][:-half], self.high[-1][half:]))
-            self.low.append(np.minimum(self.low[-1][:-half], self.low[-1][half:]))
+        self.phis = phi
+        self.high, self.low = _sparse_table(phi, np.maximum), _sparse_table(phi, np.minimum)
         # round-off allowance of a bound: a few ulps of the terms it adds up
         self.slack = 1e-12 * (8 * np.abs(phi).max() + abs(self.total0) * np.ptp(D.ps) * 4 + 1e-300)
         self.best_cols = np.zeros(0, dtype=np.int64)
@@ -187,44 +183,50 @@ class _Pricer:
     def phi_range(self, lo: np.ndarray, hi: np.ndarray):
         r"""$\Phi$ at the ends of $[lo, hi]$, its $\min$ and $\max$ there (at an end or at a data point
         inside) and the data points inside, ``ps[first:stop]``."""
-        a = np.searchsorted(self.D.ps, lo, side="right")
-        b = np.searchsorted(self.D.ps, hi, side="right")
-        ends = np.stack([self.phi(lo, a), self.phi(hi, b)])
-        low, high = ends.min(axis=0), ends.max(axis=0)
-        b = b - (self.D.ps[np.maximum(b - 1, 0)] == hi)  # strictly below hi
-        first, stop = a, b
-        inside = np.flatnonzero(b > a)
-        if inside.size:
-            a, b = a[inside], b[inside]
-            level = np.log2(b - a).astype(np.int64)
-            for k in np.unique(level):
-                at = level == k
-                i, j, w = a[at], b[at] - 2**k, inside[at]
-                table_high, table_low = self.high[k], self.low[k]
-                high[w] = np.maximum(high[w], np.maximum(table_high[i], table_high[j]))
-                low[w] = np.minimum(low[w], np.minimum(table_low[i], table_low[j]))
+        ps = self.D.ps
+        first = np.searchsorted(ps, lo, side="right")
+        b = np.searchsorted(ps, hi, side="right")
+        ends = (self.phi(lo, first), self.phi(hi, b))
+        stop = b - (ps[np.maximum(b - 1, 0)] == hi)  # strictly below hi
+        high = np.maximum(np.maximum(*ends), _range(self.high, np.maximum, first, stop, -np.inf))
+        low = np.minimum(np.minimum(*ends), _range(self.low, np.minimum, first, stop, np.inf))
         return ends, low, high, first, stop
 
     def value(self, kind: np.ndarray, pins: np.ndarray) -> np.ndarray:
         r"""$a^\top r$ of the pinnings, exactly (seven lookups of $\Phi$ each)."""
+        out = np.empty(kind.size)
+        for t, at in _groups(kind, self.D.type_pins.size):
+            out[at] = self.type_value(t, pins[at])
+        return out
+
+    def type_value(self, t: int, pins: np.ndarray) -> np.ndarray:
+        """:meth:`value` of pinnings of one type ``t``."""
         # centred coordinates: the forms move with the points, a_2 + a_3 (row 7) does not move
-        rows = np.einsum("mfc,mc->mf", self.D.type_rows[kind], self.D.ps[pins])
-        t, f = rows[:, 0], rows.T
+        p = self.D.type_pins[t]
+        f = self.D.type_rows[t, :, :p] @ self.D.ps[pins[:, :p]].T
+        t0 = f[0]
         kinks = np.concatenate(
             [
-                t,
-                np.maximum(t, np.minimum(f[4], f[1])),
-                np.minimum(t, np.maximum(f[5], f[2])),
-                np.maximum(t, f[1]),
-                np.minimum(t, f[2]),
-                np.maximum(t, np.maximum(f[3], f[1])),
-                np.minimum(t, np.minimum(f[6], f[2])),
+                t0,
+                np.maximum(t0, np.minimum(f[4], f[1])),
+                np.minimum(t0, np.maximum(f[5], f[2])),
+                np.maximum(t0, f[1]),
+                np.minimum(t0, f[2]),
+                np.maximum(t0, np.maximum(f[3], f[1])),
+                np.minimum(t0, np.minimum(f[6], f[2])),
             ]
         )  # the KINKS, kink by kink
-        return SIGNS @ self.phi(kinks).reshape(7, -1) - rows[:, 7] * self.total0
+        return SIGNS @ self.phi(kinks).reshape(7, -1) - f[7] * self.total0
 
     def bound(self, kind: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-        r"""An upper bound of $|a^\top r|$ over each box of index tuples.
+        """An upper bound of $|a^\top r|$ over each box of index tuples (:meth:`type_bound`)."""
+        out = np.empty(kind.size)
+        for t, at in _groups(kind, self.D.type_pins.size):
+            out[at] = self.type_bound(t, lo[at], hi[at])
+        return out
+
+    def type_bound(self, t: int, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        r"""An upper bound of $|a^\top r|$ over each box of index tuples of one type ``t``.
 
         Kink $j$ ranges over an interval $[l_j, h_j]$. If at most two data points lie inside it,
         $\Phi$ is its chord there up to the (signed) deviations at those points, and if moreover
@@ -233,29 +235,28 @@ class _Pricer:
         so their slopes largely cancel). Every other kink is bounded on its own by $\Phi$'s
         extrema on its interval.
         """
-        coef = self.D.type_rows[kind]
-        plo, phi = self.D.ps[lo], self.D.ps[hi]
-        up, down = np.maximum(coef, 0), np.minimum(coef, 0)
-        form_lo = np.einsum("mfc,mc->mf", up, plo) + np.einsum("mfc,mc->mf", down, phi)
-        form_hi = np.einsum("mfc,mc->mf", up, phi) + np.einsum("mfc,mc->mf", down, plo)
-        k_lo, k_hi, form = _kinks(form_lo[:, :7], form_hi[:, :7])
-        ends, low, high, first, stop = (v.reshape(-1, *k_lo.shape) for v in self.phi_range(k_lo.ravel(), k_hi.ravel()))
-        low, high, first, stop = low[0], high[0], first[0], stop[0]
+        p = self.D.type_pins[t]
+        coef = self.D.type_rows[t, :, :p]
+        plo, phi = self.D.ps[lo[:, :p]], self.D.ps[hi[:, :p]]
+        up, down = np.maximum(coef, 0).T, np.minimum(coef, 0).T
+        form_lo = plo @ up[:, :7] + phi @ down[:, :7]
+        form_hi = phi @ up[:, :7] + plo @ down[:, :7]
+        k_lo, k_hi, form = _kinks(form_lo, form_hi)
+        (end_lo, end_hi), low, high, first, stop = self.phi_range(k_lo, k_hi)
         width = k_hi - k_lo
         # chord kinks: one form on the whole box and at most two data points inside the interval, so
         # Phi is its chord there up to the deviations at those points
         chord = (form >= 0) & (stop - first <= 2)
-        slope = np.divide(ends[1] - ends[0], width, out=np.zeros_like(width), where=chord & (width > 0))
-        deviations = [np.zeros_like(width)]
+        slope = np.divide(end_hi - end_lo, width, out=np.zeros_like(width), where=chord & (width > 0))
+        dev_lo, dev_hi = np.zeros_like(width), np.zeros_like(width)
         for point in (first, stop - 1):
             at = chord & (point >= first) & (point < stop)
-            p = np.clip(point, 0, self.D.ps.size - 1)
-            deviations.append(np.where(at, self.high[0][p] - ends[0] - slope * (self.D.ps[p] - k_lo), 0.0))
-        dev_lo, dev_hi = np.minimum.reduce(deviations), np.maximum.reduce(deviations)
+            q = np.clip(point, 0, self.D.ps.size - 1)
+            deviation = np.where(at, self.phis[q] - end_lo - slope * (self.D.ps[q] - k_lo), 0.0)
+            dev_lo, dev_hi = np.minimum(dev_lo, deviation), np.maximum(dev_hi, deviation)
         c = SIGNS * slope  # sigma_j chord_j(kappa_j) = sigma_j Phi(k_lo) + c_j (kappa_j - k_lo)
-        picked = np.take_along_axis(coef, np.maximum(form, 0)[..., None], 1)
-        weights = np.einsum("mj,mjc->mc", c, picked) - self.total0 * coef[:, 7]  # and -(a_2 + a_3) sum(r)
-        const = np.where(chord, SIGNS * ends[0] - c * k_lo, 0.0).sum(axis=1)
+        weights = np.einsum("mj,mjc->mc", c, coef[np.maximum(form, 0)]) - self.total0 * coef[7]  # and -(a_2 + a_3) sum(r)
+        const = np.where(chord, SIGNS * end_lo - c * k_lo, 0.0).sum(axis=1)
         plus = SIGNS > 0
         rest_hi = np.where(chord, np.where(plus, dev_hi, -dev_lo), np.where(plus, high, -low)).sum(axis=1)
         rest_lo = np.where(chord, np.where(plus, dev_lo, -dev_hi), np.where(plus, low, -high)).sum(axis=1)
@@ -340,6 +341,34 @@ def _kinks(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.n
 
     parts = [interval(node) for node in KINKS]
     return tuple(np.stack(part, axis=1) for part in zip(*parts, strict=True))
+
+
+def _sparse_table(values: np.ndarray, join) -> np.ndarray:
+    """Row ``k``, entry ``i``: ``join`` (max or min) of ``values[i : i + 2**k]`` (rows padded at the
+    end, where no window of that length starts), so a range is two lookups (:func:`_range`)."""
+    rows = [values]
+    while 2 ** len(rows) <= values.size:
+        half = 2 ** (len(rows) - 1)
+        rows.append(np.concatenate([join(rows[-1][:-half], rows[-1][half:]), rows[-1][-half:]]))
+    return np.array(rows)
+
+
+def _range(table: np.ndarray, join, first: np.ndarray, stop: np.ndarray, empty: float) -> np.ndarray:
+    """``join`` over ``values[first:stop]`` from :func:`_sparse_table` (``empty`` where there is none)."""
+    inside = stop > first
+    level = np.frexp(np.where(inside, stop - first, 1))[1] - 1  # floor(log2(stop - first))
+    i = np.minimum(first, table.shape[1] - 1)
+    j = np.maximum(stop - (1 << level), 0)
+    return np.where(inside, join(table[level, i], table[level, j]), empty)
+
+
+def _groups(kind: np.ndarray, types: int):
+    """Per type present in ``kind``: the type and the positions of its entries."""
+    order = np.argsort(kind, kind="stable")
+    bounds = np.searchsorted(kind[order], np.arange(types + 1))
+    for t in range(types):
+        if bounds[t + 1] > bounds[t]:
+            yield t, order[bounds[t] : bounds[t + 1]]
 
 
 def _expand(kind: np.ndarray, lo: np.ndarray, size: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
