@@ -96,6 +96,7 @@ class DeepMirrorDictionary(Dictionary):
         self.type_reach = np.abs(self.type_rows[:, :7]).sum(axis=1)  # how far a pin moves the kinks
         self.centre = 0.5 * (self.points[0] + self.points[-1])
         self.ps = self.points - self.centre
+        self.locate = _Locator(self.ps)
 
     # ----- ids ---------------------------------------------------------------------------------
     def decode(self, cols) -> tuple[np.ndarray, np.ndarray]:
@@ -177,15 +178,14 @@ class _Pricer:
 
     def phi(self, t: np.ndarray, k: np.ndarray | None = None) -> np.ndarray:
         r"""$\Phi(t) = \sum_m r_m |x_m - t|$ (centred coordinates); ``k``: how many points are $\le t$."""
-        k = np.searchsorted(self.D.ps, t, side="right") if k is None else k
+        k = self.D.locate(t) if k is None else k
         return (self.total1 - 2 * self.c1[k]) - t * (self.total0 - 2 * self.c0[k])
 
     def phi_range(self, lo: np.ndarray, hi: np.ndarray):
         r"""$\Phi$ at the ends of $[lo, hi]$, its $\min$ and $\max$ there (at an end or at a data point
         inside) and the data points inside, ``ps[first:stop]``."""
         ps = self.D.ps
-        first = np.searchsorted(ps, lo, side="right")
-        b = np.searchsorted(ps, hi, side="right")
+        first, b = self.D.locate(lo), self.D.locate(hi)
         ends = (self.phi(lo, first), self.phi(hi, b))
         stop = b - (ps[np.maximum(b - 1, 0)] == hi)  # strictly below hi
         high = np.maximum(np.maximum(*ends), _range(self.high, np.maximum, first, stop, -np.inf))
@@ -268,8 +268,10 @@ class _Pricer:
         """Evaluate pinnings exactly and keep the ``count`` best so far."""
         for start in range(0, kind.size, CHUNK):
             k, p = kind[start : start + CHUNK], pins[start : start + CHUNK]
-            cols = np.concatenate([self.best_cols, self.D.encode(k, p)])
-            vals = np.concatenate([self.best_vals, self.value(k, p)])
+            values = self.value(k, p)
+            better = np.abs(values) >= self.threshold(count)
+            cols = np.concatenate([self.best_cols, self.D.encode(k[better], p[better])])
+            vals = np.concatenate([self.best_vals, values[better]])
             cols, first = np.unique(cols, return_index=True)
             vals = vals[first]
             keep = top_indices(vals, count)
@@ -341,6 +343,38 @@ def _kinks(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.n
 
     parts = [interval(node) for node in KINKS]
     return tuple(np.stack(part, axis=1) for part in zip(*parts, strict=True))
+
+
+class _Locator:
+    r"""How many of the sorted points are $\le t$ (``np.searchsorted(points, t, side="right")``),
+    by buckets of equal width: a bucket's count starts at the points up to the end of the bucket
+    before it and adds one comparison per point up to the end of the bucket after it (so a value
+    rounded into a neighbouring bucket is still counted exactly). With more than :attr:`WIDEST`
+    such points (clustered data) it falls back to a binary search."""
+
+    WIDEST = 6
+
+    def __init__(self, points: np.ndarray) -> None:
+        self.points = points
+        buckets = 4 * points.size
+        self.origin, self.scale = points[0], buckets / max(points[-1] - points[0], 1e-300)
+        edges = points[0] + np.arange(-1, buckets + 2) / self.scale  # edges[b + 1] starts bucket b
+        self.start = np.searchsorted(points, edges[:-3], side="right")
+        stop = np.searchsorted(points, edges[3:], side="right")
+        stop[-2:] = points.size  # the last buckets take everything beyond
+        self.tries = int((stop - self.start).max())
+        self.padded = np.concatenate([points, np.full(self.tries, np.inf)])
+        self.last = buckets - 1
+
+    def __call__(self, t: np.ndarray) -> np.ndarray:
+        if self.tries > self.WIDEST:
+            return np.searchsorted(self.points, t, side="right")
+        bucket = np.clip((t - self.origin) * self.scale, 0, self.last).astype(np.int64)
+        count = self.start[bucket]
+        first = count.copy()
+        for i in range(self.tries):
+            count += self.padded[first + i] <= t
+        return count
 
 
 def _sparse_table(values: np.ndarray, join) -> np.ndarray:
