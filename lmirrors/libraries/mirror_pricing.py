@@ -54,6 +54,9 @@ LEAF = 8
 """Boxes with at most this many index tuples are evaluated tuple by tuple."""
 CHUNK = 1 << 18
 """Boxes or tuples handled per vectorised step (bounds the working memory)."""
+GROUPED = 1 << 14
+"""From this many boxes or tuples on they are handled type by type (shared rows, less work per
+entry, more steps)."""
 
 
 def _types() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -192,18 +195,25 @@ class _Pricer:
         low = np.minimum(np.minimum(*ends), _range(self.low, np.minimum, first, stop, np.inf))
         return ends, low, high, first, stop
 
-    def value(self, kind: np.ndarray, pins: np.ndarray) -> np.ndarray:
-        r"""$a^\top r$ of the pinnings, exactly (seven lookups of $\Phi$ each)."""
+    def by_type(self, kind: np.ndarray, compute, *pins: np.ndarray) -> np.ndarray:
+        """``compute(rows, *pins)`` type by type (``rows`` the type's $8 \times p$ rows, ``pins``
+        its $p$ pinned indices), or for few entries at once with their own rows ($m \times 8 \times 3$)."""
+        if kind.size < GROUPED:
+            return compute(self.D.type_rows[kind], *pins)
         out = np.empty(kind.size)
         for t, at in _groups(kind, self.D.type_pins.size):
-            out[at] = self.type_value(t, pins[at])
+            p = self.D.type_pins[t]
+            out[at] = compute(self.D.type_rows[t, :, :p], *(pin[at, :p] for pin in pins))
         return out
 
-    def type_value(self, t: int, pins: np.ndarray) -> np.ndarray:
-        """:meth:`value` of pinnings of one type ``t``."""
+    def value(self, kind: np.ndarray, pins: np.ndarray) -> np.ndarray:
+        r"""$a^\top r$ of the pinnings, exactly (seven lookups of $\Phi$ each)."""
+        return self.by_type(kind, self.rows_value, pins)
+
+    def rows_value(self, rows: np.ndarray, pins: np.ndarray) -> np.ndarray:
+        """:meth:`value` of pinnings whose forms are ``rows`` in their pinned points (:meth:`by_type`)."""
         # centred coordinates: the forms move with the points, a_2 + a_3 (row 7) does not move
-        p = self.D.type_pins[t]
-        f = self.D.type_rows[t, :, :p] @ self.D.ps[pins[:, :p]].T
+        f = np.moveaxis((rows @ self.D.ps[pins][..., None])[..., 0], -1, 0)
         t0 = f[0]
         kinks = np.concatenate(
             [
@@ -219,14 +229,7 @@ class _Pricer:
         return SIGNS @ self.phi(kinks).reshape(7, -1) - f[7] * self.total0
 
     def bound(self, kind: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-        """An upper bound of $|a^\top r|$ over each box of index tuples (:meth:`type_bound`)."""
-        out = np.empty(kind.size)
-        for t, at in _groups(kind, self.D.type_pins.size):
-            out[at] = self.type_bound(t, lo[at], hi[at])
-        return out
-
-    def type_bound(self, t: int, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-        r"""An upper bound of $|a^\top r|$ over each box of index tuples of one type ``t``.
+        r"""An upper bound of $|a^\top r|$ over each box of index tuples.
 
         Kink $j$ ranges over an interval $[l_j, h_j]$. If at most two data points lie inside it,
         $\Phi$ is its chord there up to the (signed) deviations at those points, and if moreover
@@ -235,12 +238,14 @@ class _Pricer:
         so their slopes largely cancel). Every other kink is bounded on its own by $\Phi$'s
         extrema on its interval.
         """
-        p = self.D.type_pins[t]
-        coef = self.D.type_rows[t, :, :p]
-        plo, phi = self.D.ps[lo[:, :p]], self.D.ps[hi[:, :p]]
-        up, down = np.maximum(coef, 0).T, np.minimum(coef, 0).T
-        form_lo = plo @ up[:, :7] + phi @ down[:, :7]
-        form_hi = phi @ up[:, :7] + plo @ down[:, :7]
+        return self.by_type(kind, self.rows_bound, lo, hi)
+
+    def rows_bound(self, coef: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        """:meth:`bound` of boxes whose forms are ``coef`` in their pinned points (:meth:`by_type`)."""
+        plo, phi = self.D.ps[lo], self.D.ps[hi]
+        up, down = np.maximum(coef[..., :7, :], 0), np.minimum(coef[..., :7, :], 0)
+        form_lo = (up @ plo[..., None] + down @ phi[..., None])[..., 0]
+        form_hi = (up @ phi[..., None] + down @ plo[..., None])[..., 0]
         k_lo, k_hi, form = _kinks(form_lo, form_hi)
         (end_lo, end_hi), low, high, first, stop = self.phi_range(k_lo, k_hi)
         width = k_hi - k_lo
@@ -255,7 +260,8 @@ class _Pricer:
             deviation = np.where(at, self.phis[q] - end_lo - slope * (self.D.ps[q] - k_lo), 0.0)
             dev_lo, dev_hi = np.minimum(dev_lo, deviation), np.maximum(dev_hi, deviation)
         c = SIGNS * slope  # sigma_j chord_j(kappa_j) = sigma_j Phi(k_lo) + c_j (kappa_j - k_lo)
-        weights = np.einsum("mj,mjc->mc", c, coef[np.maximum(form, 0)]) - self.total0 * coef[7]  # and -(a_2 + a_3) sum(r)
+        picked = np.take_along_axis(np.broadcast_to(coef, (form.shape[0], *coef.shape[-2:])), np.maximum(form, 0)[..., None], 1)
+        weights = np.einsum("mj,mjc->mc", c, picked) - self.total0 * coef[..., 7, :]  # and -(a_2 + a_3) sum(r)
         const = np.where(chord, SIGNS * end_lo - c * k_lo, 0.0).sum(axis=1)
         plus = SIGNS > 0
         rest_hi = np.where(chord, np.where(plus, dev_hi, -dev_lo), np.where(plus, high, -low)).sum(axis=1)
@@ -306,8 +312,9 @@ class _Pricer:
             upper_lo, lower_hi = lo.copy(), hi.copy()
             upper_lo[rows, axis] = middle
             lower_hi[rows, axis] = middle - 1
-            kind = np.concatenate([kind, kind])
-            lo, hi = np.concatenate([lo, upper_lo]), np.concatenate([lower_hi, hi])
+            # the halves side by side: the boxes stay sorted by type
+            kind = np.repeat(kind, 2)
+            lo, hi = np.stack([lo, upper_lo], axis=1).reshape(-1, DEPTH - 1), np.stack([lower_hi, hi], axis=1).reshape(-1, DEPTH - 1)
         top = np.abs(self.best_vals)
         return Pricing(float(top.max(initial=0.0)), self.best_cols[:wanted], self.best_vals[:wanted])
 
@@ -397,12 +404,14 @@ def _range(table: np.ndarray, join, first: np.ndarray, stop: np.ndarray, empty: 
 
 
 def _groups(kind: np.ndarray, types: int):
-    """Per type present in ``kind``: the type and the positions of its entries."""
-    order = np.argsort(kind, kind="stable")
-    bounds = np.searchsorted(kind[order], np.arange(types + 1))
+    """Per type present in ``kind``: the type and where its entries are (a slice if ``kind`` is
+    sorted, as the boxes of a search are)."""
+    ordered = bool(np.all(kind[:-1] <= kind[1:]))
+    order = None if ordered else np.argsort(kind, kind="stable")
+    bounds = np.searchsorted(kind if ordered else kind[order], np.arange(types + 1))
     for t in range(types):
         if bounds[t + 1] > bounds[t]:
-            yield t, order[bounds[t] : bounds[t + 1]]
+            yield t, slice(bounds[t], bounds[t + 1]) if ordered else order[bounds[t] : bounds[t + 1]]
 
 
 def _expand(kind: np.ndarray, lo: np.ndarray, size: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
