@@ -179,7 +179,6 @@ class _Pricer:
         self.c0 = np.concatenate([[0.0], np.cumsum(rs)])
         self.c1 = np.concatenate([[0.0], np.cumsum(rs * D.ps)])
         phi = self.phi(D.ps)
-        self.phis = phi
         self.high, self.low = _sparse_table(phi, np.maximum), _sparse_table(phi, np.minimum)
         # round-off allowance of a bound: a few ulps of the terms it adds up
         self.slack = 1e-12 * (8 * np.abs(phi).max() + abs(self.total0) * np.ptp(D.ps) * 4 + 1e-300)
@@ -264,7 +263,7 @@ class _Pricer:
         for point in (first, stop - 1):
             at = chord & (point >= first) & (point < stop)
             q = np.clip(point, 0, self.D.ps.size - 1)
-            deviation = np.where(at, self.phis[q] - end_lo - slope * (self.D.ps[q] - k_lo), 0.0)
+            deviation = np.where(at, self.high[0, q] - end_lo - slope * (self.D.ps[q] - k_lo), 0.0)
             dev_lo, dev_hi = np.minimum(dev_lo, deviation), np.maximum(dev_hi, deviation)
         c = SIGNS * slope  # sigma_j chord_j(kappa_j) = sigma_j Phi(k_lo) + c_j (kappa_j - k_lo)
         picked = np.take_along_axis(np.broadcast_to(coef, (form.shape[0], *coef.shape[-2:])), np.maximum(form, 0)[..., None], 1)
