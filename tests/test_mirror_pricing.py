@@ -11,7 +11,8 @@ from helpers import relative
 from lmirrors import Architecture, fit
 from lmirrors.convex.lasso import beta_max
 from lmirrors.fitting import automatic_method
-from lmirrors.libraries.mirror_pricing import DeepMirrorDictionary
+from lmirrors.libraries import mirror_pricing
+from lmirrors.libraries.mirror_pricing import DeepMirrorDictionary, _Locator, _range, _sparse_table
 from lmirrors.libraries.reflections import mirror_dictionary, pinning_count
 
 SMALL = [(6, 0), (8, 10), (9, 0)]
@@ -112,3 +113,44 @@ def test_no_random_depth_four_unit_beats_the_optimum_at_n_40():
     worst = max(float(np.abs(r @ abs_values(x, part)).max()) for part in np.array_split(params, 10))
     assert worst <= beta * (1 + 1e-6)
     assert D.price(r).max_abs <= beta * (1 + 1e-6)
+
+
+def test_bucket_search_counts_like_a_binary_search():
+    """Kinks are located among the data by equal-width buckets: on, just beside and between the
+    points, at and beside the bucket edges, beyond the data, and on clustered points (where it
+    falls back to a binary search) it counts the points <= t exactly."""
+    rng = np.random.default_rng(5)
+    spread = np.sort(rng.uniform(-1.0, 2.0, 200))
+    clustered = np.unique(np.round(rng.standard_t(1, 300), 3))
+    for points, buckets in ((spread, True), (np.array([0.0, 1e-9, 1.0]), True), (clustered, False)):
+        locate = _Locator(points)
+        assert (locate.tries <= _Locator.WIDEST) == buckets
+        edges = locate.origin + np.arange(-2, 4 * points.size + 3) / locate.scale
+        pairs = rng.choice(points, (2, 5000))
+        t = np.concatenate([points, edges, rng.uniform(points[0] - 1, points[-1] + 1, 5000), 2 * pairs[0] - pairs[1]])
+        t = np.concatenate([t, np.nextafter(t, np.inf), np.nextafter(t, -np.inf)])
+        np.testing.assert_array_equal(locate(t), np.searchsorted(points, t, side="right"))
+
+
+def test_range_extrema_from_sparse_tables():
+    values = np.random.default_rng(6).normal(size=37)
+    high, low = _sparse_table(values, np.maximum), _sparse_table(values, np.minimum)
+    first, stop = (v.ravel() for v in np.meshgrid(np.arange(38), np.arange(38)))
+    top = _range(high, np.maximum, first, stop, -np.inf)
+    bottom = _range(low, np.minimum, first, stop, np.inf)
+    for i, j, a, b in zip(first, stop, top, bottom, strict=True):
+        assert a == (values[i:j].max() if j > i else -np.inf)
+        assert b == (values[i:j].min() if j > i else np.inf)
+
+
+@pytest.mark.parametrize("n, seed", SMALL)
+def test_type_by_type_equals_all_at_once(n, seed, monkeypatch):
+    """Many boxes are bounded type by type (shared rows), few all at once: both price alike."""
+    x, _ = small_data(n, seed)
+    r = np.random.default_rng(seed).normal(size=x.size)
+    r -= r.mean()
+    at_once = DeepMirrorDictionary(x).price(r, 20)
+    monkeypatch.setattr(mirror_pricing, "GROUPED", 0)
+    by_type = DeepMirrorDictionary(x).price(r, 20)
+    assert relative(by_type.max_abs, np.abs(mirror_dictionary(x, 4).rmatvec(r)).max()) < 1e-9
+    np.testing.assert_allclose(by_type.values, at_once.values, rtol=1e-9)

@@ -186,14 +186,15 @@ def test_benchmark_tiny_mode_runs():
         check=True,
         timeout=300,
     ).stdout
-    rows = [line.split() for line in out.splitlines() if line.startswith(("2-layer", "3-layer", "additive"))]
+    rows = [line.split() for line in out.splitlines() if line.startswith(("2-layer", "3-layer", "4-layer", "additive"))]
     finished = [row for row in rows if "skipped" not in row and "installed" not in row]
-    # the optional peers (benchmarks/requirements.lock) have a row each at the 5 dense problem sizes,
+    # the optional peers (benchmarks/requirements.lock) have a row each at the 6 dense problem sizes,
     # "not installed" where they are missing, so `make test` does not need them
-    missing = 5 * sum(importlib.util.find_spec(peer) is None for peer in ("skglm", "celer"))
+    missing = 6 * sum(importlib.util.find_spec(peer) is None for peer in ("skglm", "celer"))
     assert sum("installed" in row for row in rows) == missing
     # the sign library (2^29 columns at N = 30) is never materialised; every other method ran
-    assert len(rows) == 46 and len(finished) == 45 - missing
+    # (the 4-layer abs problem: 7 rows, scikit-learn left out)
+    assert len(rows) == 53 and len(finished) == 52 - missing
     # ... and no method beat the certified optimum by more than round-off (the additive rows name has two words)
     for row in finished:
         assert float(row[7 if row[0] == "additive" else 6]) >= -1e-8, row
