@@ -37,7 +37,7 @@ largest (up to ties), never touching most of the $O(N^3)$ columns.
 
 The work is numpy over many boxes at once. Boxes stay sorted by type, so many boxes are bounded
 type by type with the type's rows shared (a matrix product per step), few all at once; kinks
-are placed among the data by equal-width buckets (:class:`_Locator`), and range extrema are two
+are placed among the data by equal-width buckets (``_Locator``), and range extrema are two
 lookups in a sparse table. At N = 100 a pricing bounds about $10^6$ boxes: of the
 $3\cdot10^7$ columns, far fewer lie near the maximum, but the bounds of boxes of 16–64 tuples
 (seven kinks, each bounded on an interval of several data points) still cannot drop half of them.

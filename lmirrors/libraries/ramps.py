@@ -98,8 +98,8 @@ class TwoLayerDictionary(RampDictionary):
 
     two cumulative sums of sorted data, and $a_j^\top r = s_j\rho_{k_j} + l_j(\rho_0 + (u_0 - u_{k_j})\mathbf 1^\top r)$:
     a pricing pass costs a gather and two cumulative sums. Products with a few columns cost
-    $O(N)$ without sums over all the data (:meth:`matvec_columns`, :meth:`correlations`) and
-    their centred Gram matrix $O(|S|^2)$ from per-kink moments made once (:meth:`gram`).
+    $O(N)$ without sums over all the data (``matvec_columns()``, ``correlations()``) and
+    their centred Gram matrix $O(|S|^2)$ from per-kink moments made once (``gram()``).
     """
 
     def __init__(self, x, activation: Activation) -> None:

@@ -322,7 +322,7 @@ class LayerCake:
 
     @cached_property
     def switches(self) -> np.ndarray:
-        """How often each unit switches: unit $k$ switches between neighbouring cells whose ranks straddle its level."""
+        """How often each unit switches (unit $k$ switches between neighbouring cells whose ranks straddle its level)."""
         ranks, count = self.ranks, self.levels.size
         lo, hi = np.minimum(ranks[:-1], ranks[1:]), np.maximum(ranks[:-1], ranks[1:])
         first, stop = (np.searchsorted(self.levels, v, side="right") for v in (lo, hi))

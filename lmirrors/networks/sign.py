@@ -116,7 +116,7 @@ class SignNetwork(Network):
     ``cake`` (a fit with every pattern, :class:`~lmirrors.libraries.switching.LayerCake`): the
     units are the level sets of one step function, and the network is evaluated from that
     structure, $O(\text{units} + |x|\log N)$, without its trees; what would write every tree
-    or unit output down (:meth:`parameters`, :meth:`to_torch`, :meth:`units`) refuses beyond
+    or unit output down (``parameters()``, ``to_torch()``, ``units()``) refuses beyond
     :data:`~lmirrors.libraries.switching.LAYER_CAKE_BYTES`.
     """
 
