@@ -154,3 +154,40 @@ def test_type_by_type_equals_all_at_once(n, seed, monkeypatch):
     by_type = DeepMirrorDictionary(x).price(r, 20)
     assert relative(by_type.max_abs, np.abs(mirror_dictionary(x, 4).rmatvec(r)).max()) < 1e-9
     np.testing.assert_allclose(by_type.values, at_once.values, rtol=1e-9)
+
+
+@pytest.mark.parametrize("chord_points", [0, 2, 8])
+def test_pricing_is_exact_whatever_the_chord_bound_covers(chord_points, monkeypatch):
+    """Kinks whose interval holds few data points are bounded through Phi's chord there; with any
+    number of points so bounded the search finds the brute-force maximum and top values."""
+    monkeypatch.setattr(mirror_pricing, "CHORD_POINTS", chord_points)
+    x, _ = small_data(20, 3)
+    D = DeepMirrorDictionary(x)
+    every_column = np.arange(D.shape[1])
+    for k in range(3):
+        r = np.random.default_rng([chord_points, k]).normal(size=x.size)
+        r -= r.mean()
+        every = np.sort(np.abs(D.correlations(r, every_column)))[::-1]
+        priced = D.price(r, 5000)  # many: the search keeps every box near the 5000th value
+        assert relative(priced.max_abs, every[0]) < 1e-9
+        np.testing.assert_allclose(np.abs(priced.values), every[:5000], rtol=1e-9)
+
+
+@pytest.mark.parametrize("n, seed", SMALL)
+def test_price_above_finds_every_column_above_the_level(n, seed):
+    """The search that also drops boxes bounded below a level returns exactly the columns above it
+    (the most violated ``count``), the exact maximum when that is above the level, else the level."""
+    x, _ = small_data(n, seed)
+    D = DeepMirrorDictionary(x)
+    r = np.random.default_rng(seed).normal(size=x.size)
+    r -= r.mean()
+    every = D.correlations(r, np.arange(D.shape[1]))
+    top = np.abs(every).max()
+    for level in (0.5 * top, 0.95 * top, top, 1.5 * top):
+        above = np.flatnonzero(np.abs(every) > level)
+        priced = D.price_above(r, level, 10**6)
+        assert set(priced.indices) == set(above)
+        np.testing.assert_allclose(priced.values, every[priced.indices], rtol=1e-12)
+        assert priced.max_abs == (top if above.size else level)
+        few = D.price_above(r, level, 3)
+        np.testing.assert_allclose(np.abs(few.values), np.sort(np.abs(every[above]))[::-1][:3], rtol=1e-9)

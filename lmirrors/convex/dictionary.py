@@ -144,8 +144,10 @@ class Dictionary:
         return self.correlations(r, np.arange(self.shape[1]))
 
     def price_above(self, r: np.ndarray, level: float, count: int) -> Pricing:
-        """$\\max_j |A_j^\\top r|$ and at most ``count`` columns with $|A_j^\\top r| >$ ``level``, most
-        violated first: here those among the ``count`` largest of :meth:`price`."""
+        """At most ``count`` columns with $|A_j^\\top r| >$ ``level``, most violated first, and
+        $\\max_j |A_j^\\top r|$ (or, where a dictionary says so, ``level`` when the maximum is no
+        larger: an upper bound, all a certificate needs). Here those among the ``count`` largest
+        of :meth:`price`."""
         pricing = self.price(r, count)
         above = np.abs(pricing.values) > level
         return Pricing(pricing.max_abs, pricing.indices[above], pricing.values[above])

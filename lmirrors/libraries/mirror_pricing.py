@@ -38,9 +38,11 @@ largest (up to ties), never touching most of the $O(N^3)$ columns.
 The work is numpy over many boxes at once. Boxes stay sorted by type, so many boxes are bounded
 type by type with the type's rows shared (a matrix product per step), few all at once; kinks
 are placed among the data by equal-width buckets (``_Locator``), and range extrema are two
-lookups in a sparse table. At N = 100 a pricing bounds about $10^6$ boxes: of the
-$3\cdot10^7$ columns, far fewer lie near the maximum, but the bounds of boxes of 16–64 tuples
-(seven kinks, each bounded on an interval of several data points) still cannot drop half of them.
+lookups in a sparse table. The certifying pricing at the end of a fit at N = 100 bounds about
+$5\cdot10^5$ boxes and evaluates as many tuples of the $3\cdot10^7$ columns: the median of those
+is under half the maximum, so the bounds of the smallest boxes are still about twice too large.
+A working-set fit asks only for the columns above $\beta$ (:meth:`DeepMirrorDictionary.price_above`),
+which drops also every box bounded below it.
 """
 
 from __future__ import annotations
@@ -57,6 +59,9 @@ from .reflections import Pinnings, chain_values, independent_pinnings, kink_form
 DEPTH = 4
 SIGNS = np.array([-1.0, 1.0, 1.0, -1.0, -1.0, 1.0, 1.0])
 """$\\sigma_j$ of the seven kinks $\\kappa_j$ (module docstring)."""
+CHORD_POINTS = 8
+"""A kink whose interval holds at most this many data points is bounded through $\\Phi$'s chord there
+(:meth:`_Pricer.bound`)."""
 LEAF = 8
 """Boxes with at most this many index tuples are evaluated tuple by tuple."""
 CHUNK = 1 << 18
@@ -168,12 +173,20 @@ class DeepMirrorDictionary(Dictionary):
     def price(self, r, count=0):
         return _Pricer(self, np.asarray(r, dtype=float)).run(max(int(count), 1), count)
 
+    def price_above(self, r, level, count):
+        """The search of :meth:`price` dropping also every box whose bound is at most ``level``: near
+        the optimum most of the library lies just below it. ``max_abs`` is exact when it exceeds
+        ``level``, else ``level`` (the search proved the maximum no larger)."""
+        pricing = _Pricer(self, np.asarray(r, dtype=float), floor=level).run(max(int(count), 1), count)
+        above = np.abs(pricing.values) > level
+        return Pricing(max(pricing.max_abs, level), pricing.indices[above], pricing.values[above])
+
 
 class _Pricer:
     r"""One pricing pass: $\Phi$ for the residual $r$, its range extrema, the branch and bound."""
 
-    def __init__(self, D: DeepMirrorDictionary, r: np.ndarray) -> None:
-        self.D = D
+    def __init__(self, D: DeepMirrorDictionary, r: np.ndarray, floor: float = 0.0) -> None:
+        self.D, self.floor = D, floor
         rs = np.bincount(D.inverse, weights=r, minlength=D.ps.size)  # r summed per distinct point
         self.total0, self.total1 = float(rs.sum()), float(rs @ D.ps)
         self.c0 = np.concatenate([[0.0], np.cumsum(rs)])
@@ -237,7 +250,7 @@ class _Pricer:
     def bound(self, kind: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         r"""An upper bound of $|a^\top r|$ over each box of index tuples.
 
-        Kink $j$ ranges over an interval $[l_j, h_j]$. If at most two data points lie inside it,
+        Kink $j$ ranges over an interval $[l_j, h_j]$. If at most :data:`CHORD_POINTS` data points lie inside it,
         $\Phi$ is its chord there up to the (signed) deviations at those points, and if moreover
         the kink equals one form on the whole box, the chord term is linear in the pinned points:
         the sum of those terms is bounded jointly, at the box's corners (the kinks move together,
@@ -255,12 +268,12 @@ class _Pricer:
         k_lo, k_hi, form = _kinks(form_lo, form_hi)
         (end_lo, end_hi), low, high, first, stop = self.phi_range(k_lo, k_hi)
         width = k_hi - k_lo
-        # chord kinks: one form on the whole box and at most two data points inside the interval, so
+        # chord kinks: one form on the whole box and at most CHORD_POINTS data points inside the interval, so
         # Phi is its chord there up to the deviations at those points
-        chord = (form >= 0) & (stop - first <= 2)
+        chord = (form >= 0) & (stop - first <= CHORD_POINTS)
         slope = np.divide(end_hi - end_lo, width, out=np.zeros_like(width), where=chord & (width > 0))
         dev_lo, dev_hi = np.zeros_like(width), np.zeros_like(width)
-        for point in (first, stop - 1):
+        for point in (first + i for i in range(CHORD_POINTS)):
             at = chord & (point >= first) & (point < stop)
             q = np.clip(point, 0, self.D.ps.size - 1)
             deviation = np.where(at, self.high[0, q] - end_lo - slope * (self.D.ps[q] - k_lo), 0.0)
@@ -290,8 +303,9 @@ class _Pricer:
             self.best_cols, self.best_vals = cols[keep], vals[keep]
 
     def threshold(self, count: int) -> float:
-        """The ``count``-th best $|a^\\top r|$ found so far (0 before there are that many)."""
-        return float(abs(self.best_vals[-1])) if self.best_vals.size >= count else 0.0
+        """The ``count``-th best $|a^\\top r|$ found so far (0 before there are that many), at least
+        the floor: what is no larger is not wanted."""
+        return max(float(abs(self.best_vals[-1])) if self.best_vals.size >= count else 0.0, self.floor)
 
     def run(self, count: int, wanted: int) -> Pricing:
         n = self.D.points.size
