@@ -61,7 +61,7 @@ SIGNS = np.array([-1.0, 1.0, 1.0, -1.0, -1.0, 1.0, 1.0])
 """$\\sigma_j$ of the seven kinks $\\kappa_j$ (module docstring)."""
 CHORD_POINTS = 8
 """A kink whose interval holds at most this many data points is bounded through $\\Phi$'s chord there
-(:meth:`_Pricer.bound`)."""
+(``_Pricer.bound``)."""
 LEAF = 8
 """Boxes with at most this many index tuples are evaluated tuple by tuple."""
 CHUNK = 1 << 18
@@ -174,7 +174,7 @@ class DeepMirrorDictionary(Dictionary):
         return _Pricer(self, np.asarray(r, dtype=float)).run(max(int(count), 1), count)
 
     def price_above(self, r, level, count):
-        """The search of :meth:`price` dropping also every box whose bound is at most ``level``: near
+        """The search of ``price()`` dropping also every box whose bound is at most ``level``: near
         the optimum most of the library lies just below it. ``max_abs`` is exact when it exceeds
         ``level``, else ``level`` (the search proved the maximum no larger)."""
         pricing = _Pricer(self, np.asarray(r, dtype=float), floor=level).run(max(int(count), 1), count)
