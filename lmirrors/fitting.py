@@ -394,13 +394,19 @@ def automatic_method(
     family, n = architecture.family, x.size if distinct else np.unique(x).size
     if family.closed_form is not None and (family.candidates is None or _closed_form_applies(architecture, n)):
         return "closed_form"
-    size = architecture.size_formula(n)
-    priced_cheaply = family.dictionary is not None and not family.searched(architecture)
-    limit = min(DENSE_LIMIT, WRITE_DOWN_LIMIT) if beta != 0 and priced_cheaply else DENSE_LIMIT
-    small = x.size * size <= limit and (family.max_dense_columns is None or size <= family.max_dense_columns)
-    if small or len(family.methods) == 1:
+    if _writes_down(architecture, x.size, [architecture.size_formula(n)], beta) or len(family.methods) == 1:
         return "library"
     return "matrix_free" if family.dictionary is not None else "column_generation"
+
+
+def _writes_down(architecture: Architecture, rows: int, sizes: list[int], beta: float | None) -> bool:
+    """Whether ``method="auto"`` solves over the written-down library of ``rows`` points and blocks of
+    ``sizes`` columns: up to :data:`DENSE_LIMIT` entries, and for ``beta > 0`` and a family priced
+    without a search up to :data:`WRITE_DOWN_LIMIT` (beyond it, solving costs about as much as the writing)."""
+    family = architecture.family
+    priced_cheaply = family.dictionary is not None and not family.searched(architecture)
+    limit = min(DENSE_LIMIT, WRITE_DOWN_LIMIT) if beta != 0 and priced_cheaply else DENSE_LIMIT
+    return rows * sum(sizes) <= limit and (family.max_dense_columns is None or max(sizes) <= family.max_dense_columns)
 
 
 def _closed_form_applies(architecture: Architecture, n: int) -> bool:
@@ -712,7 +718,8 @@ def fit_additive(
     one shared bias, $\min \tfrac12\|\sum_j A_j z_j + \xi\mathbf 1 - y\|^2 + \beta\|z\|_1$,
     solved with a duality-gap certificate. ``method``: ``"library"`` (the stacked matrix, dense),
     ``"matrix_free"`` (a :class:`~lmirrors.convex.dictionary.BlockDictionary` over the families'
-    matrix-free libraries) or ``"auto"`` (dense up to :data:`DENSE_LIMIT` entries). ``beta``,
+    matrix-free libraries) or ``"auto"`` (as :func:`automatic_method`: dense up to :data:`DENSE_LIMIT`
+    entries, and for ``beta > 0`` up to :data:`WRITE_DOWN_LIMIT` when every block is priced cheaply). ``beta``,
     ``options`` and ``sample_weight`` (weights of the squared loss, on the rows as given) as for
     :func:`fit` (default :data:`DEFAULT_RELATIVE_BETA` times :func:`additive_beta_max`).
     Raises ``ValueError`` on bad input or a family without a fixed library.
@@ -733,9 +740,7 @@ def fit_additive(
     family = architecture.family
     if method == "auto":
         sizes = [architecture.size_formula(np.unique(column).size) for column in X.T]
-        small = X.shape[0] * sum(sizes) <= DENSE_LIMIT and (
-            family.max_dense_columns is None or max(sizes) <= family.max_dense_columns
-        )
+        small = _writes_down(architecture, X.shape[0], sizes, beta)
         method = "library" if small or family.dictionary is None else "matrix_free"
     offered = [m for m in ("library", "matrix_free") if m in family.methods]
     if method not in offered:

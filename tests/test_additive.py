@@ -144,6 +144,18 @@ def test_dense_and_matrix_free_agree_and_one_feature_is_fit():
     assert one.solution.objective == pytest.approx(lmirrors.fit(X[:, 0], y, beta=0.05).solution.objective, rel=1e-10)
 
 
+def test_auto_writes_the_stack_down_only_where_fit_would():
+    """``method="auto"`` follows :func:`lmirrors.fitting.automatic_method`'s size rule on the whole
+    stack: for beta > 0 a stack past ``WRITE_DOWN_LIMIT`` entries is solved matrix-free (writing it
+    down costs more than solving), at beta = 0 it is written down."""
+    X, y = table(n=120, d=4)  # 120 rows x 4 blocks of ~240 ramps: ~1.2e5 entries, under the limit
+    assert fit_additive(X, y, beta=0.05).library.complete
+    X, y = table(n=300, d=4)  # ~3e5 entries
+    assert 300 * sum(Architecture().size_formula(300) for _ in range(4)) > lmirrors.fitting.WRITE_DOWN_LIMIT
+    assert not fit_additive(X, y, beta=0.05).library.complete
+    assert fit_additive(X, y, beta=0).library.complete
+
+
 def test_beyond_beta_max_the_network_is_the_mean():
     X, y = table()
     big = 1.01 * beta_max(np.hstack([Architecture().library(c).A for c in X.T]), y)
