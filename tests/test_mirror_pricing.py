@@ -12,7 +12,7 @@ from lmirrors import Architecture, fit
 from lmirrors.convex.lasso import beta_max
 from lmirrors.fitting import automatic_method
 from lmirrors.libraries import mirror_pricing
-from lmirrors.libraries.mirror_pricing import DeepMirrorDictionary, _Locator, _range, _sparse_table
+from lmirrors.libraries.mirror_pricing import DeepMirrorDictionary, _expand, _Pricer, _sparse_table
 from lmirrors.libraries.reflections import mirror_dictionary, pinning_count
 
 SMALL = [(6, 0), (8, 10), (9, 0)]
@@ -76,7 +76,7 @@ def test_fit_matches_the_dense_library(n, seed, fraction):
 
 
 def test_auto_picks_it_only_when_the_stored_library_is_too_large():
-    # the search prices slower than a written-down library (at N = 36: 8.0 s against 1.8 s), so
+    # the search prices slower than a written-down library (at N = 36: 1.1 s against 0.6 s), so
     # the library is written down up to the dense limit, unlike the families priced by a pass
     x = np.linspace(0.0, 1.0, 40)
     assert automatic_method(Architecture(4, "abs"), x, 0.01) == "matrix_free"
@@ -115,45 +115,38 @@ def test_no_random_depth_four_unit_beats_the_optimum_at_n_40():
     assert D.price(r).max_abs <= beta * (1 + 1e-6)
 
 
-def test_bucket_search_counts_like_a_binary_search():
-    """Kinks are located among the data by equal-width buckets: on, just beside and between the
-    points, at and beside the bucket edges, beyond the data, and on clustered points (where it
-    falls back to a binary search) it counts the points <= t exactly."""
-    rng = np.random.default_rng(5)
-    spread = np.sort(rng.uniform(-1.0, 2.0, 200))
-    clustered = np.unique(np.round(rng.standard_t(1, 300), 3))
-    for points, buckets in ((spread, True), (np.array([0.0, 1e-9, 1.0]), True), (clustered, False)):
-        locate = _Locator(points)
-        assert (locate.tries <= _Locator.WIDEST) == buckets
-        edges = locate.origin + np.arange(-2, 4 * points.size + 3) / locate.scale
-        pairs = rng.choice(points, (2, 5000))
-        t = np.concatenate([points, edges, rng.uniform(points[0] - 1, points[-1] + 1, 5000), 2 * pairs[0] - pairs[1]])
-        t = np.concatenate([t, np.nextafter(t, np.inf), np.nextafter(t, -np.inf)])
-        np.testing.assert_array_equal(locate(t), np.searchsorted(points, t, side="right"))
+@pytest.mark.parametrize("chord_points", [0, 2, 8])
+def test_a_box_bound_holds_for_every_tuple_in_the_box(chord_points):
+    """The compiled bound of a box of index tuples is at least every |a^T r| inside it: boxes of
+    every type, from single tuples to a third of the data on each side, at several chord sizes."""
+    x, _ = small_data(20, 7)
+    D = DeepMirrorDictionary(x)
+    n, rng = D.points.size, np.random.default_rng(chord_points)
+    kind = np.repeat(np.arange(D.type_pins.size), 40)
+    used = np.arange(3)[None, :] < D.type_pins[kind][:, None]
+    lo = np.where(used, rng.integers(0, n, (kind.size, 3)), 0)
+    hi = np.where(used, np.minimum(lo + rng.integers(0, n // 3, lo.shape), n - 1), 0)
+    owner = np.repeat(np.arange(kind.size), (hi - lo + 1).prod(axis=1))
+    for _ in range(3):
+        r = rng.normal(size=x.size)
+        r -= r.mean()
+        pricer = _Pricer(D, r)
+        bounds = np.empty(kind.size)
+        mirror_pricing._bounds(kind, lo, hi, *pricer.tables, pricer.high, pricer.low, chord_points, bounds)
+        inside = np.abs(pricer.value(*_expand(kind, lo, hi - lo + 1)))
+        most = np.full(kind.size, -np.inf)
+        np.maximum.at(most, owner, inside)
+        assert np.all(bounds >= most - 1e-12 * np.abs(most).max())
 
 
 def test_range_extrema_from_sparse_tables():
+    """Row k of a sparse table holds the extremum of every window of 2**k values (padded at the end)."""
     values = np.random.default_rng(6).normal(size=37)
     high, low = _sparse_table(values, np.maximum), _sparse_table(values, np.minimum)
-    first, stop = (v.ravel() for v in np.meshgrid(np.arange(38), np.arange(38)))
-    top = _range(high, np.maximum, first, stop, -np.inf)
-    bottom = _range(low, np.minimum, first, stop, np.inf)
-    for i, j, a, b in zip(first, stop, top, bottom, strict=True):
-        assert a == (values[i:j].max() if j > i else -np.inf)
-        assert b == (values[i:j].min() if j > i else np.inf)
-
-
-@pytest.mark.parametrize("n, seed", SMALL)
-def test_type_by_type_equals_all_at_once(n, seed, monkeypatch):
-    """Many boxes are bounded type by type (shared rows), few all at once: both price alike."""
-    x, _ = small_data(n, seed)
-    r = np.random.default_rng(seed).normal(size=x.size)
-    r -= r.mean()
-    at_once = DeepMirrorDictionary(x).price(r, 20)
-    monkeypatch.setattr(mirror_pricing, "GROUPED", 0)
-    by_type = DeepMirrorDictionary(x).price(r, 20)
-    assert relative(by_type.max_abs, np.abs(mirror_dictionary(x, 4).rmatvec(r)).max()) < 1e-9
-    np.testing.assert_allclose(by_type.values, at_once.values, rtol=1e-9)
+    assert high.shape == low.shape == (6, 37)
+    for k in range(6):
+        for i in range(37 - 2**k + 1):
+            assert high[k, i] == values[i : i + 2**k].max() and low[k, i] == values[i : i + 2**k].min()
 
 
 @pytest.mark.parametrize("chord_points", [0, 2, 8])
