@@ -11,7 +11,7 @@ from helpers import relative
 from lmirrors import Architecture, fit
 from lmirrors.convex.lasso import beta_max
 from lmirrors.fitting import automatic_method
-from lmirrors.libraries import mirror_pricing
+from lmirrors.libraries import mirror_kernels, mirror_pricing
 from lmirrors.libraries.mirror_pricing import DeepMirrorDictionary, _expand, _Pricer, _sparse_table
 from lmirrors.libraries.reflections import mirror_dictionary, pinning_count
 
@@ -132,7 +132,7 @@ def test_a_box_bound_holds_for_every_tuple_in_the_box(chord_points):
         r -= r.mean()
         pricer = _Pricer(D, r)
         bounds = np.empty(kind.size)
-        mirror_pricing._bounds(kind, lo, hi, *pricer.tables, pricer.high, pricer.low, chord_points, bounds)
+        mirror_kernels.box_bounds(kind, lo, hi, *pricer.tables, pricer.high, pricer.low, chord_points, bounds)
         inside = np.abs(pricer.value(*_expand(kind, lo, hi - lo + 1)))
         most = np.full(kind.size, -np.inf)
         np.maximum.at(most, owner, inside)

@@ -36,9 +36,10 @@ of tuples, which are evaluated exactly. The result is the exact maximum and the 
 largest (up to ties), never touching most of the $O(N^3)$ columns.
 
 The search is breadth first in numpy over many boxes at once (halving, pruning, keeping the
-best); bounding a box and evaluating a tuple are compiled loops (numba; ``_bounds`` and
-``_values``, about 20 times faster per box than the same arithmetic vectorised in numpy), each
-kink placed among the data by a binary search and range extrema two lookups in a sparse table. The certifying pricing at the end of a fit at N = 100 bounds about
+best); bounding a box and evaluating a tuple are compiled loops
+(``lmirrors.libraries.mirror_kernels``, about 20 times faster per box than the same
+arithmetic vectorised in numpy), each kink placed among the data by a binary search and range
+extrema two lookups in a sparse table. The certifying pricing at the end of a fit at N = 100 bounds about
 $5\cdot10^5$ boxes and evaluates as many tuples of the $3\cdot10^7$ columns: the median of those
 is under half the maximum, so the bounds of the smallest boxes are still about twice too large.
 A working-set fit asks only for the columns above $\beta$ (:meth:`DeepMirrorDictionary.price_above`),
@@ -50,7 +51,6 @@ from __future__ import annotations
 from functools import partial
 
 import numpy as np
-from numba import njit
 
 from ..activations import Activation
 from ..convex.dictionary import Dictionary, Pricing, top_indices
@@ -58,11 +58,9 @@ from .features import Feature
 from .reflections import Pinnings, chain_values, independent_pinnings, kink_forms, mirror_feature
 
 DEPTH = 4
-SIGNS = np.array([-1.0, 1.0, 1.0, -1.0, -1.0, 1.0, 1.0])
-"""$\\sigma_j$ of the seven kinks $\\kappa_j$ (module docstring)."""
 CHORD_POINTS = 8
 """A kink whose interval holds at most this many data points is bounded through $\\Phi$'s chord there
-(``_bounds``)."""
+(``mirror_kernels.box_bounds``)."""
 LEAF = 8
 """Boxes with at most this many index tuples are evaluated tuple by tuple."""
 CHUNK = 1 << 18
@@ -192,6 +190,10 @@ class _Pricer:
         self.high, self.low = _sparse_table(phi, np.maximum), _sparse_table(phi, np.minimum)
         # what the compiled kernels read: forms, points, prefix sums of r and of r x
         self.tables = (D.type_rows, D.ps, self.c0, self.c1, self.total0, self.total1)
+        # numba is imported on the first pricing, not with lmirrors (it costs 0.3 s and 55 MB)
+        from . import mirror_kernels
+
+        self.kernels = mirror_kernels
         # round-off allowance of a bound: a few ulps of the terms it adds up
         self.slack = 1e-12 * (8 * np.abs(phi).max() + abs(self.total0) * np.ptp(D.ps) * 4 + 1e-300)
         self.best_cols = np.zeros(0, dtype=np.int64)
@@ -203,15 +205,15 @@ class _Pricer:
         return (self.total1 - 2 * self.c1[k]) - t * (self.total0 - 2 * self.c0[k])
 
     def value(self, kind: np.ndarray, pins: np.ndarray) -> np.ndarray:
-        r"""$a^\top r$ of the pinnings, exactly (seven lookups of $\Phi$ each, :func:`_values`)."""
+        r"""$a^\top r$ of the pinnings, exactly (seven lookups of $\Phi$ each)."""
         out = np.empty(kind.size)
-        _values(kind, pins, *self.tables, out)
+        self.kernels.unit_values(kind, pins, *self.tables, out)
         return out
 
     def bound(self, kind: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-        r"""An upper bound of $|a^\top r|$ over each box of index tuples (:func:`_bounds`)."""
+        r"""An upper bound of $|a^\top r|$ over each box of index tuples."""
         out = np.empty(kind.size)
-        _bounds(kind, lo, hi, *self.tables, self.high, self.low, CHORD_POINTS, out)
+        self.kernels.box_bounds(kind, lo, hi, *self.tables, self.high, self.low, CHORD_POINTS, out)
         return out
 
     def offer(self, kind: np.ndarray, pins: np.ndarray, count: int) -> None:
@@ -262,142 +264,6 @@ class _Pricer:
             lo, hi = np.stack([lo, upper_lo], axis=1).reshape(-1, DEPTH - 1), np.stack([lower_hi, hi], axis=1).reshape(-1, DEPTH - 1)
         top = np.abs(self.best_vals)
         return Pricing(float(top.max(initial=0.0)), self.best_cols[:wanted], self.best_vals[:wanted])
-
-
-@njit(cache=True, inline="always")
-def _max(alo, ahi, aform, blo, bhi, bform):
-    """Interval of $\\max(a, b)$ for $a \\in [alo, ahi]$, $b \\in [blo, bhi]$, and the form it
-    equals on the whole box (-1: it changes)."""
-    form = aform if alo >= bhi else (bform if blo >= ahi else -1)
-    return max(alo, blo), max(ahi, bhi), form
-
-
-@njit(cache=True, inline="always")
-def _min(alo, ahi, aform, blo, bhi, bform):
-    """As :func:`_max` for $\\min(a, b)$."""
-    form = aform if ahi <= blo else (bform if bhi <= alo else -1)
-    return min(alo, blo), min(ahi, bhi), form
-
-
-@njit(cache=True)
-def _kinks(flo, fhi, klo, khi, kform):
-    r"""Intervals of the seven kinks $\kappa_j$ when form ``f`` (numbered as in
-    :func:`~lmirrors.libraries.reflections.kink_forms`: $a_1$, $a_1 \pm a_2$, then
-    $a_1 + a_2 \pm a_3$, $a_1 - a_2 \pm a_3$) lies in ``[flo[f], fhi[f]]`` (max and min are
-    monotone), and per kink the form it equals on the whole box (-1: it changes):
-    $\kappa = (f_0;\ \max(f_0, \min(f_4, f_1)), \min(f_0, \max(f_5, f_2));\ \max(f_0, f_1), \min(f_0, f_2);\
-    \max(f_0, f_3, f_1), \min(f_0, f_6, f_2))$ (module docstring). With ``flo = fhi`` these are the kinks of one unit."""
-    klo[0], khi[0], kform[0] = flo[0], fhi[0], 0
-    lo, hi, form = _min(flo[4], fhi[4], 4, flo[1], fhi[1], 1)
-    klo[1], khi[1], kform[1] = _max(flo[0], fhi[0], 0, lo, hi, form)
-    lo, hi, form = _max(flo[5], fhi[5], 5, flo[2], fhi[2], 2)
-    klo[2], khi[2], kform[2] = _min(flo[0], fhi[0], 0, lo, hi, form)
-    klo[3], khi[3], kform[3] = _max(flo[0], fhi[0], 0, flo[1], fhi[1], 1)
-    klo[4], khi[4], kform[4] = _min(flo[0], fhi[0], 0, flo[2], fhi[2], 2)
-    lo, hi, form = _max(flo[3], fhi[3], 3, flo[1], fhi[1], 1)
-    klo[5], khi[5], kform[5] = _max(flo[0], fhi[0], 0, lo, hi, form)
-    lo, hi, form = _min(flo[6], fhi[6], 6, flo[2], fhi[2], 2)
-    klo[6], khi[6], kform[6] = _min(flo[0], fhi[0], 0, lo, hi, form)
-
-
-@njit(cache=True, inline="always")
-def _phi(t, k, c0, c1, total0, total1):
-    r"""$\Phi(t)$ from the prefix sums, ``k`` the number of points $\le t$."""
-    return (total1 - 2.0 * c1[k]) - t * (total0 - 2.0 * c0[k])
-
-
-@njit(cache=True)
-def _values(kind, pins, rows, ps, c0, c1, total0, total1, out):
-    r"""``out[m]`` $= a^\top r = \sum_j \sigma_j \Phi(\kappa_j) - (a_2 + a_3)\sum_m r_m$ of pinning ``m``
-    (type ``kind[m]``, pinned point indices ``pins[m]``): seven binary searches."""
-    f = np.empty(8)
-    k = np.empty(7)
-    unused = np.empty(7, dtype=np.int64)
-    for m in range(kind.size):
-        coef = rows[kind[m]]
-        for i in range(8):
-            f[i] = coef[i, 0] * ps[pins[m, 0]] + coef[i, 1] * ps[pins[m, 1]] + coef[i, 2] * ps[pins[m, 2]]
-        _kinks(f, f, k, k, unused)
-        total = -f[7] * total0
-        for j in range(7):
-            total += SIGNS[j] * _phi(k[j], np.searchsorted(ps, k[j], side="right"), c0, c1, total0, total1)
-        out[m] = total
-
-
-@njit(cache=True)
-def _bounds(kind, lo, hi, rows, ps, c0, c1, total0, total1, high, low, chord_points, out):
-    r"""``out[m]``: an upper bound of $|a^\top r|$ over the box of index tuples ``lo[m]``..``hi[m]``
-    (inclusive) of type ``kind[m]``.
-
-    Each form, linear in the pinned points, ranges over an interval (extreme at the box's
-    corners), so kink $j$ does too, $[l_j, h_j]$. If at most ``chord_points`` data points lie
-    inside and the kink equals one form on the whole box, $\Phi$ is its chord there up to the
-    (signed) deviations at those points, and the chord term is linear in the pinned points: the
-    sum of those terms is bounded jointly, at the box's corners (the kinks move together, so
-    their slopes largely cancel). Every other kink is bounded on its own by $\Phi$'s extrema on
-    its interval: at its ends or at a data point inside (``high``, ``low``: sparse tables of
-    $\Phi$ at the points, :func:`_sparse_table`).
-    """
-    flo, fhi = np.empty(7), np.empty(7)
-    klo, khi = np.empty(7), np.empty(7)
-    kform = np.empty(7, dtype=np.int64)
-    plo, phh, w = np.empty(3), np.empty(3), np.empty(3)
-    at = high[0]
-    for m in range(kind.size):
-        coef = rows[kind[m]]
-        for c in range(3):
-            plo[c], phh[c] = ps[lo[m, c]], ps[hi[m, c]]
-        for i in range(7):
-            a = b = 0.0
-            for c in range(3):
-                if coef[i, c] > 0:
-                    a += coef[i, c] * plo[c]
-                    b += coef[i, c] * phh[c]
-                else:
-                    a += coef[i, c] * phh[c]
-                    b += coef[i, c] * plo[c]
-            flo[i], fhi[i] = a, b
-        _kinks(flo, fhi, klo, khi, kform)
-        for c in range(3):
-            w[c] = -total0 * coef[7, c]  # -(a_2 + a_3) sum(r)
-        const = rest_hi = rest_lo = 0.0
-        for j in range(7):
-            a, b = klo[j], khi[j]
-            first = np.searchsorted(ps, a, side="right")
-            last = np.searchsorted(ps, b, side="right")
-            end_lo, end_hi = _phi(a, first, c0, c1, total0, total1), _phi(b, last, c0, c1, total0, total1)
-            stop = last - 1 if last > 0 and ps[last - 1] == b else last  # the points strictly inside
-            sign = SIGNS[j]
-            if kform[j] >= 0 and stop - first <= chord_points:
-                slope = (end_hi - end_lo) / (b - a) if b > a else 0.0
-                dev_lo = dev_hi = 0.0
-                for q in range(first, stop):
-                    deviation = at[q] - end_lo - slope * (ps[q] - a)
-                    dev_lo, dev_hi = min(dev_lo, deviation), max(dev_hi, deviation)
-                # sigma_j chord_j(kappa_j) = sigma_j Phi(a) + sigma_j slope (kappa_j - a), kappa_j a form
-                for c in range(3):
-                    w[c] += sign * slope * coef[kform[j], c]
-                const += sign * (end_lo - slope * a)
-                top, bottom = dev_hi, dev_lo
-            else:
-                top, bottom = max(end_lo, end_hi), min(end_lo, end_hi)
-                if stop > first:
-                    level = 0  # floor(log2(stop - first)): two windows of 2**level cover the points
-                    while (2 << level) <= stop - first:
-                        level += 1
-                    top = max(top, high[level, first], high[level, stop - (1 << level)])
-                    bottom = min(bottom, low[level, first], low[level, stop - (1 << level)])
-            if sign > 0:
-                rest_hi += top
-                rest_lo += bottom
-            else:
-                rest_hi -= bottom
-                rest_lo -= top
-        upper, lower = const + rest_hi, const + rest_lo
-        for c in range(3):
-            upper += max(w[c] * plo[c], w[c] * phh[c])
-            lower += min(w[c] * plo[c], w[c] * phh[c])
-        out[m] = max(upper, -lower)
 
 
 def _sparse_table(values: np.ndarray, join) -> np.ndarray:
