@@ -163,9 +163,12 @@ def run_one(method: str, name: str, n: int, beta: float, adam_steps: int = 2000,
         x0, y0 = data(20, features=features)
         run_one(method, name, 20, 0.01 * largest_beta(name, x0, y0), adam_steps=10, warm_up=False)
         # a run under a second is repeated (two more times, or for half a second, at most 100 times)
-        # and the fastest one counts
-        runs, started = [run_one(method, name, n, beta, adam_steps, warm_up=False)], time.perf_counter()
-        while runs[0]["seconds"] < 1 and len(runs) < 101 and (len(runs) < 3 or time.perf_counter() - started < 0.5):
+        # and the fastest one counts; "under a second" is its whole wall time, untimed work (the fit
+        # before "labels") included, so a slow fit is not repeated for a fast label
+        started = time.perf_counter()
+        runs = [run_one(method, name, n, beta, adam_steps, warm_up=False)]
+        whole, started = time.perf_counter() - started, time.perf_counter()
+        while whole < 1 and len(runs) < 101 and (len(runs) < 3 or time.perf_counter() - started < 0.5):
             runs.append(run_one(method, name, n, beta, adam_steps, warm_up=False))
         return min(runs, key=lambda run: run["seconds"])
     if method == "sklearn":
@@ -306,20 +309,21 @@ def main(argv=None) -> int:
                 if method == "ours":
                     reference = row
                 times[name, n, method] = row["seconds"]
-                ratio = row["seconds"] / reference["seconds"] if reference else float("nan")
-                excess = (row["objective"] - reference["objective"]) / reference["objective"] if reference else 0.0
+                ratio = f"{row['seconds'] / reference['seconds']:>9.2f}" if reference else f"{'':>9}"
+                ratio = f"{row['seconds'] / reference['seconds']:>9.3g}" if len(ratio) > 9 else ratio
+                excess = (row["objective"] - reference["objective"]) / reference["objective"] if reference else None
                 note = f"gap {row['gap']:.0e}" if "gap" in row else ""
                 if method == "floor":
                     excess, note = 0.0, "sort x + cumsum y (no objective)"
-                if method in ("cvxpy", "sklearn", *PEERS) and excess > EQUAL_ACCURACY:
+                if method in ("cvxpy", "sklearn", *PEERS) and excess is not None and excess > EQUAL_ACCURACY:
                     note = "objective not within 1e-6 of ours"
                 if method == "labels":
                     note = f"labels of the {row['support']} features fit uses, made after it"
                 elif "support" in row:
                     note += f", {row['support']} units, build {row['build']:.2f} s"
                 print(
-                    f"{name:<14}{n:>8}{method:>9}{row['seconds']:>10.3f}{ratio:>9.2f}"
-                    f"{excess:>+18.1e}{row['peak_mb']:>9.0f}  {note}"
+                    f"{name:<14}{n:>8}{method:>9}{row['seconds']:>10.3f}{ratio}"
+                    f"{'' if excess is None else format(excess, '+.1e'):>18}{row['peak_mb']:>9.0f}  {note}"
                 )
     print_targets(times)
     return 0
