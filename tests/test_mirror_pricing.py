@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 from deep_helpers import abs_values
 from helpers import relative
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from lmirrors import Architecture, fit
 from lmirrors.convex.lasso import beta_max
@@ -184,3 +186,25 @@ def test_price_above_finds_every_column_above_the_level(n, seed):
         assert priced.max_abs == (top if above.size else level)
         few = D.price_above(r, level, 3)
         np.testing.assert_allclose(np.abs(few.values), np.sort(np.abs(every[above]))[::-1][:3], rtol=1e-9)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    scale=st.floats(1e-6, 1e6),
+    offset=st.floats(-1e9, 1e9),
+    t=st.floats(1e-6, 1e6),
+    seed=st.integers(0, 10_000),
+)
+def test_pricing_is_exact_at_any_scale_and_offset(scale, offset, t, seed):
+    """x -> s x + c (c up to 10^9 spreads away) and r -> t r scale every column's |a^T r| by s t: the
+    search finds the brute-force top values over every column, and s t times the unit-scale maximum."""
+    x, _ = small_data(7, seed)
+    r = np.random.default_rng(seed).normal(size=x.size)
+    r -= r.mean()
+    unit = DeepMirrorDictionary(x)
+    moved = DeepMirrorDictionary(scale * (x + offset))
+    every = np.sort(np.abs(moved.correlations(t * r, np.arange(moved.shape[1]))))[::-1]
+    priced = moved.price(t * r, 200)
+    assert relative(priced.max_abs, every[0]) < 1e-9
+    np.testing.assert_allclose(np.abs(priced.values), every[:200], rtol=1e-9)
+    assert relative(priced.max_abs, scale * t * unit.price(r).max_abs) < 1e-6
