@@ -4,8 +4,8 @@ A unit $f_a(x) = \sum_{j=1}^7 \sigma_j |x - \kappa_j| - (a_2 + a_3)$ correlates 
 $\sum_j \sigma_j \Phi(\kappa_j) - (a_2 + a_3)\sum_m r_m$, $\Phi(t) = \sum_m r_m |x_m - t|$;
 ``unit_values`` evaluates that for pinnings and ``box_bounds`` bounds it over boxes of
 them, one loop each (numba), so no per-box temporaries are allocated. Every kernel reads the
-pinning types' form rows (:class:`~lmirrors.libraries.mirror_pricing.DeepMirrorDictionary`
-``.type_rows``: the seven kink forms and $a_2 + a_3$ in the pinned points), the sorted centred
+pinning types' form rows (``DeepMirrorDictionary.type_rows`` of
+:mod:`~lmirrors.libraries.mirror_pricing`: the seven kink forms and $a_2 + a_3$ in the pinned points), the sorted centred
 points and the prefix sums $c_0$, $c_1$ of $r$ and of $r x$ with their totals.
 """
 
@@ -38,7 +38,7 @@ def kinks(flo, fhi, klo, khi, kform):
     $a_1 + a_2 \pm a_3$, $a_1 - a_2 \pm a_3$) lies in ``[flo[f], fhi[f]]`` (max and min are
     monotone), and per kink the form it equals on the whole box (-1: it changes):
     $\kappa = (f_0;\ \max(f_0, \min(f_4, f_1)), \min(f_0, \max(f_5, f_2));\ \max(f_0, f_1), \min(f_0, f_2);\
-    \max(f_0, f_3, f_1), \min(f_0, f_6, f_2))$ (module docstring). With ``flo = fhi`` these are the kinks of one unit."""
+    \max(f_0, f_3, f_1), \min(f_0, f_6, f_2))$ (:mod:`~lmirrors.libraries.mirror_pricing`). With ``flo = fhi`` these are the kinks of one unit."""
     klo[0], khi[0], kform[0] = flo[0], fhi[0], 0
     lo, hi, form = _min(flo[4], fhi[4], 4, flo[1], fhi[1], 1)
     klo[1], khi[1], kform[1] = _max(flo[0], fhi[0], 0, lo, hi, form)
@@ -78,7 +78,7 @@ def unit_values(kind, pins, rows, ps, c0, c1, total0, total1, out):
 
 @njit(cache=True)
 def box_bounds(kind, lo, hi, rows, ps, c0, c1, total0, total1, high, low, chord_points, out):
-    r"""``out[m]``: an upper bound of $|a^\top r|$ over the box of index tuples ``lo[m]``..``hi[m]``
+    r"""``out[m]``: an upper bound of $|a^\top r|$ over the box of index tuples from ``lo[m]`` to ``hi[m]``
     (inclusive) of type ``kind[m]``.
 
     Each form, linear in the pinned points, ranges over an interval (extreme at the box's
