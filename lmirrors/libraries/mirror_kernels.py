@@ -36,9 +36,16 @@ def kinks(flo, fhi, klo, khi, kform):
     r"""Intervals of the seven kinks $\kappa_j$ when form ``f`` (numbered as in
     :func:`~lmirrors.libraries.reflections.kink_forms`: $a_1$, $a_1 \pm a_2$, then
     $a_1 + a_2 \pm a_3$, $a_1 - a_2 \pm a_3$) lies in ``[flo[f], fhi[f]]`` (max and min are
-    monotone), and per kink the form it equals on the whole box (-1: it changes):
-    $\kappa = (f_0;\ \max(f_0, \min(f_4, f_1)), \min(f_0, \max(f_5, f_2));\ \max(f_0, f_1), \min(f_0, f_2);\
-    \max(f_0, f_3, f_1), \min(f_0, f_6, f_2))$ (:mod:`~lmirrors.libraries.mirror_pricing`). With ``flo = fhi`` these are the kinks of one unit."""
+    monotone), and per kink the form it equals on the whole box (-1: it changes). As in
+    :mod:`~lmirrors.libraries.mirror_pricing`,
+
+    $$ \kappa_1 = f_0, \quad \kappa_2 = \max(f_0, \min(f_4, f_1)), \quad \kappa_3 = \min(f_0, \max(f_5, f_2)), $$
+
+    $$ \kappa_4 = \max(f_0, f_1), \quad \kappa_5 = \min(f_0, f_2), $$
+
+    $$ \kappa_6 = \max(f_0, f_3, f_1), \quad \kappa_7 = \min(f_0, f_6, f_2). $$
+
+    With ``flo = fhi`` these are the kinks of one unit."""
     klo[0], khi[0], kform[0] = flo[0], fhi[0], 0
     lo, hi, form = _min(flo[4], fhi[4], 4, flo[1], fhi[1], 1)
     klo[1], khi[1], kform[1] = _max(flo[0], fhi[0], 0, lo, hi, form)
