@@ -309,8 +309,8 @@ def main(argv=None) -> int:
                 if method == "ours":
                     reference = row
                 times[name, n, method] = row["seconds"]
-                ratio = f"{row['seconds'] / reference['seconds']:>9.2f}" if reference else f"{'':>9}"
-                ratio = f"{row['seconds'] / reference['seconds']:>9.3g}" if len(ratio) > 9 else ratio
+                times_ours = row["seconds"] / reference["seconds"] if reference else None
+                ratio = "" if times_ours is None else format(times_ours, ".2f" if times_ours < 1e4 else ".3g")
                 excess = (row["objective"] - reference["objective"]) / reference["objective"] if reference else None
                 note = f"gap {row['gap']:.0e}" if "gap" in row else ""
                 if method == "floor":
@@ -322,7 +322,7 @@ def main(argv=None) -> int:
                 elif "support" in row:
                     note += f", {row['support']} units, build {row['build']:.2f} s"
                 print(
-                    f"{name:<14}{n:>8}{method:>9}{row['seconds']:>10.3f}{ratio}"
+                    f"{name:<14}{n:>8}{method:>9}{row['seconds']:>10.3f}{ratio:>9}"
                     f"{'' if excess is None else format(excess, '+.1e'):>18}{row['peak_mb']:>9.0f}  {note}"
                 )
     print_targets(times)

@@ -186,23 +186,19 @@ class _Pricer:
         self.total0, self.total1 = float(rs.sum()), float(rs @ D.ps)
         self.c0 = np.concatenate([[0.0], np.cumsum(rs)])
         self.c1 = np.concatenate([[0.0], np.cumsum(rs * D.ps)])
-        phi = self.phi(D.ps)
-        self.high, self.low = _sparse_table(phi, np.maximum), _sparse_table(phi, np.minimum)
-        # what the compiled kernels read: forms, points, prefix sums of r and of r x
-        self.tables = (D.type_rows, D.ps, self.c0, self.c1, self.total0, self.total1)
         # numba is imported on the first pricing, not with lmirrors (it costs 0.3 s and 55 MB)
         from . import mirror_kernels
 
         self.kernels = mirror_kernels
+        # Phi at the data points (i + 1 points are <= the i-th) and its range extrema
+        phi = mirror_kernels.phi(D.ps, np.arange(1, D.ps.size + 1), self.c0, self.c1, self.total0, self.total1)
+        self.high, self.low = _sparse_table(phi, np.maximum), _sparse_table(phi, np.minimum)
+        # what the compiled kernels read: forms, points, prefix sums of r and of r x
+        self.tables = (D.type_rows, D.ps, self.c0, self.c1, self.total0, self.total1)
         # round-off allowance of a bound: a few ulps of the terms it adds up
         self.slack = 1e-12 * (8 * np.abs(phi).max() + abs(self.total0) * np.ptp(D.ps) * 4 + 1e-300)
         self.best_cols = np.zeros(0, dtype=np.int64)
         self.best_vals = np.zeros(0)
-
-    def phi(self, t: np.ndarray) -> np.ndarray:
-        r"""$\Phi(t) = \sum_m r_m |x_m - t|$ (centred coordinates)."""
-        k = np.searchsorted(self.D.ps, t, side="right")
-        return (self.total1 - 2 * self.c1[k]) - t * (self.total0 - 2 * self.c0[k])
 
     def value(self, kind: np.ndarray, pins: np.ndarray) -> np.ndarray:
         r"""$a^\top r$ of the pinnings, exactly (seven lookups of $\Phi$ each)."""
@@ -268,7 +264,7 @@ class _Pricer:
 
 def _sparse_table(values: np.ndarray, join) -> np.ndarray:
     """Row ``k``, entry ``i``: ``join`` (max or min) of ``values[i : i + 2**k]`` (rows padded at the
-    end, where no window of that length starts), so a range is two lookups (:func:`_range`)."""
+    end, where no window of that length starts), so a range is two lookups (``mirror_kernels.box_bounds``)."""
     rows = [values]
     while 2 ** len(rows) <= values.size:
         half = 2 ** (len(rows) - 1)
