@@ -4,12 +4,8 @@ For $P(z,\xi) = \tfrac12\|Az + \xi\mathbf 1 - y\|^2 + \beta\|z\|_1$ (intercept e
 $A_c$, $y_c$ centred) the solver keeps a working set $S$ of columns and
 
 1. solves the restricted Lasso $\min_{z_S} \tfrac12 z_S^\top G z_S - b^\top z_S + \beta\|z_S\|_1$
-   with $G = A_{c,S}^\top A_{c,S}$, $b = A_{c,S}^\top y_c$ *exactly* by an active-set
-   (feature-sign) method: guess signs $\theta$, solve $G_{AA} z_A = b_A - \beta\theta_A$, and
-   take an exact line search along the segment (a convex piecewise quadratic in the step),
-   which lets coordinates leave the active set; singular $G_{AA}$ (duplicate or dependent
-   columns) is handled by stepping along a null direction until a coordinate reaches zero,
-   so the final support has independent columns (a vertex solution);
+   with $G = A_{c,S}^\top A_{c,S}$, $b = A_{c,S}^\top y_c$ *exactly* (the active-set method of
+   :mod:`lmirrors.convex.active_set`, whose vertex solutions have independent columns);
 2. prices every column: $\max_j |A_j^\top r|$ for the residual $r$ (matrix-free, see
    :mod:`lmirrors.convex.dictionary`). The scaled residual $\nu = \theta r$,
    $\theta = \min(1, \beta / \max_j|A_j^\top r|)$, is dual feasible, so $P - D(\nu)$ is a
@@ -35,169 +31,12 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
-import scipy.linalg
 from threadpoolctl import ThreadpoolController
 
 from .dictionary import Dictionary
 
-_SINGULAR = 1e-11
 WHOLE_LIBRARY = 256
 """Libraries with at most this many columns are solved with all of them in the working set."""
-
-
-def _line_search(a: float, g: float, z: np.ndarray, d: np.ndarray, beta: float, t_max: float) -> float:
-    r"""Minimiser over $t \in [0, t_{\max}]$ of $\tfrac a2 t^2 + g t + \beta\|z + t d\|_1$ (convex).
-
-    Its right derivative is $a t + g + \beta\sum_i d_i s_i(t)$ with $s_i$ the sign of
-    $z_i + t d_i$ just after $t$; crossing $t_i = -z_i/d_i$ raises it by $2\beta|d_i|$.
-    """
-    s0 = np.where(z != 0, np.sign(z), np.sign(d))
-    slope = g + beta * float(d @ s0)
-    crossing = (z != 0) & (z * d < 0)
-    if not crossing.any():  # one quadratic piece on [0, t_max]
-        if a > 0:
-            return t_max if a * t_max + slope < 0 else max(0.0, -slope / a)
-        return t_max if slope < 0 else 0.0
-    ts = -z[crossing] / d[crossing]
-    order = np.argsort(ts)
-    ts, jumps = ts[order], 2 * beta * np.abs(d[crossing])[order]
-    inside = ts < t_max
-    # segment i runs from starts[i] to ends[i]; the derivative there is a t + slopes[i]
-    starts = np.concatenate([[0.0], ts[inside]])
-    ends = np.append(ts[inside], t_max)
-    slopes = slope + np.concatenate([[0.0], np.cumsum(jumps[inside])])
-    turns = np.flatnonzero(a * ends + slopes >= 0 if a > 0 else slopes >= 0)
-    if turns.size == 0:
-        return t_max
-    i = turns[0]
-    return max(starts[i], -slopes[i] / a) if a > 0 else starts[i]
-
-
-def _triangular(R: np.ndarray, b: np.ndarray, transpose: bool = False) -> np.ndarray:
-    """Solution of $R x = b$ (or $R^\top x = b$) for upper-triangular ``R``."""
-    x, info = scipy.linalg.lapack.dtrtrs(R, b, lower=0, trans=int(transpose))
-    if info != 0:
-        raise np.linalg.LinAlgError(f"triangular solve failed (LAPACK info {info})")
-    return x
-
-
-def _direction(G: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, bool]:
-    r"""Solution of ``G d = rhs`` (``True``), or a null vector of a singular ``G`` (``False``).
-
-    Rank-revealing (pivoted) Cholesky $P^\top G P = R^\top R$: with rank $r < k$, the vector
-    $v = P(-R_{11}^{-1}R_{12}e_1;\,e_1)$ satisfies $Gv = 0$ up to the tolerance.
-    """
-    k = rhs.size
-    c, piv, rank, _ = scipy.linalg.lapack.dpstrf(G, lower=0, tol=_SINGULAR * max(float(np.max(np.diag(G))), 1e-300))
-    piv = piv - 1
-    R = c  # its upper triangle; the triangular solves read nothing else
-    if rank == k:
-        # R^T R d_piv = rhs_piv (LAPACK directly: these systems are small and many)
-        d = np.empty(k)
-        d[piv] = _triangular(R, _triangular(R, rhs[piv], transpose=True))
-        return d, True
-    v = np.zeros(k)
-    v[rank] = 1.0
-    v[:rank] = -_triangular(R[:rank, :rank], R[:rank, rank])
-    d = np.empty(k)
-    d[piv] = v
-    return d / np.linalg.norm(d), False
-
-
-def active_set_lasso(
-    G: np.ndarray,
-    b: np.ndarray,
-    beta: float,
-    z0: np.ndarray | None = None,
-    max_iter: int | None = None,
-    initial: np.ndarray | None = None,
-) -> np.ndarray:
-    r"""Exact minimiser of $F(z) = \tfrac12 z^\top G z - c^\top z + \beta\|z\|_1$ ($G \succeq 0$), warm-startable.
-
-    ``b`` is the negative smooth gradient at the start ``z0`` (default 0):
-    $b = c - G z_0$, e.g. $A_{c,S}^\top r_0$ for the residual $r_0$ of ``z0``. The method
-    works with $\nabla = G(z - z_0) - b$, which never cancels numbers of size $|c|$ down to
-    $\beta$, so tiny $\beta$ keeps full accuracy. Stops when the active coordinates satisfy
-    $\nabla_A = -\beta\,\mathrm{sign}(z_A)$ and every inactive one $|\nabla_j| \le \beta$, up to
-    $10^{-13}\max(|b|, \beta, |G||z - z_0|)$ (round-off), when a Newton step on the active set
-    no longer lowers $F$ (round-off in an ill-conditioned $G_A$), or after ``max_iter`` steps
-    (then the outer duality gap shows how far it got). ``initial`` is the first iterate (default
-    ``z0``; ``b`` stays the gradient at ``z0``).
-    """
-    k = b.size
-    start = np.zeros(k) if z0 is None else np.asarray(z0, dtype=float)
-    z = start.copy() if initial is None else np.asarray(initial, dtype=float).copy()
-    max_iter = max_iter or 20 * k + 100
-    size_b, size_G = max(float(np.abs(b).max(initial=0.0)), beta, 1e-300), float(np.abs(G).max(initial=0.0))
-    settled = False
-    for _ in range(max_iter):
-        grad = G @ (z - start) - b
-        # round-off in grad: relative to the terms it adds
-        tol = 1e-13 * max(size_b, size_G * float(np.abs(z - start).max(initial=0.0)))
-        active = np.flatnonzero(z)
-        theta = np.sign(z)
-        # settled on the active set (within the tolerance, after a full Newton step, or because
-        # no step lowers F any more: round-off in a nearly singular G_A): look outside it
-        if settled or np.abs(grad[active] + beta * theta[active]).max(initial=0.0) <= tol:
-            excess = np.abs(grad) - beta - tol
-            excess[active] = -np.inf
-            violators = np.flatnonzero(excess > 0)
-            if violators.size == 0:
-                return z
-            add = violators[np.argsort(-excess[violators])[: max(1, active.size // 4)]]
-            theta[add] = -np.sign(grad[add])
-            active = np.sort(np.concatenate([active, add]))
-        GA = G.take(active, axis=0).take(active, axis=1)
-        step, regular = _direction(GA, -(grad[active] + beta * theta[active]))
-        zA = z[active]
-        if regular:
-            d = step
-            t = _line_search(float(d @ GA @ d), float(grad[active] @ d), zA, d, beta, 1.0)
-        else:
-            # F is linear along a null direction d of G_A (G_A d = 0, so F changes at the
-            # rate below): go the non-increasing way up to the first coordinate that reaches
-            # zero, leaving F unchanged or lower with one column fewer.
-            gA, sA = grad[active], theta[active]
-
-            def rate(d, gA=gA, sA=sA, zA=zA):
-                return gA @ d + beta * (np.where(zA != 0, sA, np.sign(d)) @ d)
-
-            d = step if rate(step) <= rate(-step) else -step
-            shrinking = (zA != 0) & (zA * d < 0)
-            if not shrinking.any() and rate(d) > -tol * np.abs(d).sum():
-                d = -d
-                shrinking = (zA != 0) & (zA * d < 0)
-            level = rate(d) <= tol * np.abs(d).sum()
-            t = float(np.min(-zA[shrinking] / d[shrinking])) if shrinking.any() and level else 0.0
-        if t == 0 and np.any(zA == 0):
-            # the joint step does not descend (new columns dependent on the active ones, or
-            # wanting the other sign): an exact coordinate step on the most violated one does
-            j = active[zA == 0][np.argmax(np.abs(grad[active[zA == 0]]))]
-            z[j] = -(grad[j] - beta * np.sign(grad[j])) / G[j, j]
-            settled = False
-            continue
-        new = zA + t * d
-        # coordinates that land on zero (to round-off) leave the active set
-        shrinks = (zA != 0) & (zA * d < 0)
-        hit = shrinks & (np.abs(t + zA / np.where(shrinks, d, 1.0)) <= 1e-12 * t)
-        new[hit | (np.abs(new) <= 1e-15 * np.abs(new).max(initial=0.0))] = 0.0
-        # a full Newton step (up to round-off in the line search) solves the active set's
-        # equations; t = 0 cannot move; a Newton step that does not lower F is round-off
-        # (it would cycle): keep z and look outside the active set
-        settled = t == 0 or (regular and t > 1 - 1e-6)
-        if regular and not settled:
-            trial = z.copy()
-            trial[active] = new
-            if _objective(G, b, beta, trial - start, trial) >= _objective(G, b, beta, z - start, z):
-                settled = True
-                continue
-        z[active] = new
-    return z  # not settled (degenerate, round-off level cycling): the caller's certificate decides
-
-
-def _objective(G: np.ndarray, b: np.ndarray, beta: float, step: np.ndarray, z: np.ndarray) -> float:
-    r"""$F(z) - F(z_0) = \tfrac12 s^\top G s - b^\top s + \beta\|z\|_1$ (up to a constant) with $s = z - z_0$."""
-    return float(0.5 * step @ G @ step - b @ step + beta * np.abs(z).sum())
 
 
 def _fit(
@@ -368,6 +207,8 @@ def _initial(dictionary: Dictionary, yc: np.ndarray, beta: float, warm_start, ma
 
 
 def _solve_working_set(dictionary, y, beta, warm_start, rtol, max_rounds, bar: _Bar) -> WorkingSetState:
+    from .active_set import active_set_lasso  # compiled: numba loads on the first solve, not with lmirrors
+
     y = np.asarray(y, dtype=float)
     yc = y - y.mean()
     work, z_work = _initial(dictionary, yc, beta, warm_start, max_rounds)
