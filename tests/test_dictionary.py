@@ -46,13 +46,18 @@ def test_top_indices_puts_local_peaks_first():
         np.testing.assert_array_equal(top_indices(v, count, peaks=True), expected)
 
 
-def test_run_peaks_takes_one_column_per_run_of_violations():
-    """Runs of consecutive entries above the level, split where the sign flips; the first largest of each."""
-    from lmirrors.convex.dictionary import run_peaks
+def test_peaks_take_one_column_per_run_of_violations():
+    """Runs of consecutive entries above the level, split where the sign flips or a block ends;
+    the first largest of each, and the largest magnitude of all."""
+    from lmirrors.libraries.ramp_kernels import peaks
 
     values = np.array([0.0, 2.0, 3.0, 2.5, 0.0, -2.0, -4.0, 0.5, 5.0, 5.5, -6.0, 3.0, 3.0, 1.0])
-    np.testing.assert_array_equal(run_peaks(values, 1.5), [2, 6, 9, 10, 11])
-    assert run_peaks(values, 10.0).size == 0
+    whole = np.array([0, values.size])
+    best, found = peaks(values, 1.5, whole)
+    assert best == 6.0
+    np.testing.assert_array_equal(found, [2, 6, 9, 10, 11])
+    np.testing.assert_array_equal(peaks(values, 1.5, np.array([0, 9, values.size]))[1], [2, 6, 8, 9, 10, 11])
+    assert peaks(values, 10.0, whole)[1].size == 0
 
 
 def test_weighted_dictionary_prices_above_a_level_through_its_parent():

@@ -85,27 +85,6 @@ def top_indices(values: np.ndarray, count: int, peaks: bool = False) -> np.ndarr
     return part[np.argsort(-np.abs(values[part]), kind="stable")]
 
 
-def run_peaks(values: np.ndarray, level: float) -> np.ndarray:
-    """Where $|v|$ peaks in each run of consecutive entries above ``level`` (one run per sign), in index order.
-
-    In an ordered library (ramps at adjacent kinks) a run of violated columns is one feature of
-    the fit seen at neighbouring kinks: one column per run finds every such feature at once.
-    """
-    above = np.flatnonzero(np.abs(values) > level)
-    if above.size == 0:
-        return above
-    positive = values[above] > 0
-    new_run = np.empty(above.size, dtype=bool)
-    new_run[0] = True
-    new_run[1:] = (np.diff(above) > 1) | (positive[1:] != positive[:-1])
-    magnitude = np.abs(values[above])
-    run = np.cumsum(new_run) - 1
-    at_peak = np.flatnonzero(magnitude == np.maximum.reduceat(magnitude, np.flatnonzero(new_run))[run])
-    first = np.ones(at_peak.size, dtype=bool)
-    first[1:] = run[at_peak[1:]] != run[at_peak[:-1]]
-    return above[at_peak[first]]
-
-
 class Dictionary:
     """Interface of a library matrix for the working-set solver (see module docstring)."""
 

@@ -24,7 +24,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..activations import Activation, get_activation
-from ..convex.dictionary import Coarsening, Dictionary, Pricing, RampDictionary, run_peaks, top_indices
+from ..convex.dictionary import Coarsening, Dictionary, Pricing, RampDictionary, top_indices
 from .features import Feature, number, x_minus
 from .library import Candidates
 
@@ -174,14 +174,14 @@ class TwoLayerDictionary(RampDictionary):
     def _piecewise(self, k: np.ndarray, w: np.ndarray, linear: float, constant: float) -> np.ndarray:
         r"""$\sum_i w_i (x - u_{k_i})_+ + \text{linear}\cdot x + \text{constant}$ at the data (original
         order; $x$ centred), one affine piece per gap between kinks: $O(N + |k|\log|k|)$."""
+        from . import ramp_kernels
+
         by_kink = np.argsort(k, kind="stable")
         k, w = k[by_kink], w[by_kink]
-        counts = np.diff(np.concatenate([[0], self._after(k), [self.x.size]]))
+        bounds = np.concatenate([[0], self._after(k), [self.x.size]])
         slopes = linear + np.concatenate([[0.0], np.cumsum(w)])
         intercepts = constant - np.concatenate([[0.0], np.cumsum(w * self.kinks[k])])
-        out = np.empty(self.x.size)
-        out[self.order] = np.repeat(intercepts, counts) + np.repeat(slopes, counts) * self.xs
-        return out
+        return ramp_kernels.piecewise(self.xs, self.order, bounds, slopes, intercepts)
 
     def ramp_matvec(self, u):
         return self._piecewise(np.arange(self.kinks.size), np.asarray(u, dtype=float), 0.0, 0.0)
@@ -198,32 +198,34 @@ class TwoLayerDictionary(RampDictionary):
     def _gaps(self) -> np.ndarray:
         return np.diff(self.kinks)
 
-    def _suffix(self, values: np.ndarray) -> np.ndarray:
-        r"""$v_k = \sum_{j \ge k} $ ``values``$_j$ with one more entry, $v_{K-1} = 0$ (``values`` has $K - 1$)."""
-        out = np.zeros(values.size + 1)
-        np.cumsum(values[::-1], out=out[-2::-1])
-        return out
-
     def ramp_correlations(self, r):
         return self._correlate(r)[0]
 
-    def _correlate(self, r: np.ndarray) -> tuple[np.ndarray, float]:
-        r""":math:`\rho` at every kink and $\mathbf 1^\top r$: a gather and two cumulative sums."""
-        tail = np.cumsum(np.asarray(r, dtype=float)[self.order][::-1])[::-1]  # sum of r from each sorted index on
-        beyond = tail[1:] if self._ends is None else tail[self._ends[:-1] + 1]  # R_j, j < K - 1
-        return self._suffix(self._gaps * beyond), float(tail[0])
+    @cached_property
+    def _after_kinks(self) -> np.ndarray:
+        return self._after(np.arange(self.kinks.size - 1))
 
-    def _block_values(self, rho: np.ndarray, total: float, b: int) -> np.ndarray:
-        """$a_j^\\top r$ for the columns of block ``b`` from the ramp correlations."""
-        start, stop, scale, linear = self.blocks[b]
-        values = rho[start:stop] if scale == 1.0 else scale * rho[start:stop]
-        if linear:
-            values = values + linear * (rho[0] + total * self.kinks[0]) - (linear * total) * self.kinks[start:stop]
-        return values
+    def _correlate(self, r: np.ndarray) -> tuple[np.ndarray, float]:
+        r""":math:`\rho` at every kink and $\mathbf 1^\top r$: a gather and two suffix sums."""
+        from . import ramp_kernels  # compiled: numba loads on the first product, not with lmirrors
+
+        rs = np.asarray(r, dtype=float)[self.order]
+        return ramp_kernels.correlate(rs, self._after_kinks, self._gaps)
+
+    def _values(self, r: np.ndarray) -> np.ndarray:
+        r"""$a_j^\top r$ for every column, block by block."""
+        from . import ramp_kernels
+
+        rho, total = self._correlate(r)
+        out = np.empty(self.shape[1])
+        for (start, _, scale, linear), first, stop in zip(
+            self.blocks, self._first_column[:-1], self._first_column[1:], strict=True
+        ):
+            ramp_kernels.block_values(rho, total, self.kinks, start, scale, linear, out[first:stop])
+        return out
 
     def rmatvec(self, r):
-        rho, total = self._correlate(r)
-        return np.concatenate([self._block_values(rho, total, b) for b in range(len(self.blocks))])
+        return self._values(r)
 
     def correlations(self, r, cols):
         k, s, l = self.column_kinks(cols)
@@ -232,65 +234,38 @@ class TwoLayerDictionary(RampDictionary):
         return s * rho[np.searchsorted(needed, k)] + l * (rho[0] + total * (self.kinks[0] - self.kinks[k]))
 
     def _correlate_at(self, r: np.ndarray, kinks: np.ndarray) -> tuple[np.ndarray, float]:
-        r""":math:`\rho` at the (sorted, distinct) ``kinks`` only and $\mathbf 1^\top r$, in $O(N)$ without
-        cumulative sums over the data: sums of $r_m$ and $r_m (x_m - \tau_i)$ between consecutive
-        kinks ($A_i$, $B_i$ over $(\tau_i, \tau_{i+1}]$), then
-        $\rho_i = \sum_{i' \ge i}[A_{i'} + (\tau_{i'+1} - \tau_{i'}) \sum_{i'' > i'} B_{i''}]$."""
+        r""":math:`\rho` at the (sorted, distinct) ``kinks`` only and $\mathbf 1^\top r$: one pass over the
+        data without sums over all of it (``ramp_kernels.correlate_at``)."""
+        from . import ramp_kernels
+
         rs = r[self.order]
-        tau = self.kinks[kinks]
-        bounds = self._after(kinks)
-        live = bounds < self.x.size  # the last point has nothing to its right
-        starts = bounds[live]
-        A = np.zeros(tau.size)
-        B = np.zeros(tau.size)
-        if starts.size:
-            first = starts[0]
-            local = starts - first
-            width = np.diff(np.append(starts, self.x.size))
-            inside = rs[first:]
-            B[live] = np.add.reduceat(inside, local)
-            A[live] = np.add.reduceat(inside * (self.xs[first:] - np.repeat(tau[live], width)), local)
-        A[:-1] += np.diff(tau) * np.cumsum(B[::-1])[-2::-1]  # + (tau_{i+1} - tau_i) * sum of B beyond i
-        return np.cumsum(A[::-1])[::-1], float(rs.sum())
+        return ramp_kernels.correlate_at(rs, self.xs, self.kinks[kinks], self._after(kinks)), float(rs.sum())
 
     def price(self, r, count=0):
-        rho, total = self._correlate(r)
-        values = [self._block_values(rho, total, b) for b in range(len(self.blocks))]
-        best = max((max(float(v.max()), -float(v.min())) for v in values if v.size), default=0.0)
+        values = self._values(r)
+        best = float(np.abs(values).max(initial=0.0))
         if not count:
             return Pricing(best, np.zeros(0, dtype=np.int64), np.zeros(0))
-        values = np.concatenate(values)
         top = top_indices(values, count, peaks=True)
         return Pricing(best, top, values[top])
 
     def price_above(self, r, level, count):
-        rho, total = self._correlate(r)
-        best, indices, found = 0.0, [], []
-        for b in range(len(self.blocks)):
-            values = self._block_values(rho, total, b)
-            if not values.size:
-                continue
-            high, low = float(values.max()), float(values.min())
-            best = max(best, high, -low)
-            if high > level or low < -level:
-                peaks = run_peaks(values, level)
-                indices.append(peaks + self._first_column[b])
-                found.append(values[peaks])
-        if not indices:
-            return Pricing(best, np.zeros(0, dtype=np.int64), np.zeros(0))
-        indices, found = np.concatenate(indices), np.concatenate(found)
-        keep = top_indices(found, count)
-        return Pricing(best, indices[keep], found[keep])
+        """Pricing of one column per run of violated columns (``ramp_kernels.peaks``), the ``count`` largest."""
+        from . import ramp_kernels
+
+        values = self._values(r)
+        best, peaks = ramp_kernels.peaks(values, level, self._first_column)
+        keep = peaks[top_indices(values[peaks], count)]
+        return Pricing(float(best), keep, values[keep])
 
     @cached_property
     def _moments(self) -> tuple[np.ndarray, np.ndarray]:
         r"""$P_k = \sum_{x > u_k}(x - u_k)$ and $Q_k = \sum_{x > u_k}(x - u_k)^2$ for every kink, as sums of
         positive terms (no cancellation): with $n_j = \#\{x > u_j\}$ and gaps $\Delta_j$,
         $P_k = \sum_{j\ge k}\Delta_j n_j$, $Q_k = \sum_{j \ge k}\Delta_j(2P_{j+1} + \Delta_j n_j)$."""
-        K, N = self.kinks.size, self.x.size
-        beyond = N - self._after(np.arange(K - 1))
-        P = self._suffix(self._gaps * beyond)
-        return P, self._suffix(self._gaps * (2.0 * P[1:] + self._gaps * beyond))
+        from . import ramp_kernels
+
+        return ramp_kernels.moments(self._after_kinks, self._gaps, self.x.size)
 
     def gram(self, cols):
         k, s, l = self.column_kinks(cols)
