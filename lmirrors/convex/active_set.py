@@ -21,7 +21,7 @@ from numba import njit, types
 from numba.extending import get_cython_function_address
 
 SINGULAR = 1e-11
-r"""A pivot below this fraction of $\max_i G_{ii}$ ends the Cholesky factorisation: the rest is the null space."""
+r"""A pivot below this fraction of $\max_i G_{ii}$ ends the Cholesky factorisation (the rank is reached)."""
 
 
 @njit(cache=True)
