@@ -47,17 +47,16 @@ def _line_search(a, g, z, d, beta, t_max):
         if z[i] * d[i] < 0:
             crossings[m], jumps[m] = -z[i] / d[i], 2 * beta * abs(d[i])
             m += 1
+    order = np.argsort(crossings[:m])
     start = 0.0
-    for i in np.argsort(crossings[:m]):
-        if crossings[i] >= t_max:
-            break
-        end = crossings[i]
-        # the derivative is a t + slope on [start, end]: it turns non-negative in this piece
+    for piece in range(m + 1):
+        # the derivative is a t + slope on [start, end], the pieces ending at the crossings before t_max
+        end = crossings[order[piece]] if piece < m and crossings[order[piece]] < t_max else t_max
         if (a * end + slope >= 0) if a > 0 else (slope >= 0):
             return max(start, -slope / a) if a > 0 else start
-        start, slope = end, slope + jumps[i]
-    if (a * t_max + slope >= 0) if a > 0 else (slope >= 0):
-        return max(start, -slope / a) if a > 0 else start
+        if end == t_max:
+            return t_max
+        start, slope = end, slope + jumps[order[piece]]
     return t_max
 
 
